@@ -1,0 +1,90 @@
+// Package applet holds what every applet shares: the environment it runs
+// in (its name, its output streams), kmod's log format, and the step from
+// a GNU-style command line to urfave/cli.
+package applet
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/modconf"
+)
+
+// Env is what an applet is run with. Argv0 is the name it was called by,
+// as given; glibc's getopt quotes it in its messages, and kmod's own
+// messages use its base name.
+type Env struct {
+	Argv0  string
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Name is the program name kmod puts in front of its messages.
+func (e *Env) Name() string { return filepath.Base(e.Argv0) }
+
+// Logger prints messages the way kmod's tools do: "NAME: LEVEL: text",
+// dropping those above its priority.
+type Logger struct {
+	env      *Env
+	Priority modconf.Level
+	// Syslog, when set, receives the messages instead of stderr.
+	Syslog func(level modconf.Level, msg string)
+}
+
+// NewLogger logs at kmod's default priority, warnings and worse.
+func NewLogger(env *Env) *Logger {
+	return &Logger{env: env, Priority: modconf.Warning}
+}
+
+// Report is a modconf.Reporter.
+func (l *Logger) Report(level modconf.Level, format string, args ...any) {
+	if level > l.Priority {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	if l.Syslog != nil {
+		l.Syslog(level, level.String()+": "+msg)
+		return
+	}
+	fmt.Fprintf(l.env.Stderr, "%s: %s: %s", l.env.Name(), level, msg)
+}
+
+// Parse normalises args with GNU getopt's rules, then hands the canonical
+// argv to a urfave/cli app whose flags are named as the options' canonical
+// names, and returns the parse result with the cli context's values.
+// A getopt error is printed as glibc prints it and returned.
+func Parse(env *Env, args []string, opts []getopt.Option, flags []cli.Flag) (*getopt.Result, *cli.Context, error) {
+	res, err := getopt.Normalize(env.Argv0, args, opts, false)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return nil, nil, err
+	}
+	var ctx *cli.Context
+	app := &cli.App{
+		Name:            env.Name(),
+		Flags:           flags,
+		HideHelp:        true,
+		HideHelpCommand: true,
+		HideVersion:     true,
+		Writer:          env.Stdout,
+		ErrWriter:       env.Stderr,
+		Action: func(c *cli.Context) error {
+			ctx = c
+			return nil
+		},
+	}
+	if err := app.Run(append([]string{env.Argv0}, res.Argv()...)); err != nil {
+		return nil, nil, err
+	}
+	return res, ctx, nil
+}
+
+// Stdio is the Env of the running process.
+func Stdio(argv0 string) *Env {
+	return &Env{Argv0: argv0, Stdout: os.Stdout, Stderr: os.Stderr}
+}

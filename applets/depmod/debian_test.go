@@ -1,0 +1,198 @@
+package depmod
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/internal/debtree"
+	"github.com/modutils/modutils/moddep"
+)
+
+// inputs are the files of the module directory that depmod reads but
+// does not write.
+var inputs = map[string]bool{"kernel": true, "modules.order": true, "modules.builtin": true, "modules.builtin.modinfo": true}
+
+type result struct {
+	code           int
+	stdout, stderr string
+	files          map[string][]byte
+}
+
+func runOurs(t *testing.T, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Run(&applet.Env{Argv0: "depmod", Stdout: &stdout, Stderr: &stderr}, args)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+func runKmod(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(debtree.Kmod(t, "depmod"), args...)
+	cmd.Args[0] = "depmod"
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// outputs reads every file depmod wrote into dir.
+func outputs(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, e := range entries {
+		if inputs[e.Name()] {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = data
+	}
+	return files
+}
+
+func compareResults(t *testing.T, got, want result) {
+	t.Helper()
+	if got.code != want.code {
+		t.Errorf("exit code = %d, want %d", got.code, want.code)
+	}
+	if got.stdout != want.stdout {
+		t.Errorf("stdout differs:\n%s", firstDiff(got.stdout, want.stdout))
+	}
+	if got.stderr != want.stderr {
+		t.Errorf("stderr = %q, want %q", clip(got.stderr), clip(want.stderr))
+	}
+	compareFiles(t, got.files, want.files)
+}
+
+func compareFiles(t *testing.T, got, want map[string][]byte) {
+	t.Helper()
+	var names []string
+	for name := range want {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		g, ok := got[name]
+		if !ok {
+			t.Errorf("%s: not written", name)
+			continue
+		}
+		if !bytes.Equal(g, want[name]) {
+			t.Errorf("%s differs (%d bytes, want %d):\n%s", name, len(g), len(want[name]), firstDiff(string(g), string(want[name])))
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok && name != "modules.weakdep" {
+			t.Errorf("%s: written, but kmod does not write it", name)
+		}
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 2000 {
+		return s[:2000] + "..."
+	}
+	return s
+}
+
+// firstDiff shows where two outputs part, a few lines around it.
+func firstDiff(got, want string) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	start := strings.LastIndexByte(got[:i], '\n') + 1
+	ctx := func(s string) string {
+		end := start + 300
+		if end > len(s) {
+			end = len(s)
+		}
+		if start > len(s) {
+			return ""
+		}
+		return s[start:end]
+	}
+	return "at byte " + strconv.Itoa(i) + "\n got: " + strings.ReplaceAll(ctx(got), "\n", "\\n") + "\nwant: " + strings.ReplaceAll(ctx(want), "\n", "\\n")
+}
+
+// TestDebianTrees runs kmod's depmod and ours on Debian's module tree,
+// uncompressed, .ko.xz and .ko.zst, and compares every file, stdout,
+// stderr and the exit code.
+func TestDebianTrees(t *testing.T) {
+	for _, flavour := range []string{"ko", "ko.xz", "ko.zst"} {
+		t.Run(flavour, func(t *testing.T) {
+			tree := debtree.Get(t, flavour)
+			kv, ov := debtree.View(t, tree), debtree.View(t, tree)
+			want := runKmod(t, "-b", kv.Root, tree.Version)
+			want.files = outputs(t, kv.ModDir())
+			got := runOurs(t, "-b", ov.Root, tree.Version)
+			got.files = outputs(t, ov.ModDir())
+			compareResults(t, got, want)
+		})
+	}
+}
+
+// TestDebianDryRun compares depmod -n, which prints the text files.
+func TestDebianDryRun(t *testing.T) {
+	tree := debtree.Get(t, "ko")
+	v := debtree.View(t, tree)
+	want := runKmod(t, "-n", "-b", v.Root, tree.Version)
+	got := runOurs(t, "-b", v.Root, "-n", tree.Version)
+	compareResults(t, got, want)
+}
+
+// TestDebianGzip checks the .ko.gz tree, which kmod as Debian builds it
+// cannot read: it must give what the uncompressed tree gives, with the
+// file names changed.
+func TestDebianGzip(t *testing.T) {
+	plain, gz := debtree.View(t, debtree.Get(t, "ko")), debtree.View(t, debtree.Get(t, "ko.gz"))
+	if r := runOurs(t, "-b", plain.Root, plain.Version); r.code != 0 || r.stderr != "" {
+		t.Fatalf("plain tree: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := runOurs(t, "-b", gz.Root, gz.Version); r.code != 0 || r.stderr != "" {
+		t.Fatalf("gz tree: exit %d, stderr %q", r.code, r.stderr)
+	}
+	want, got := outputs(t, plain.ModDir()), outputs(t, gz.ModDir())
+	for _, name := range []string{"modules.dep", "modules.alias", "modules.softdep", "modules.symbols", "modules.devname",
+		"modules.alias.bin", "modules.symbols.bin", "modules.builtin.bin", "modules.builtin.alias.bin"} {
+		w := want[name]
+		if name == "modules.dep" {
+			w = bytes.ReplaceAll(w, []byte(".ko"), []byte(".ko.gz"))
+		}
+		if !bytes.Equal(got[name], w) {
+			t.Errorf("%s differs:\n%s", name, firstDiff(string(got[name]), string(w)))
+		}
+	}
+	// modules.dep.bin holds the same lines as modules.dep.
+	ix, err := moddep.OpenIndex(filepath.Join(gz.ModDir(), "modules.dep.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for _, line := range strings.Split(strings.TrimSuffix(string(got["modules.dep"]), "\n"), "\n") {
+		path, _, _ := strings.Cut(line, ":")
+		v, ok := ix.Lookup(moddep.ModuleName(path))
+		if !ok || v != line {
+			t.Fatalf("modules.dep.bin[%s] = %q, %v; want %q", moddep.ModuleName(path), v, ok, line)
+		}
+	}
+}

@@ -1,0 +1,269 @@
+package elfmod
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/xi2/xz"
+)
+
+// Compression is the compression format of a module file.
+type Compression uint8
+
+const (
+	None Compression = iota
+	Gzip
+	XZ
+	Zstd
+)
+
+func (c Compression) String() string {
+	switch c {
+	case None:
+		return "none"
+	case Gzip:
+		return "gzip"
+	case XZ:
+		return "xz"
+	case Zstd:
+		return "zstd"
+	}
+	return fmt.Sprintf("Compression(%d)", uint8(c))
+}
+
+// MaxDecompressedSize bounds the size of a decompressed module image, so
+// that a compression bomb yields an error instead of exhausting memory. The
+// largest in-tree modules are a few tens of MiB.
+var MaxDecompressedSize int64 = 256 << 20
+
+const (
+	// magicLen is what kmod reads before choosing a loader: the length of
+	// the longest magic (xz).
+	magicLen = 6
+
+	// xzDictMax bounds the LZMA2 dictionary the xz decoder allocates up
+	// front (the stream header declares it). 64 MiB is what "xz -9" uses;
+	// the kernel's own "make modules_install" uses 1 MiB.
+	xzDictMax = 64 << 20
+
+	// zstdWindowMax is libzstd's default decoder window limit
+	// (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27), which kmod does not raise.
+	zstdWindowMax = 1 << 27
+
+	maxPooledImage = 16 << 20
+)
+
+var (
+	magicZstd = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	magicXZ   = []byte{0xfd, '7', 'z', 'X', 'Z', 0}
+	magicGzip = []byte{0x1f, 0x8b}
+)
+
+// Detect returns the compression format indicated by the first bytes of a
+// file, checking zstd, xz and gzip magics in kmod's order.
+func Detect(magic []byte) Compression {
+	switch {
+	case bytes.HasPrefix(magic, magicZstd):
+		return Zstd
+	case bytes.HasPrefix(magic, magicXZ):
+		return XZ
+	case bytes.HasPrefix(magic, magicGzip):
+		return Gzip
+	}
+	return None
+}
+
+// Decompress reads a whole compressed stream of format c from r and returns
+// the decompressed bytes. More than limit bytes of output is an error
+// matching ErrTooLarge; a limit <= 0 means MaxDecompressedSize. path is used
+// in errors only. Like kmod, it accepts concatenated xz streams (with stream
+// padding), concatenated gzip members (ignoring trailing non-gzip data, as
+// zlib's gzread does) and multiple zstd frames. Decoders are pooled.
+func Decompress(path string, r io.Reader, c Compression, limit int64) ([]byte, error) {
+	b, err := decompress(path, r, c, limit, nil)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func decompress(path string, r io.Reader, c Compression, limit int64, dst []byte) ([]byte, error) {
+	if limit <= 0 {
+		limit = MaxDecompressedSize
+	}
+	var err error
+	switch c {
+	case None:
+		dst, err = readLimit(dst, r, limit)
+	case Gzip:
+		dst, err = gunzip(dst, r, limit)
+	case XZ:
+		dst, err = unxz(dst, r, limit)
+	case Zstd:
+		dst, err = unzstd(dst, r, limit)
+	default:
+		err = fmt.Errorf("unknown compression %v", c)
+	}
+	if err != nil {
+		return dst, &DecompressError{Path: path, Compression: c, Err: err}
+	}
+	return dst, nil
+}
+
+// readLimit appends everything r yields to dst, failing once more than
+// limit bytes are in dst.
+func readLimit(dst []byte, r io.Reader, limit int64) ([]byte, error) {
+	for {
+		if len(dst) == cap(dst) {
+			if int64(len(dst)) > limit {
+				return dst, ErrTooLarge
+			}
+			c := min(max(2*int64(cap(dst)), 256<<10), limit+1)
+			nb := make([]byte, len(dst), c)
+			copy(nb, dst)
+			dst = nb
+		}
+		n, err := r.Read(dst[len(dst):cap(dst)])
+		dst = dst[:len(dst)+n]
+		if int64(len(dst)) > limit {
+			return dst, ErrTooLarge
+		}
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
+}
+
+var gzipPool sync.Pool // of *gzip.Reader
+
+func gunzip(dst []byte, r io.Reader, limit int64) ([]byte, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = getBufReader(r)
+		defer putBufReader(br)
+	}
+	zr, _ := gzipPool.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(br)
+	} else {
+		err = zr.Reset(br)
+	}
+	if zr != nil {
+		defer gzipPool.Put(zr)
+	}
+	for err == nil {
+		// Members one by one, so that what follows the last one can be
+		// inspected: zlib goes on only if it starts with the gzip magic.
+		zr.Multistream(false)
+		if dst, err = readLimit(dst, zr, limit); err != nil {
+			break
+		}
+		if p, _ := br.Peek(2); !bytes.Equal(p, magicGzip) {
+			return dst, nil
+		}
+		err = zr.Reset(br)
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return dst, err
+}
+
+var xzPool sync.Pool // of *xz.Reader
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+func unxz(dst []byte, r io.Reader, limit int64) ([]byte, error) {
+	zr, _ := xzPool.Get().(*xz.Reader)
+	if zr == nil {
+		var err error
+		if zr, err = xz.NewReader(nil, xzDictMax); err != nil {
+			return dst, err
+		}
+	}
+	err := zr.Reset(r)
+	if err == nil {
+		dst, err = readLimit(dst, zr, limit)
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	// Drop the reference to r; the decoder keeps its dictionary buffer.
+	zr.Reset(eofReader{})
+	xzPool.Put(zr)
+	return dst, err
+}
+
+var zstdPool sync.Pool // of *zstdDecoder
+
+type zstdDecoder struct {
+	*zstd.Decoder
+	limit int64 // the decoder's WithDecoderMaxMemory
+}
+
+func unzstd(dst []byte, r io.Reader, limit int64) ([]byte, error) {
+	d, _ := zstdPool.Get().(*zstdDecoder)
+	if d == nil {
+		zd, err := zstd.NewReader(nil,
+			zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxWindow(zstdWindowMax),
+			zstd.WithDecoderMaxMemory(uint64(limit)))
+		if err != nil {
+			return dst, err
+		}
+		d = &zstdDecoder{zd, limit}
+	}
+	// The wrapper hides a *bytes.Buffer's Bytes method, which would make
+	// the decoder decode everything at once, ignoring our limit.
+	in := struct{ io.Reader }{r}
+	var err error
+	if d.limit != limit {
+		// The memory limit makes the decoder reject a frame declaring
+		// more content than that before it allocates a window for it.
+		err = d.ResetWithOptions(in, zstd.WithDecoderMaxMemory(uint64(limit)))
+		d.limit = limit
+	} else {
+		err = d.Reset(in)
+	}
+	if err == nil {
+		dst, err = readLimit(dst, d, limit)
+	}
+	d.Reset(nil)
+	zstdPool.Put(d)
+	if errors.Is(err, zstd.ErrDecoderSizeExceeded) ||
+		errors.Is(err, zstd.ErrWindowSizeExceeded) && limit < zstdWindowMax {
+		// Below 128 MiB the limit also caps the window; above, a
+		// too-large window is what libzstd rejects too (EINVAL).
+		err = fmt.Errorf("%w (%v)", ErrTooLarge, err)
+	}
+	return dst, err
+}
+
+var imagePool sync.Pool // of *[]byte
+
+func getImageBuf() *[]byte {
+	if p, ok := imagePool.Get().(*[]byte); ok {
+		return p
+	}
+	return new([]byte)
+}
+
+func putImageBuf(p *[]byte, b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooledImage {
+		return
+	}
+	*p = b[:0]
+	imagePool.Put(p)
+}

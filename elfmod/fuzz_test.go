@@ -1,0 +1,96 @@
+package elfmod
+
+import (
+	"bytes"
+	"os"
+	"reflect"
+	"sort"
+	"testing"
+)
+
+// addSeeds adds the synthetic corpus and the two smallest modules of the
+// real tree, if it is there.
+func addSeeds(f *testing.F) {
+	for _, c := range syntheticCorpus() {
+		f.Add(c.data)
+	}
+	dir := os.Getenv("ELFMOD_TREE")
+	if dir == "" {
+		dir = defaultTree
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return
+	}
+	files := realTree(f)
+	type sized struct {
+		path string
+		size int64
+	}
+	var all []sized
+	for _, p := range files {
+		if fi, err := os.Stat(p); err == nil {
+			all = append(all, sized{p, fi.Size()})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].size < all[j].size })
+	for _, s := range all[:min(2, len(all))] {
+		if b, err := os.ReadFile(s.path); err == nil {
+			f.Add(b)
+		}
+	}
+}
+
+// FuzzParse parses arbitrary images from memory and through a ReaderAt:
+// neither may panic, and both must return exactly the same.
+func FuzzParse(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var res [2]results
+		var errs [2]string
+		for i, p := range parsers {
+			m, err := p.parse(data)
+			if err != nil {
+				errs[i] = err.Error()
+				continue
+			}
+			res[i] = collect(m)
+			if i == 0 {
+				m.StripSection("__versions")
+				m.StripVermagic()
+				if img, err := m.Image(); err != nil || len(img) != len(data) {
+					t.Fatalf("Image() after strip = %d bytes, %v", len(img), err)
+				}
+			}
+			m.Close()
+		}
+		if errs[0] != errs[1] || !reflect.DeepEqual(res[0], res[1]) {
+			t.Fatalf("ParseBytes and Parse disagree:\n%q\n%+v\n%+v", errs, res[0], res[1])
+		}
+	})
+}
+
+// FuzzDecompress feeds arbitrary data to each decompressor with a small
+// limit, then parses what comes out.
+func FuzzDecompress(f *testing.F) {
+	addSeeds(f)
+	for _, c := range syntheticCorpus() {
+		if Detect(c.data) != None {
+			f.Add(c.data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, c := range []Compression{Gzip, XZ, Zstd} {
+			img, err := Decompress("fuzz", bytes.NewReader(data), c, 1<<20)
+			if err != nil {
+				continue
+			}
+			if len(img) > 1<<20 {
+				t.Fatalf("%v: %d bytes past the limit", c, len(img))
+			}
+			if m, err := ParseBytes("fuzz", img); err == nil {
+				collect(m)
+				m.Close()
+			}
+		}
+	})
+}

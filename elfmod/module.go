@@ -1,0 +1,616 @@
+package elfmod
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+)
+
+// Class is the ELF class of a module: 32 or 64 bits.
+type Class uint8
+
+const (
+	Class32 Class = 32
+	Class64 Class = 64
+)
+
+func (c Class) String() string {
+	switch c {
+	case Class32:
+		return "ELF32"
+	case Class64:
+		return "ELF64"
+	}
+	return fmt.Sprintf("Class(%d)", uint8(c))
+}
+
+// ELF constants used below; debug/elf has them too, but as typed values that
+// would need conversions at every use.
+const (
+	shnUndef  = 0
+	shnAbs    = 0xfff1
+	stbWeak   = 2
+	sttReg    = 13 // STT_REGISTER, SPARC only
+	emSparc   = 2
+	emSparcV9 = 43
+	shfAlloc  = 0x2
+
+	// modversionSize is sizeof(struct modversion_info) for both classes:
+	// the CRC is 4 bytes on ELF32 and 8 on ELF64, the name fills the rest.
+	modversionSize = 64
+
+	// readGap is how far apart two sections may lie and still be fetched
+	// with one pread; a few KiB of unneeded bytes cost less than a syscall.
+	readGap = 8 << 10
+
+	// maxArena bounds the scratch buffers kept in the pool, so one huge
+	// module does not pin its buffer forever.
+	maxArena = 4 << 20
+)
+
+// Module is one parsed kernel module image. Its methods read only the
+// sections they need. A Module is not safe for concurrent use.
+type Module struct {
+	path    string
+	comp    Compression
+	size    uint64
+	class   Class
+	msb     bool
+	machine uint16
+
+	f      *os.File    // owned, uncompressed files from Open only
+	r      io.ReaderAt // lazily read image; nil when mem holds it all
+	mem    []byte      // the whole image, when available
+	memBuf *[]byte     // pooled backing of mem, returned on Close
+	closed bool
+
+	shoff uint64
+	sects []section
+	names []byte // section name table, NUL-terminated (validated)
+
+	// win is the last bulk read, kept so that sections which happen to lie
+	// inside it (typically .shstrtab next to the section headers) need no
+	// read of their own.
+	winOff uint64
+	win    []byte
+
+	arena    []byte
+	arenaBuf *[]byte
+
+	changed []byte // private copy modified by StripSection/StripVermagic
+
+	hdr [64]byte
+}
+
+type section struct {
+	off, size uint64
+	name      uint32
+	// valid mirrors kmod's elf_get_section_info: the section lies inside
+	// the image. Invalid sections are skipped by name lookups.
+	valid  bool
+	loaded bool
+	data   []byte
+}
+
+var arenaPool sync.Pool // of *[]byte
+
+// Open opens a kernel module file. Compression (gzip, xz, zstd) is detected
+// by magic bytes, as kmod does, never by file name. Uncompressed files are
+// kept open and read lazily with ReadAt: the ELF header, the section headers
+// and section name table, and later only the sections a method needs.
+// Compressed files are decompressed into memory, bounded by
+// MaxDecompressedSize. The caller must Close the module.
+func Open(path string) (*Module, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	size := fi.Size()
+	var hdr [64]byte
+	n := int64(len(hdr))
+	if size < n {
+		n = size
+	}
+	if _, err := f.ReadAt(hdr[:n], 0); err != nil && !(err == io.EOF && n == size) {
+		f.Close()
+		return nil, fmt.Errorf("%s: reading header: %w", path, readErr(err))
+	}
+	// kmod insists on reading the 6 bytes of the longest magic before it
+	// looks at anything, so tiny files fail with EINVAL, not ENOEXEC.
+	if size < magicLen {
+		f.Close()
+		return nil, formatErr(path, uint64(size), "file too short to be a module (%d bytes)", size)
+	}
+	comp := Detect(hdr[:magicLen])
+	if comp == None {
+		m, err := newModule(path, f, nil, uint64(size), hdr[:n])
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		m.f = f
+		return m, nil
+	}
+	defer f.Close()
+	br := getBufReader(f)
+	defer putBufReader(br)
+	buf := getImageBuf()
+	img, err := decompress(path, br, comp, MaxDecompressedSize, (*buf)[:0])
+	if err != nil {
+		putImageBuf(buf, img)
+		return nil, err
+	}
+	m, err := newModule(path, nil, img, uint64(len(img)), nil)
+	if err != nil {
+		putImageBuf(buf, img)
+		return nil, err
+	}
+	*buf = img
+	m.memBuf = buf
+	m.comp = comp
+	return m, nil
+}
+
+// Parse parses an ELF image (not compressed) available through r, which
+// must hold size bytes. name is used in errors. Sections are read lazily,
+// so r must stay readable until the Module is closed; Close does not close r.
+func Parse(name string, r io.ReaderAt, size int64) (*Module, error) {
+	if size < 0 {
+		return nil, formatErr(name, 0, "negative size %d", size)
+	}
+	return newModule(name, r, nil, uint64(size), nil)
+}
+
+// ParseBytes parses an ELF image held in memory. The Module refers to img
+// without copying it; img must not be modified while the Module is in use.
+func ParseBytes(name string, img []byte) (*Module, error) {
+	if img == nil {
+		img = []byte{}
+	}
+	return newModule(name, nil, img, uint64(len(img)), nil)
+}
+
+func newModule(name string, r io.ReaderAt, mem []byte, size uint64, hdr []byte) (*Module, error) {
+	m := &Module{path: name, r: r, mem: mem, size: size}
+	if err := m.parseHeaders(hdr); err != nil {
+		m.release()
+		return nil, err
+	}
+	return m, nil
+}
+
+// parseHeaders reproduces kmod_elf_new: identification, header fields,
+// section table bounds and the section name table.
+func (m *Module) parseHeaders(hdr []byte) error {
+	if hdr == nil {
+		n := uint64(len(m.hdr))
+		if m.size < n {
+			n = m.size
+		}
+		if m.mem != nil {
+			hdr = m.mem[:n]
+		} else {
+			hdr = m.hdr[:n]
+			if err := m.pread(hdr, 0); err != nil {
+				return err
+			}
+		}
+	}
+	if m.size <= 16 || !bytes.HasPrefix(hdr, []byte("\x7fELF")) {
+		e := formatErr(m.path, 0, "not an ELF file")
+		e.notELF = true
+		return e
+	}
+	var ehdrSize, shdrSize uint64
+	switch hdr[4] {
+	case 1:
+		m.class, ehdrSize, shdrSize = Class32, 52, 40
+	case 2:
+		m.class, ehdrSize, shdrSize = Class64, 64, 64
+	default:
+		return formatErr(m.path, 4, "unknown ELF class %d", hdr[4])
+	}
+	if m.size <= ehdrSize {
+		return formatErr(m.path, m.size, "file too short for %v header", m.class)
+	}
+	switch hdr[5] {
+	case 1:
+	case 2:
+		m.msb = true
+	default:
+		return formatErr(m.path, 5, "unknown ELF data encoding %d", hdr[5])
+	}
+
+	var shoff uint64
+	var shnum, shentsize, shstrndx uint16
+	var shentsizeOff, shstrndxOff uint64
+	m.machine = m.u16(hdr[18:])
+	if m.class == Class32 {
+		shoff = uint64(m.u32(hdr[32:]))
+		shentsizeOff, shstrndxOff = 46, 50
+	} else {
+		shoff = m.u64(hdr[40:])
+		shentsizeOff, shstrndxOff = 58, 62
+	}
+	shentsize = m.u16(hdr[shentsizeOff:])
+	shnum = m.u16(hdr[shentsizeOff+2:])
+	shstrndx = m.u16(hdr[shstrndxOff:])
+	if uint64(shentsize) != shdrSize {
+		return formatErr(m.path, shentsizeOff, "section header size %d, want %d", shentsize, shdrSize)
+	}
+	tabSize := uint64(shnum) * shdrSize
+	if shoff > m.size || tabSize > m.size-shoff {
+		return formatErr(m.path, shoff, "section header table (%d entries) extends past end of file (%d bytes)", shnum, m.size)
+	}
+
+	// Read the section table together with the bytes just before it, where
+	// linkers put .shstrtab; it then needs no read of its own.
+	start := shoff - min(shoff, readGap)
+	tab, err := m.bulkRead(start, shoff+tabSize-start)
+	if err != nil {
+		return err
+	}
+	tab = tab[shoff-start:]
+	m.shoff = shoff
+	m.sects = make([]section, shnum)
+	for i := range m.sects {
+		s := &m.sects[i]
+		h := tab[uint64(i)*shdrSize:]
+		s.name = m.u32(h)
+		if m.class == Class32 {
+			s.off, s.size = uint64(m.u32(h[16:])), uint64(m.u32(h[20:]))
+		} else {
+			s.off, s.size = m.u64(h[24:]), m.u64(h[32:])
+		}
+		s.valid = s.off <= m.size && s.size <= m.size-s.off
+	}
+
+	if shstrndx == shnUndef || shstrndx >= shnum {
+		return formatErr(m.path, shstrndxOff, "section name table index %d out of range (%d sections)", shstrndx, shnum)
+	}
+	ss := &m.sects[shstrndx]
+	if !ss.valid {
+		return formatErr(m.path, shoff+uint64(shstrndx)*shdrSize, "section name table (offset %#x, size %#x) extends past end of file", ss.off, ss.size)
+	}
+	names, err := m.section(int(shstrndx))
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 || names[len(names)-1] != 0 {
+		return formatErr(m.path, ss.off+ss.size, "section name table not NUL-terminated")
+	}
+	m.names = names
+	return nil
+}
+
+func (m *Module) u16(b []byte) uint16 {
+	if m.msb {
+		return binary.BigEndian.Uint16(b)
+	}
+	return binary.LittleEndian.Uint16(b)
+}
+
+func (m *Module) u32(b []byte) uint32 {
+	if m.msb {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+func (m *Module) u64(b []byte) uint64 {
+	if m.msb {
+		return binary.BigEndian.Uint64(b)
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
+// uint reads an unsigned integer of n (4 or 8) bytes.
+func (m *Module) uint(b []byte, n int) uint64 {
+	if n == 4 {
+		return uint64(m.u32(b))
+	}
+	return m.u64(b)
+}
+
+// Name returns the path or name the module was opened with.
+func (m *Module) Name() string { return m.path }
+
+// Compression returns how the file was compressed.
+func (m *Module) Compression() Compression { return m.comp }
+
+// Class returns the ELF class.
+func (m *Module) Class() Class { return m.class }
+
+// ByteOrder returns the byte order of the image.
+func (m *Module) ByteOrder() binary.ByteOrder {
+	if m.msb {
+		return binary.BigEndian
+	}
+	return binary.LittleEndian
+}
+
+// Machine returns e_machine.
+func (m *Module) Machine() uint16 { return m.machine }
+
+// Size returns the size of the (decompressed) image.
+func (m *Module) Size() int64 { return int64(m.size) }
+
+// Close releases the file and buffers. Slices returned by Image are invalid
+// afterwards; strings and symbol lists are not affected.
+func (m *Module) Close() error {
+	if m.closed {
+		return errClosed
+	}
+	var err error
+	if m.f != nil {
+		err = m.f.Close()
+	}
+	m.release()
+	return err
+}
+
+func (m *Module) release() {
+	m.closed = true
+	if m.arenaBuf != nil && cap(m.arena) <= maxArena {
+		*m.arenaBuf = m.arena[:0]
+		arenaPool.Put(m.arenaBuf)
+	}
+	if m.memBuf != nil {
+		putImageBuf(m.memBuf, m.mem)
+	}
+	m.arena, m.arenaBuf, m.mem, m.memBuf, m.win, m.sects, m.names, m.changed = nil, nil, nil, nil, nil, nil, nil, nil
+	m.r, m.f = nil, nil
+}
+
+// alloc returns n bytes of scratch space that lives until Close.
+func (m *Module) alloc(n uint64) []byte {
+	if uint64(cap(m.arena)-len(m.arena)) < n {
+		if m.arenaBuf == nil {
+			if p, ok := arenaPool.Get().(*[]byte); ok {
+				m.arenaBuf, m.arena = p, (*p)[:0]
+			}
+		}
+		if uint64(cap(m.arena)-len(m.arena)) < n {
+			// Earlier slices keep the old arena alive; only the newest
+			// one goes back to the pool.
+			c := max(2*uint64(cap(m.arena)), n, 64<<10)
+			m.arena = make([]byte, 0, c)
+			if m.arenaBuf == nil {
+				m.arenaBuf = new([]byte)
+			}
+		}
+	}
+	l := uint64(len(m.arena))
+	m.arena = m.arena[:l+n]
+	return m.arena[l : l+n : l+n]
+}
+
+// readErr turns a failed ReadAt into the cause alone: callers name the file
+// themselves, and a file that ends early is unexpected.
+func readErr(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// pread fills b from offset off of a lazily read image.
+func (m *Module) pread(b []byte, off uint64) error {
+	n, err := m.r.ReadAt(b, int64(off))
+	if n == len(b) {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("%s: reading %d bytes at offset %#x: %w", m.path, len(b), off, readErr(err))
+}
+
+// bulkRead returns the image bytes [off, off+n), which the caller has
+// bounds-checked, and remembers them as the read window.
+func (m *Module) bulkRead(off, n uint64) ([]byte, error) {
+	if m.mem != nil {
+		return m.mem[off : off+n : off+n], nil
+	}
+	if b, ok := m.inWindow(off, n); ok {
+		return b, nil
+	}
+	b := m.alloc(n)
+	if err := m.pread(b, off); err != nil {
+		return nil, err
+	}
+	m.winOff, m.win = off, b
+	return b, nil
+}
+
+func (m *Module) inWindow(off, n uint64) ([]byte, bool) {
+	if off >= m.winOff && off-m.winOff <= uint64(len(m.win)) && n <= uint64(len(m.win))-(off-m.winOff) {
+		o := off - m.winOff
+		return m.win[o : o+n : o+n], true
+	}
+	return nil, false
+}
+
+// readAt returns the image bytes [off, off+n) without touching the window;
+// used for the odd reads that reach outside any section.
+func (m *Module) readAt(off, n uint64) ([]byte, error) {
+	if m.mem != nil {
+		return m.mem[off : off+n : off+n], nil
+	}
+	if b, ok := m.inWindow(off, n); ok {
+		return b, nil
+	}
+	b := m.alloc(n)
+	if err := m.pread(b, off); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// find returns the index of the first in-bounds section called name, or -1,
+// scanning like kmod_elf_get_section (index 0 is never considered).
+func (m *Module) find(name string) int {
+	for i := 1; i < len(m.sects); i++ {
+		s := &m.sects[i]
+		if !s.valid || uint64(s.name) >= uint64(len(m.names)) {
+			continue
+		}
+		n := m.names[s.name:]
+		if len(n) > len(name) && n[len(name)] == 0 && string(n[:len(name)]) == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// section returns the contents of the valid section i.
+func (m *Module) section(i int) ([]byte, error) {
+	s := &m.sects[i]
+	if !s.loaded && s.size == 0 {
+		s.loaded = true
+	}
+	if !s.loaded {
+		b, err := m.bulkRead(s.off, s.size)
+		if err != nil {
+			return nil, err
+		}
+		s.data, s.loaded = b, true
+	}
+	return s.data, nil
+}
+
+// prefetch loads the given sections (negative indexes are ignored), merging
+// sections that lie close together into one read.
+func (m *Module) prefetch(idx ...int) error {
+	if m.mem != nil {
+		return nil
+	}
+	// At most a handful of indexes: a simple insertion sort by offset.
+	var buf [8]int
+	list := buf[:0]
+	for _, i := range idx {
+		if i < 0 || m.sects[i].loaded || m.sects[i].size == 0 {
+			continue
+		}
+		if b, ok := m.inWindow(m.sects[i].off, m.sects[i].size); ok {
+			m.sects[i].data, m.sects[i].loaded = b, true
+			continue
+		}
+		j := len(list)
+		list = append(list, i)
+		for j > 0 && m.sects[list[j-1]].off > m.sects[i].off {
+			list[j] = list[j-1]
+			j--
+		}
+		list[j] = i
+	}
+	for len(list) > 0 {
+		start := m.sects[list[0]].off
+		end := start + m.sects[list[0]].size
+		n := 1
+		for n < len(list) {
+			s := &m.sects[list[n]]
+			if s.off > end+readGap {
+				break
+			}
+			end = max(end, s.off+s.size)
+			n++
+		}
+		b, err := m.bulkRead(start, end-start)
+		if err != nil {
+			return err
+		}
+		for _, i := range list[:n] {
+			s := &m.sects[i]
+			s.data, s.loaded = b[s.off-start:s.off-start+s.size:s.off-start+s.size], true
+		}
+		list = list[n:]
+	}
+	return nil
+}
+
+// cstring returns the NUL-terminated string at image offset off, of which
+// buf holds the first bytes. Like the C code, which calls strlen/strcmp on
+// raw image memory, the string may run past the end of its section; the end
+// of the image terminates it (an mmap of the file reads as zeros there).
+func (m *Module) cstring(buf []byte, off uint64) ([]byte, error) {
+	if i := bytes.IndexByte(buf, 0); i >= 0 {
+		return buf[:i], nil
+	}
+	return m.cstringSlow(buf, off)
+}
+
+func (m *Module) cstringSlow(buf []byte, off uint64) ([]byte, error) {
+	if m.mem != nil {
+		rest := m.mem[off:]
+		if i := bytes.IndexByte(rest, 0); i >= 0 {
+			return rest[:i], nil
+		}
+		return rest, nil
+	}
+	s := append([]byte(nil), buf...)
+	pos := off + uint64(len(buf))
+	for pos < m.size {
+		n := min(m.size-pos, 512)
+		b, err := m.readAt(pos, n)
+		if err != nil {
+			return nil, err
+		}
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			return append(s, b[:i]...), nil
+		}
+		s = append(s, b...)
+		pos += n
+	}
+	return s, nil
+}
+
+// Image returns the whole (decompressed) image, for init_module. After
+// StripSection or StripVermagic it returns the modified copy. The slice
+// must not be modified and is valid until Close.
+func (m *Module) Image() ([]byte, error) {
+	if m.closed {
+		return nil, errClosed
+	}
+	if m.changed != nil {
+		return m.changed, nil
+	}
+	if m.mem == nil {
+		b := make([]byte, m.size)
+		if err := m.pread(b, 0); err != nil {
+			return nil, err
+		}
+		// Later reads can be served from memory too; cached section slices
+		// stay valid as they point into the arena.
+		m.mem = b
+	}
+	return m.mem, nil
+}
+
+var bufReaderPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
+func getBufReader(r io.Reader) *bufio.Reader {
+	br := bufReaderPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+func putBufReader(br *bufio.Reader) {
+	br.Reset(nil)
+	bufReaderPool.Put(br)
+}

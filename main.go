@@ -1,0 +1,74 @@
+// Command modutils is the Linux kernel-module tools in one static binary.
+// It runs the applet named by the name it is called by (insmod, rmmod,
+// lsmod, modprobe, depmod, modinfo, kerneld, kdstat), or by its first
+// argument when called as modutils.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/depmod"
+)
+
+type runFunc func(env *applet.Env, args []string) int
+
+// applets maps each name to its entry point; nil marks an applet whose
+// issue has not landed yet.
+var applets = map[string]runFunc{
+	"depmod":   depmod.Run,
+	"insmod":   nil,
+	"rmmod":    nil,
+	"lsmod":    nil,
+	"modprobe": nil,
+	"modinfo":  nil,
+	"kerneld":  nil,
+	"kdstat":   nil,
+}
+
+var appletOrder = []string{"depmod", "insmod", "kdstat", "kerneld", "lsmod", "modinfo", "modprobe", "rmmod"}
+
+func main() {
+	os.Exit(dispatch(os.Args, os.Stdout, os.Stderr))
+}
+
+func dispatch(argv []string, stdout, stderr io.Writer) int {
+	if len(argv) == 0 {
+		argv = []string{"modutils"}
+	}
+	name := filepath.Base(argv[0])
+	args := argv[1:]
+	argv0 := argv[0]
+	if _, ok := applets[name]; !ok {
+		if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
+			usage(stdout)
+			if len(args) == 0 {
+				return 1
+			}
+			return 0
+		}
+		name, argv0, args = args[0], args[0], args[1:]
+	}
+	run, ok := applets[name]
+	if !ok {
+		fmt.Fprintf(stderr, "modutils: unknown applet '%s'\n", name)
+		usage(stderr)
+		return 1
+	}
+	if run == nil {
+		fmt.Fprintf(stderr, "modutils: %s is not built yet\n", name)
+		return 1
+	}
+	return run(&applet.Env{Argv0: argv0, Stdout: stdout, Stderr: stderr}, args)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: modutils APPLET [ARGS...]  (or call it by an applet's name)")
+	fmt.Fprintln(w, "Applets:")
+	for _, n := range appletOrder {
+		fmt.Fprintf(w, "\t%s\n", n)
+	}
+}

@@ -1,0 +1,222 @@
+package modconf
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// DefaultDepmodDirs are the directories kmod's depmod reads depmod.d files
+// from, highest priority first. kmod reads them from the running system
+// even with -b, and so do we.
+var DefaultDepmodDirs = []string{"/etc/depmod.d", "/run/depmod.d", "/usr/local/lib/depmod.d", "/lib/depmod.d"}
+
+// SearchKind tells a plain search directory from the two keywords.
+type SearchKind int
+
+const (
+	SearchPath SearchKind = iota
+	SearchBuiltin
+	SearchExternal
+)
+
+// Search is one word of a "search" line.
+type Search struct {
+	Kind SearchKind
+	Path string // relative to the module directory, for SearchPath
+}
+
+// Override says which directory's copy of a module wins: Path is
+// "SUBDIR/MODNAME", with no extension so that it matches any compression.
+type Override struct{ Path string }
+
+// DepmodConfig is the merged depmod.d configuration.
+//
+// kmod keeps each list as a linked list it pushes onto, so every list here is
+// in reverse order of appearance; the priority rules depend on that order
+// (the first search word listed ends up last and wins), so it is kept.
+type DepmodConfig struct {
+	Searches  []Search
+	Overrides []Override
+	Externals []string
+	Excludes  []string
+}
+
+// LoadDepmodConfig reads the depmod.d files found in paths (directories,
+// or single files as given with depmod -C) for kernel version kversion.
+// Files are taken in name order across all directories; a name seen in an
+// earlier path hides the same name in a later one.
+func LoadDepmodConfig(paths []string, kversion string, report Reporter) *DepmodConfig {
+	cfg := &DepmodConfig{}
+	for _, f := range listConfigFiles(paths, ".conf", report) {
+		cfg.parseFile(f, kversion, report)
+	}
+	if len(cfg.Searches) == 0 {
+		cfg.Searches = []Search{{Kind: SearchPath, Path: "updates"}}
+	}
+	return cfg
+}
+
+// listConfigFiles lists configuration files the way kmod's depmod does
+// (its modprobe differs in small ways and has its own lister).
+func listConfigFiles(paths []string, suffix string, report Reporter) []string {
+	type file struct{ name, path string }
+	var files []file
+	seen := map[string]bool{}
+	add := func(name, path string) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		files = append(files, file{name, path})
+	}
+	for _, dir := range paths {
+		st, err := os.Stat(dir)
+		if err != nil {
+			continue
+		}
+		if !st.IsDir() {
+			add(filepath.Base(dir), dir)
+			continue
+		}
+		entries, err := readDirUnsorted(dir)
+		if err != nil {
+			report(Err, "files list %s: %s\n", dir, errnoText(err))
+			continue
+		}
+		for _, name := range entries {
+			if name[0] == '.' {
+				continue
+			}
+			if len(name) < len(suffix)+1 || !strings.HasSuffix(name, suffix) {
+				report(Info, "All cfg files need %s: %s/%s\n", suffix, dir, name)
+				continue
+			}
+			if st, err := os.Stat(dir + "/" + name); err == nil && st.IsDir() {
+				report(Err, "Directories inside directories are not supported: %s/%s\n", dir, name)
+				continue
+			}
+			add(name, dir+"/"+name)
+		}
+	}
+	sort.SliceStable(files, func(i, j int) bool { return files[i].name < files[j].name })
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.path
+	}
+	return out
+}
+
+func readDirUnsorted(dir string) ([]string, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
+}
+
+func (cfg *DepmodConfig) parseFile(path string, kversion string, report Reporter) {
+	f, err := os.Open(path)
+	if err != nil {
+		report(Err, "file parse %s: %s\n", path, errnoText(err))
+		return
+	}
+	defer f.Close()
+	lr := NewLineReader(f)
+	for {
+		raw, ok := lr.Next()
+		if !ok {
+			return
+		}
+		if len(raw) == 0 || raw[0] == '#' {
+			continue
+		}
+		fields := strings.FieldsFunc(string(raw), func(r rune) bool { return r == ' ' || r == '\t' })
+		if len(fields) == 0 {
+			continue
+		}
+		cmd, args := fields[0], fields[1:]
+		switch cmd {
+		case "search":
+			for _, a := range args {
+				cfg.Searches = prepend(cfg.Searches, searchFor(a))
+			}
+		case "override":
+			if len(args) < 3 {
+				report(Err, "%s:%d: ignoring bad line starting with '%s'\n", path, lr.LineNum, cmd)
+				continue
+			}
+			if !kernelMatches(args[1], kversion) {
+				report(Info, "%s:%d: override kernel did not match %s\n", path, lr.LineNum, args[1])
+				continue
+			}
+			cfg.Overrides = prepend(cfg.Overrides, Override{Path: args[2] + "/" + args[0]})
+		case "external":
+			if len(args) < 2 {
+				report(Err, "%s:%d: ignoring bad line starting with '%s'\n", path, lr.LineNum, cmd)
+				continue
+			}
+			if !kernelMatches(args[0], kversion) {
+				report(Info, "%s:%d: external directory did not match %s\n", path, lr.LineNum, args[0])
+				continue
+			}
+			cfg.Externals = prepend(cfg.Externals, args[1])
+		case "exclude":
+			for _, a := range args {
+				cfg.Excludes = prepend(cfg.Excludes, a)
+			}
+		case "include", "make_map_files":
+			report(Info, "%s:%d: command %s not implemented yet\n", path, lr.LineNum, cmd)
+		default:
+			report(Err, "%s:%d: ignoring bad line starting with '%s'\n", path, lr.LineNum, cmd)
+		}
+	}
+}
+
+func searchFor(word string) Search {
+	switch word {
+	case "built-in":
+		return Search{Kind: SearchBuiltin}
+	case "external":
+		return Search{Kind: SearchExternal}
+	}
+	return Search{Kind: SearchPath, Path: word}
+}
+
+func prepend[T any](list []T, v T) []T {
+	return append([]T{v}, list...)
+}
+
+// kernelMatches applies an override or external line's version pattern:
+// "*" matches every version, anything else is a POSIX extended regular
+// expression searched for in the version, and a pattern that does not
+// compile matches nothing.
+func kernelMatches(pattern, kversion string) bool {
+	if pattern == "*" {
+		return true
+	}
+	re, err := regexp.CompilePOSIX(pattern)
+	if err != nil {
+		return false
+	}
+	return re.MatchString(kversion)
+}
+
+// errnoText words an error the way C's %m does, without Go's "open PATH:"
+// prefix.
+func errnoText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		err = le.Err
+	}
+	return ErrnoString(err)
+}

@@ -1,0 +1,784 @@
+package moddep
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/modutils/modutils/elfmod"
+	"github.com/modutils/modutils/modconf"
+)
+
+// ModuleExtensions are the file name endings depmod takes for modules.
+// kmod as Debian builds it has no zlib and skips .ko.gz; we read all four.
+var ModuleExtensions = []string{".ko", ".ko.gz", ".ko.xz", ".ko.zst"}
+
+// Bucket counts of kmod's depmod hash tables. Their iteration order is
+// visible in what depmod writes, so they are part of the file format.
+const (
+	modulesHashBuckets = 512
+	symbolsHashBuckets = 2048
+)
+
+// DepmodConfig says what a depmod run reads and how it reports.
+type DepmodConfig struct {
+	// Dir is the module directory, ROOT/lib/modules/VERSION; relative
+	// paths in the output are relative to it.
+	Dir        string
+	Conf       *modconf.DepmodConfig
+	SymPrefix  byte // -P
+	CheckCRCs  bool // -E given
+	WarnUnres  bool // -e
+	WarnDups   bool // -w
+	Verbose    int  // number of -v
+	Show       io.Writer
+	Report     modconf.Reporter
+	Concurrent int // module parsers; 0 means GOMAXPROCS
+}
+
+// Depmod computes what kmod's depmod writes: modules, their symbols and
+// their dependency order.
+type Depmod struct {
+	cfg     DepmodConfig
+	byName  map[string]*depModule
+	modules []*depModule
+	symbols map[string]*symbol
+	lines   []string // modules.dep lines, made once for the text and the index
+}
+
+type depModule struct {
+	path       string
+	relpath    string // relative to Dir, "" when the module lies elsewhere
+	uncrelpath string // relpath with the compression suffix cut
+	name       string // normalised: dashes become underscores
+	sortIdx    int
+	depSortIdx int
+	idx        int
+	users      int
+	deps       []*depModule
+	info       []kv
+	depSyms    []elfmod.DepSymbol
+	exports    []elfmod.Symbol
+	symErr     error
+	visited    bool // cycle reporting
+}
+
+type kv struct{ key, value string }
+
+type symbol struct {
+	name  string
+	owner *depModule
+	crc   uint64
+}
+
+// NewDepmod starts a depmod run.
+func NewDepmod(cfg DepmodConfig) *Depmod {
+	if cfg.Report == nil {
+		cfg.Report = modconf.Discard
+	}
+	if cfg.Show == nil {
+		cfg.Show = io.Discard
+	}
+	if cfg.Conf == nil {
+		cfg.Conf = &modconf.DepmodConfig{}
+	}
+	return &Depmod{cfg: cfg, byName: map[string]*depModule{}, symbols: map[string]*symbol{}}
+}
+
+// ModuleName is a module's name as kmod derives it from a path: the base
+// name up to its first dot, with dashes turned into underscores.
+func ModuleName(path string) string {
+	base := path[strings.LastIndexByte(path, '/')+1:]
+	if i := strings.IndexByte(base, '.'); i >= 0 {
+		base = base[:i]
+	}
+	return strings.ReplaceAll(base, "-", "_")
+}
+
+func hasModuleExtension(name string) bool {
+	for _, ext := range ModuleExtensions {
+		if len(name) > len(ext) && strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Depmod) newModule(path string) *depModule {
+	m := &depModule{path: path, name: ModuleName(path), sortIdx: 1, depSortIdx: int(^uint32(0) >> 1)}
+	dir := d.cfg.Dir
+	if strings.HasPrefix(path, dir) && len(path) > len(dir) && path[len(dir)] == '/' {
+		m.relpath = path[len(dir)+1:]
+		// kmod cuts the relative path at the length of "DIR/NAME.ko",
+		// counting NAME in its normalised form: for ordinary names that
+		// is the path without the compression suffix.
+		slash := strings.LastIndexByte(m.relpath, '/')
+		n := slash + 1 + len(m.name) + len(".ko")
+		if n > len(m.relpath) {
+			n = len(m.relpath)
+		}
+		m.uncrelpath = m.relpath[:n]
+	}
+	return m
+}
+
+// AddModule adds a module named on the command line.
+func (d *Depmod) AddModule(path string) error {
+	m := d.newModule(path)
+	if _, dup := d.byName[m.name]; dup {
+		return fmt.Errorf("%s", modconf.ErrnoString(syscall.EEXIST))
+	}
+	d.byName[m.name] = m
+	return nil
+}
+
+// Search walks the module directory and the external directories, keeping
+// for each module name the copy depmod.d's rules prefer.
+func (d *Depmod) Search() error {
+	if err := d.searchDir(d.cfg.Dir); err != nil {
+		return err
+	}
+	for _, ext := range d.cfg.Conf.Externals {
+		d.searchDir(ext)
+	}
+	return nil
+}
+
+func (d *Depmod) searchDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		d.cfg.Report(modconf.Err, "could not open directory %s: %s\n", dir, modconf.ErrnoString(err))
+		return err
+	}
+	defer f.Close()
+	return d.walk(f, dir+"/")
+}
+
+// walk visits a directory in the order the file system returns its
+// entries, as kmod does: when two copies of a module have the same
+// priority, the first one seen stays.
+func (d *Depmod) walk(dir *os.File, prefix string) error {
+	entries, err := dir.ReadDir(-1)
+	if err != nil && len(entries) == 0 {
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if d.excluded(name) {
+			continue
+		}
+		path := prefix + name
+		isDir := e.IsDir()
+		if t := e.Type(); t&os.ModeType != 0 && !isDir {
+			st, err := os.Stat(path)
+			if err != nil {
+				d.cfg.Report(modconf.Err, "fstatat(%d, %s): %s\n", dir.Fd(), name, modconf.ErrnoString(err))
+				continue
+			}
+			switch {
+			case st.Mode().IsRegular():
+			case st.IsDir():
+				isDir = true
+			default:
+				d.cfg.Report(modconf.Err, "unsupported file type %s: %o\n", path, unixFileType(st.Mode()))
+				continue
+			}
+		}
+		if isDir {
+			sub, err := os.Open(path)
+			if err != nil {
+				d.cfg.Report(modconf.Err, "openat(%d, %s, O_RDONLY): %s\n", dir.Fd(), name, modconf.ErrnoString(err))
+				continue
+			}
+			d.walk(sub, path+"/")
+			sub.Close()
+			continue
+		}
+		if hasModuleExtension(name) {
+			d.consider(path)
+		}
+	}
+	return nil
+}
+
+func unixFileType(m os.FileMode) uint32 {
+	switch {
+	case m&os.ModeSymlink != 0:
+		return syscall.S_IFLNK
+	case m&os.ModeNamedPipe != 0:
+		return syscall.S_IFIFO
+	case m&os.ModeSocket != 0:
+		return syscall.S_IFSOCK
+	case m&os.ModeCharDevice != 0:
+		return syscall.S_IFCHR
+	case m&os.ModeDevice != 0:
+		return syscall.S_IFBLK
+	}
+	return 0
+}
+
+func (d *Depmod) excluded(name string) bool {
+	if name == "." || name == ".." || name == "build" || name == "source" {
+		return true
+	}
+	for _, x := range d.cfg.Conf.Excludes {
+		if name == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Depmod) consider(path string) {
+	m := d.newModule(path)
+	if old, ok := d.byName[m.name]; ok && d.oldWins(old, m) {
+		return
+	}
+	d.byName[m.name] = m
+}
+
+// oldWins applies depmod.d's override and search rules to two copies of a
+// module, in kmod's order: overrides first, then the search list, where a
+// later position means a higher priority and "built-in" stands for every
+// directory that no other word names.
+func (d *Depmod) oldWins(old, cand *depModule) bool {
+	// kmod compares paths cut after the module name's length.
+	cut := func(m *depModule) string {
+		if m.relpath == "" {
+			return ""
+		}
+		slash := strings.LastIndexByte(m.relpath, '/')
+		n := slash + 1 + len(m.name)
+		if n > len(m.relpath) {
+			n = len(m.relpath)
+		}
+		return m.relpath[:n]
+	}
+	relNew, relOld := cut(cand), cut(old)
+	for _, ov := range d.cfg.Conf.Overrides {
+		if relNew != "" && relNew == ov.Path {
+			return false
+		}
+		if relOld != "" && relOld == ov.Path {
+			return true
+		}
+	}
+	fullCut := func(m *depModule) string {
+		slash := strings.LastIndexByte(m.path, '/')
+		n := slash + 1 + len(m.name)
+		if n > len(m.path) {
+			n = len(m.path)
+		}
+		return m.path[:n]
+	}
+	newFull, oldFull := fullCut(cand), fullCut(old)
+	under := func(path, dir string) bool {
+		return len(path) > len(dir) && path[len(dir)] == '/' && strings.HasPrefix(path, dir)
+	}
+	bprio, oldprio, newprio := -1, -1, -1
+	i := 0
+	for _, se := range d.cfg.Conf.Searches {
+		switch {
+		case se.Kind == modconf.SearchBuiltin:
+			bprio = i
+		case se.Kind == modconf.SearchExternal:
+			for _, ext := range d.cfg.Conf.Externals {
+				if under(newFull, ext) {
+					newprio = i
+				}
+				if under(oldFull, ext) {
+					oldprio = i
+				}
+				i++
+			}
+		case relNew != "" && under(relNew, se.Path):
+			newprio = i
+		case relOld != "" && under(relOld, se.Path):
+			oldprio = i
+		}
+		i++
+	}
+	if newprio < 0 {
+		newprio = bprio
+	}
+	if oldprio < 0 {
+		oldprio = bprio
+	}
+	return newprio <= oldprio
+}
+
+// Load orders the modules as kmod does, reads them, and resolves their
+// symbols into a dependency graph sorted topologically. It fails, after
+// reporting every cycle, when the graph has cycles.
+func (d *Depmod) Load() error {
+	d.buildArray()
+	d.sortByOrderFile()
+	d.readModules()
+	for _, m := range d.modules {
+		for _, s := range m.exports {
+			d.addSymbol(s.Name, false, s.CRC, m)
+		}
+	}
+	for _, m := range d.modules {
+		d.resolve(m)
+	}
+	return d.topoSort()
+}
+
+// buildArray lists the modules in kmod's hash iteration order, which
+// decides the order of modules missing from modules.order.
+func (d *Depmod) buildArray() {
+	d.modules = make([]*depModule, 0, len(d.byName))
+	for _, m := range d.byName {
+		d.modules = append(d.modules, m)
+	}
+	sortKmodHashOrder(d.modules, modulesHashBuckets, func(m *depModule) string { return m.name })
+	for i, m := range d.modules {
+		m.idx = i
+	}
+}
+
+func (d *Depmod) sortByOrderFile() {
+	path := d.cfg.Dir + "/modules.order"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		d.cfg.Report(modconf.Warning, "could not open %s at %s: %s\n", "modules.order", d.cfg.Dir, modconf.ErrnoString(err))
+		return
+	}
+	text := string(data)
+	lines := strings.SplitAfter(text, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	for i, l := range lines {
+		if !strings.HasSuffix(l, "\n") {
+			d.cfg.Report(modconf.Err, "%s/%s:%d corrupted line misses '\\n'\n", d.cfg.Dir, "modules.order", i+1)
+			return
+		}
+	}
+	byUncrel := make(map[string]*depModule, len(d.modules))
+	for _, m := range d.modules {
+		if m.uncrelpath != "" {
+			byUncrel[m.uncrelpath] = m
+		}
+	}
+	total := len(lines) + 1
+	for i, l := range lines {
+		if m := byUncrel[cString(l[:len(l)-1])]; m != nil {
+			m.sortIdx = i + 1 - total
+		}
+	}
+	sort.SliceStable(d.modules, func(i, j int) bool { return d.modules[i].sortIdx < d.modules[j].sortIdx })
+	for i, m := range d.modules {
+		m.idx = i
+	}
+}
+
+// cString cuts s at a NUL byte, where kmod's C string would end.
+func cString(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// readModules parses the modules in parallel; everything order-dependent
+// happens afterwards, in array order.
+func (d *Depmod) readModules() {
+	workers := d.cfg.Concurrent
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	next := make(chan *depModule, len(d.modules))
+	for _, m := range d.modules {
+		next <- m
+	}
+	close(next)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range next {
+				m.read()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, m := range d.modules {
+		if m.symErr != nil {
+			d.cfg.Report(modconf.Err, "failed to load symbols from %s: %s\n", m.path, errnoOf(m.symErr))
+		}
+	}
+}
+
+func (m *depModule) read() {
+	f, err := elfmod.Open(m.path)
+	if err != nil {
+		m.symErr = err
+		return
+	}
+	defer f.Close()
+	if syms, err := f.Symbols(); err != nil {
+		if !errors.Is(err, syscall.ENOENT) {
+			m.symErr = err
+		}
+	} else {
+		m.exports = syms
+	}
+	if strs, err := f.Modinfo(); err == nil {
+		m.info = make([]kv, len(strs))
+		for i, s := range strs {
+			k, v, ok := strings.Cut(s, "=")
+			if !ok {
+				v = ""
+			}
+			m.info[i] = kv{k, v}
+		}
+	}
+	if ds, err := f.DependencySymbols(); err == nil {
+		m.depSyms = ds
+	}
+}
+
+// errnoOf words a module reading error as kmod's strerror(-err) would.
+func errnoOf(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return modconf.ErrnoString(errno)
+	}
+	return modconf.ErrnoString(syscall.EINVAL)
+}
+
+func (d *Depmod) addSymbol(name string, prefixSkipped bool, crc uint64, owner *depModule) {
+	if !prefixSkipped && d.cfg.SymPrefix != 0 && len(name) > 0 && name[0] == d.cfg.SymPrefix {
+		name = name[1:]
+	}
+	d.symbols[name] = &symbol{name: name, owner: owner, crc: crc}
+}
+
+func (d *Depmod) findSymbol(name string) *symbol {
+	if strings.HasPrefix(name, ".") {
+		name = name[1:]
+	}
+	if d.cfg.SymPrefix != 0 && len(name) > 0 && name[0] == d.cfg.SymPrefix {
+		name = name[1:]
+	}
+	return d.symbols[name]
+}
+
+func (d *Depmod) resolve(m *depModule) {
+	for _, ds := range m.depSyms {
+		weak := ds.Bind == elfmod.BindWeak
+		sym := d.findSymbol(ds.Name)
+		if sym == nil {
+			if d.cfg.WarnUnres && !weak {
+				d.cfg.Report(modconf.Warning, "%s needs unknown symbol %s\n", m.path, ds.Name)
+			}
+			continue
+		}
+		if d.cfg.CheckCRCs && sym.crc != ds.CRC && !weak && d.cfg.WarnUnres {
+			d.cfg.Report(modconf.Warning, "%s disagrees about version of symbol %s\n", m.path, ds.Name)
+		}
+		if sym.owner == nil {
+			continue
+		}
+		dup := false
+		for _, have := range m.deps {
+			if have == sym.owner {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		m.deps = append(m.deps, sym.owner)
+		sym.owner.users++
+		if d.cfg.Verbose > 0 {
+			fmt.Fprintf(d.cfg.Show, "%s needs \"%s\": %s\n", m.path, sym.name, sym.owner.path)
+		}
+	}
+}
+
+// topoSort numbers the modules so that users come before what they use,
+// exactly as kmod does: its numbering decides the order of every
+// dependency list in modules.dep.
+func (d *Depmod) topoSort() error {
+	n := len(d.modules)
+	users := make([]int, n)
+	roots := make([]int, 0, n)
+	for i, m := range d.modules {
+		users[i] = m.users
+		if m.users == 0 {
+			roots = append(roots, i)
+		}
+	}
+	sorted := 0
+	for len(roots) > 0 {
+		src := d.modules[roots[len(roots)-1]]
+		roots = roots[:len(roots)-1]
+		src.depSortIdx = sorted
+		sorted++
+		for _, dst := range src.deps {
+			users[dst.idx]--
+			if users[dst.idx] == 0 {
+				roots = append(roots, dst.idx)
+			}
+		}
+	}
+	if sorted < n {
+		d.reportCycles(users)
+		return ErrCycle
+	}
+	for _, m := range d.modules {
+		if len(m.deps) > 1 {
+			sort.Slice(m.deps, func(i, j int) bool { return m.deps[i].depSortIdx < m.deps[j].depSortIdx })
+		}
+	}
+	return nil
+}
+
+// ErrCycle is returned by Load when modules depend on each other in a loop.
+var ErrCycle = errors.New("dependency cycle")
+
+type vertex struct {
+	parent *vertex
+	mod    *depModule
+}
+
+// reportCycles walks the modules left unsorted and reports each loop once,
+// in the words and the order kmod reports them.
+func (d *Depmod) reportCycles(users []int) {
+	var roots []*depModule
+	for i, m := range d.modules {
+		if users[i] > 0 {
+			roots = append(roots, m)
+		}
+	}
+	remove := func(m *depModule) {
+		for i, r := range roots {
+			if r == m {
+				roots = append(roots[:i], roots[i+1:]...)
+				return
+			}
+		}
+	}
+	inLoops := map[string]bool{}
+	for len(roots) > 0 {
+		root := roots[0]
+		roots = roots[1:]
+		stack := []*vertex{{mod: root}}
+		for len(stack) > 0 {
+			v := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			m := v.mod
+			if m.visited && m == root {
+				var chain []*vertex
+				for p := v.parent; p != nil; p = p.parent {
+					chain = append(chain, p)
+					inLoops[p.mod.name] = true
+				}
+				var b strings.Builder
+				for i := len(chain) - 1; i >= 0; i-- {
+					b.WriteString(chain[i].mod.name)
+					b.WriteString(" -> ")
+					remove(chain[i].mod)
+				}
+				b.WriteString(m.name)
+				d.cfg.Report(modconf.Err, "Cycle detected: %s\n", b.String())
+				continue
+			}
+			m.visited = true
+			if len(m.deps) == 0 {
+				remove(m)
+				continue
+			}
+			for _, dep := range m.deps {
+				stack = append(stack, &vertex{parent: v, mod: dep})
+			}
+		}
+	}
+	d.cfg.Report(modconf.Err, "Found %d modules in dependency cycles!\n", len(inLoops))
+}
+
+// LoadSymvers reads the kernel's own symbols and their CRCs from a
+// Module.symvers file (-E).
+func (d *Depmod) LoadSymvers(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	lineNum := 0
+	for {
+		line, err := readCLine(r, 10240)
+		if line == "" && err != nil {
+			break
+		}
+		lineNum++
+		// kmod splits on blanks only: a newline stays part of the last word.
+		fields := strings.FieldsFunc(cString(line), func(r rune) bool { return r == ' ' || r == '\t' })
+		if len(fields) < 3 || fields[2] != "vmlinux" {
+			continue
+		}
+		crc, ok := parseHexCRC(fields[0])
+		if !ok {
+			d.cfg.Report(modconf.Err, "%s:%d Invalid symbol version %s: %s\n", path, lineNum, fields[0], modconf.ErrnoString(syscall.Errno(0)))
+			continue
+		}
+		d.addSymbol(fields[1], false, crc, nil)
+	}
+	d.addFakeSymbols()
+	return nil
+}
+
+// parseHexCRC reads a version as strtoull(s, &end, 16) with nothing left.
+func parseHexCRC(s string) (uint64, bool) {
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if t != "" && (t[0] == '+' || t[0] == '-') {
+		neg = t[0] == '-'
+		t = t[1:]
+	}
+	if len(t) >= 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') && len(t) > 2 && isHex(t[2]) {
+		t = t[2:]
+	}
+	if t == "" {
+		return 0, s == ""
+	}
+	v, err := strconv.ParseUint(t, 16, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			return ^uint64(0), true
+		}
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// readCLine reads a line as fgets into a buffer of size n does: at most
+// n-1 bytes, keeping the newline.
+func readCLine(r *bufio.Reader, n int) (string, error) {
+	var b []byte
+	for len(b) < n-1 {
+		c, err := r.ReadByte()
+		if err != nil {
+			return string(b), err
+		}
+		b = append(b, c)
+		if c == '\n' {
+			break
+		}
+	}
+	return string(b), nil
+}
+
+// LoadSystemMap reads the kernel's exported symbols from a System.map (-F).
+func (d *Depmod) LoadSystemMap(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	lineNum := 0
+	for {
+		raw, err := readCLine(r, 10240)
+		if raw == "" && err != nil {
+			break
+		}
+		lineNum++
+		line := cString(raw)
+		_, rest, ok := strings.Cut(line, " ")
+		if ok {
+			_, rest, ok = strings.Cut(rest, " ")
+		}
+		if !ok {
+			d.cfg.Report(modconf.Err, "%s:%d: invalid line: %s\n", path, lineNum, line)
+			continue
+		}
+		if d.cfg.SymPrefix != 0 && len(rest) > 0 && rest[0] == d.cfg.SymPrefix {
+			rest = rest[1:]
+		}
+		name, ok := strings.CutPrefix(rest, "__ksymtab_")
+		if !ok {
+			continue
+		}
+		if i := strings.IndexByte(name, '\n'); i >= 0 {
+			name = name[:i]
+		}
+		d.addSymbol(name, true, 0, nil)
+	}
+	d.addFakeSymbols()
+	return nil
+}
+
+func (d *Depmod) addFakeSymbols() {
+	// The kernel's loader provides these to every module.
+	d.addSymbol("__this_module", true, 0, nil)
+	d.addSymbol("_GLOBAL_OFFSET_TABLE_", true, 0, nil)
+	if d.findSymbol("TOC.") == nil {
+		d.addSymbol("TOC.", true, 0, nil)
+	}
+}
+
+// DepUpToDate reports whether modules.dep in dir is newer than every
+// module below dir, the test behind depmod -A.
+func DepUpToDate(dir string, report modconf.Reporter) (bool, error) {
+	st, err := os.Stat(dir + "/modules.dep")
+	if err != nil {
+		report(modconf.Err, "could not fstatat(%s, modules.dep): %s\n", dir, modconf.ErrnoString(err))
+		return false, err
+	}
+	return newerThanModules(dir, st.ModTime().Unix(), report), nil
+}
+
+func newerThanModules(dir string, mtime int64, report modconf.Reporter) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return true
+	}
+	names, _ := f.Readdirnames(-1)
+	f.Close()
+	for _, name := range names {
+		if name == "build" || name == "source" {
+			continue
+		}
+		path := dir + "/" + name
+		st, err := os.Stat(path)
+		if err != nil {
+			report(modconf.Err, "fstatat(%d, %s): %s\n", 0, name, modconf.ErrnoString(err))
+			continue
+		}
+		switch {
+		case st.IsDir():
+			if !newerThanModules(path, mtime, report) {
+				return false
+			}
+		case st.Mode().IsRegular():
+			// kmod compares whole seconds.
+			if hasModuleExtension(name) && st.ModTime().Unix() > mtime {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,412 @@
+package moddep
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/modutils/modutils/modconf"
+)
+
+// DepmodOutput is one file depmod writes.
+type DepmodOutput struct {
+	Name string
+	// Binary outputs are the .bin indexes; depmod -n prints only the text.
+	Binary bool
+	// InKmod30 is false for files that kmod 30 does not know yet; depmod -n
+	// leaves them out so that its output stays what kmod 30 prints.
+	InKmod30 bool
+	Write    func(w io.Writer) error
+}
+
+// Outputs lists the files in the order kmod writes them.
+func (d *Depmod) Outputs() []DepmodOutput {
+	return []DepmodOutput{
+		{"modules.dep", false, true, d.writeDeps},
+		{"modules.dep.bin", true, true, d.writeDepsBin},
+		{"modules.alias", false, true, d.writeAliases},
+		{"modules.alias.bin", true, true, d.writeAliasesBin},
+		{"modules.softdep", false, true, d.writeSoftdeps},
+		{"modules.weakdep", false, false, d.writeWeakdeps},
+		{"modules.symbols", false, true, d.writeSymbols},
+		{"modules.symbols.bin", true, true, d.writeSymbolsBin},
+		{"modules.builtin.bin", true, true, d.writeBuiltinBin},
+		{"modules.builtin.alias.bin", true, true, d.writeBuiltinAliasBin},
+		{"modules.devname", false, true, d.writeDevname},
+	}
+}
+
+// outputPath is the path modules.dep names a module by.
+func (m *depModule) outputPath() string {
+	if m.relpath != "" {
+		return m.relpath
+	}
+	return m.path
+}
+
+// allDeps is every module m needs, directly or not, each once, in
+// load order (what is needed last comes first... kmod's topological
+// numbering puts users before what they use).
+func (m *depModule) allDeps() []*depModule {
+	if len(m.deps) == 0 {
+		return nil
+	}
+	var out []*depModule
+	seen := map[*depModule]bool{}
+	var fill func(*depModule)
+	fill = func(x *depModule) {
+		for _, dep := range x.deps {
+			if seen[dep] {
+				continue
+			}
+			seen[dep] = true
+			out = append(out, dep)
+			fill(dep)
+		}
+	}
+	fill(m)
+	sort.Slice(out, func(i, j int) bool { return out[i].depSortIdx < out[j].depSortIdx })
+	return out
+}
+
+// depLine is a module's modules.dep line without the newline.
+func (m *depModule) depLine() string {
+	var b strings.Builder
+	b.WriteString(m.outputPath())
+	b.WriteByte(':')
+	for _, dep := range m.allDeps() {
+		b.WriteByte(' ')
+		b.WriteString(dep.outputPath())
+	}
+	return b.String()
+}
+
+func (d *Depmod) depLines() []string {
+	if d.lines == nil {
+		d.lines = make([]string, len(d.modules))
+		for i, m := range d.modules {
+			d.lines[i] = m.depLine()
+		}
+	}
+	return d.lines
+}
+
+func (d *Depmod) writeDeps(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for _, l := range d.depLines() {
+		bw.WriteString(l)
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+func (d *Depmod) writeDepsBin(w io.Writer) error {
+	ix := NewIndexWriter()
+	for i, l := range d.depLines() {
+		m := d.modules[i]
+		if d.insert(ix, m.name, l, uint32(m.idx)) && d.cfg.WarnDups {
+			d.cfg.Report(modconf.Warning, "duplicate module deps:\n%s\n", l)
+		}
+	}
+	_, err := ix.WriteTo(w)
+	return err
+}
+
+// insert adds an entry to an index and reports whether the key already
+// had that value. kmod's index holds 7-bit ASCII only and, on x86, walks
+// off its child table for other bytes; we leave such an entry out and say
+// which one.
+func (d *Depmod) insert(ix *IndexWriter, key, value string, priority uint32) bool {
+	dup, err := ix.Insert(key, value, priority)
+	if err != nil {
+		d.cfg.Report(modconf.Err, "%v\n", err)
+	}
+	return dup
+}
+
+func (d *Depmod) eachInfo(key string, fn func(m *depModule, value string)) {
+	for _, m := range d.modules {
+		for _, e := range m.info {
+			if e.key == key {
+				fn(m, e.value)
+			}
+		}
+	}
+}
+
+// writeLines writes a header and one line per module info entry.
+func (d *Depmod) writeInfoLines(w io.Writer, header, key string, line func(m *depModule, value string) string) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(header)
+	d.eachInfo(key, func(m *depModule, v string) { bw.WriteString(line(m, v)) })
+	return bw.Flush()
+}
+
+func (d *Depmod) writeAliases(w io.Writer) error {
+	return d.writeInfoLines(w, "# Aliases extracted from modules themselves.\n", "alias",
+		func(m *depModule, v string) string { return "alias " + v + " " + m.name + "\n" })
+}
+
+func (d *Depmod) writeAliasesBin(w io.Writer) error {
+	ix := NewIndexWriter()
+	d.eachInfo("alias", func(m *depModule, v string) {
+		alias, err := NormalizeAlias(v)
+		if err != nil {
+			d.cfg.Report(modconf.Warning, "Unmatched bracket in %s\n", v)
+			return
+		}
+		if d.insert(ix, alias, m.name, uint32(m.idx)) && d.cfg.WarnDups {
+			d.cfg.Report(modconf.Warning, "duplicate module alias:\n%s %s\n", alias, m.name)
+		}
+	})
+	_, err := ix.WriteTo(w)
+	return err
+}
+
+func (d *Depmod) writeSoftdeps(w io.Writer) error {
+	return d.writeInfoLines(w, "# Soft dependencies extracted from modules themselves.\n", "softdep",
+		func(m *depModule, v string) string { return "softdep " + m.name + " " + v + "\n" })
+}
+
+func (d *Depmod) writeWeakdeps(w io.Writer) error {
+	return d.writeInfoLines(w, "# Weak dependencies extracted from modules themselves.\n", "weakdep",
+		func(m *depModule, v string) string { return "weakdep " + m.name + " " + v + "\n" })
+}
+
+// ownedSymbols lists the symbols some module exports, in the iteration
+// order of kmod's symbol hash table, which is the order of modules.symbols.
+func (d *Depmod) ownedSymbols() []*symbol {
+	syms := make([]*symbol, 0, len(d.symbols))
+	for _, s := range d.symbols {
+		if s.owner != nil {
+			syms = append(syms, s)
+		}
+	}
+	sortKmodHashOrder(syms, symbolsHashBuckets, func(s *symbol) string { return s.name })
+	return syms
+}
+
+func (d *Depmod) writeSymbols(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("# Aliases for symbols, used by symbol_request().\n")
+	for _, s := range d.ownedSymbols() {
+		bw.WriteString("alias symbol:")
+		bw.WriteString(s.name)
+		bw.WriteByte(' ')
+		bw.WriteString(s.owner.name)
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+func (d *Depmod) writeSymbolsBin(w io.Writer) error {
+	ix := NewIndexWriter()
+	for _, s := range d.ownedSymbols() {
+		key := "symbol:" + s.name
+		if d.insert(ix, key, s.owner.name, uint32(s.owner.idx)) && d.cfg.WarnDups {
+			d.cfg.Report(modconf.Warning, "duplicate module syms:\n%s %s\n", key, s.owner.name)
+		}
+	}
+	_, err := ix.WriteTo(w)
+	return err
+}
+
+func (d *Depmod) writeBuiltinBin(w io.Writer) error {
+	data, ok := d.readSource("modules.builtin")
+	if !ok {
+		return nil
+	}
+	ix := NewIndexWriter()
+	r := bufio.NewReader(strings.NewReader(data))
+	for {
+		line, err := readCLine(r, 4096)
+		if line == "" && err != nil {
+			break
+		}
+		if c := line[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			d.cfg.Report(modconf.Err, "Invalid modules.builtin line: %s\n", cString(line))
+			continue
+		}
+		d.insert(ix, ModuleName(cString(line)), "", 0)
+	}
+	_, err := ix.WriteTo(w)
+	return err
+}
+
+// readSource reads a file the kernel build installs beside the modules.
+// Without it kmod leaves the index it would feed empty, and so do we.
+func (d *Depmod) readSource(name string) (string, bool) {
+	data, err := os.ReadFile(d.cfg.Dir + "/" + name)
+	if err != nil {
+		d.cfg.Report(modconf.Warning, "could not open %s at %s: %s\n", name, d.cfg.Dir, modconf.ErrnoString(err))
+		return "", false
+	}
+	return string(data), true
+}
+
+// builtinModinfoScanner reads modules.builtin.modinfo (NUL-separated
+// "module.key=value" records) with kmod's exact stream rules, including
+// how it resynchronises after a malformed record.
+type builtinModinfoScanner struct {
+	data string
+	pos  int
+	d    *Depmod
+}
+
+const eof = -1
+
+func (s *builtinModinfoScanner) getc() int {
+	if s.pos >= len(s.data) {
+		s.pos = len(s.data) + 1 // C's feof is set only by a read past the end
+		return eof
+	}
+	c := s.data[s.pos]
+	s.pos++
+	return int(c)
+}
+
+func (s *builtinModinfoScanner) atEOF() bool { return s.pos > len(s.data) }
+
+// upTo reads up to endchar, a NUL or the end; it returns what it read only
+// when it stopped at endchar.
+func (s *builtinModinfoScanner) upTo(endchar int, max int) string {
+	var b []byte
+	c := s.getc()
+	for c != eof && c != endchar && c != 0 && len(b) < max {
+		b = append(b, byte(c))
+		c = s.getc()
+	}
+	if len(b) == max {
+		s.d.cfg.Report(modconf.Warning, "Could not flush stream: %d. Partial content: %s\n", 28, string(b))
+		b = b[:len(b)-1]
+	}
+	if c != endchar {
+		return ""
+	}
+	return string(b)
+}
+
+func (s *builtinModinfoScanner) skip(endchar int) {
+	c := s.getc()
+	for c != eof && c != endchar && c != 0 {
+		c = s.getc()
+	}
+}
+
+func (d *Depmod) writeBuiltinAliasBin(w io.Writer) error {
+	data, ok := d.readSource("modules.builtin.modinfo")
+	if !ok {
+		return nil
+	}
+	ix := NewIndexWriter()
+	s := &builtinModinfoScanner{data: data, d: d}
+	const pathMax = 4096
+	for !s.atEOF() {
+		modname := s.upTo('.', pathMax)
+		if modname == "" {
+			continue
+		}
+		if key := s.upTo('=', pathMax); key != "alias" {
+			s.skip(0)
+			continue
+		}
+		value := s.upTo(0, pathMax)
+		if value == "" {
+			continue
+		}
+		alias, err := NormalizeAlias(value)
+		if err != nil {
+			d.cfg.Report(modconf.Warning, "Unmatched bracket in %s\n", value)
+			continue
+		}
+		d.insert(ix, alias, modname, 0)
+	}
+	_, err := ix.WriteTo(w)
+	return err
+}
+
+func (d *Depmod) writeDevname(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	empty := true
+	for _, m := range d.modules {
+		var devname string
+		haveName := false
+		var typ byte
+		var major, minor uint32
+		for _, e := range m.info {
+			if e.key != "alias" {
+				continue
+			}
+			if name, ok := strings.CutPrefix(e.value, "devname:"); ok {
+				devname, haveName = name, true
+			} else if maj, min, ok := scanMajorMinor(e.value, "char-major-"); ok {
+				typ, major, minor = 'c', maj, min
+			} else if maj, min, ok := scanMajorMinor(e.value, "block-major-"); ok {
+				typ, major, minor = 'b', maj, min
+			}
+			if typ != 0 && haveName {
+				break
+			}
+		}
+		if !haveName {
+			continue
+		}
+		if typ == 0 {
+			d.cfg.Report(modconf.Err, "Module '%s' has devname (%s) but lacks major and minor information. Ignoring.\n", m.name, devname)
+			continue
+		}
+		if empty {
+			bw.WriteString("# Device nodes to trigger on-demand module loading.\n")
+			empty = false
+		}
+		fmt.Fprintf(bw, "%s %s %c%d:%d\n", m.name, devname, typ, major, minor)
+	}
+	return bw.Flush()
+}
+
+// scanMajorMinor matches sscanf(s, PREFIX "%u-%u"): each number may have
+// leading blanks and a sign, and stops at the first non-digit.
+func scanMajorMinor(s, prefix string) (uint32, uint32, bool) {
+	rest, ok := strings.CutPrefix(s, prefix)
+	if !ok {
+		return 0, 0, false
+	}
+	maj, rest, ok := scanUnsigned(rest)
+	if !ok {
+		return 0, 0, false
+	}
+	rest, ok = strings.CutPrefix(rest, "-")
+	if !ok {
+		return 0, 0, false
+	}
+	min, _, ok := scanUnsigned(rest)
+	return maj, min, ok
+}
+
+func scanUnsigned(s string) (uint32, string, bool) {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	if n == 0 {
+		return 0, s, false
+	}
+	v, err := strconv.ParseUint(s[:n], 10, 64)
+	if err != nil {
+		v = ^uint64(0)
+	}
+	if neg {
+		v = -v
+	}
+	return uint32(v), s[n:], true
+}

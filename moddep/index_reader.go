@@ -1,0 +1,550 @@
+package moddep
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// ReaderOrder selects which of libkmod's two index readers an Index
+// imitates. They agree on everything except the order of values that share a
+// priority: the mmap reader keeps file order, while the stdio reader re-links
+// every node's values through add_value and so reverses each run of equal
+// priorities. The difference is visible for modules.builtin.alias.bin (all
+// priorities are 0) and for duplicate aliases within one module.
+type ReaderOrder uint8
+
+const (
+	// ReaderMmap is libkmod's index_mm_* reader, used by modprobe, which
+	// calls kmod_load_resources.
+	ReaderMmap ReaderOrder = iota
+	// ReaderStream is libkmod's index_file/index_* reader, used by every
+	// tool that does not load resources first (modinfo, for one).
+	ReaderStream
+)
+
+// maxIndexDepth bounds recursion over damaged files whose child offsets
+// form cycles. Trie depth is at most the longest key plus one, and kmod
+// keys stay below PATH_MAX.
+const maxIndexDepth = 16384
+
+// Index reads a kmod index file. Lookups never read outside the file: a
+// damaged file yields an *IndexError from the error-returning methods, or a
+// clean "not found" from the convenience ones. Methods are safe for
+// concurrent use; Close must not race with them.
+type Index struct {
+	name  string
+	data  []byte
+	root  uint32
+	order ReaderOrder
+	m     *indexMapping
+}
+
+// indexMapping owns the file memory so that copies made by WithOrder can share
+// it and Close on any of them releases it exactly once.
+type indexMapping struct {
+	once   sync.Once
+	mapped []byte
+}
+
+// OpenIndex maps the index file at path read-only. Like libkmod it accepts
+// any minor version of format 2.
+func OpenIndex(path string) (*Index, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open module index: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("open module index: %w", err)
+	}
+	size := st.Size()
+	if size < indexHeaderSize {
+		return nil, &IndexError{File: path, Offset: size, Reason: "file too short for an index header"}
+	}
+	if size > 1<<31 {
+		return nil, &IndexError{File: path, Offset: size, Reason: "file too large for an index"}
+	}
+	m := &indexMapping{}
+	data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE)
+	if err != nil {
+		// Some filesystems cannot be mapped; reading is only slower.
+		data, err = io.ReadAll(io.LimitReader(f, size))
+		if err != nil {
+			return nil, fmt.Errorf("read module index %s: %w", path, err)
+		}
+	} else {
+		m.mapped = data
+	}
+	ix, err := newIndex(data, path, m)
+	if err != nil {
+		m.release()
+		return nil, err
+	}
+	return ix, nil
+}
+
+// NewIndex reads an index held in memory; data must not change while the
+// Index is in use. name only labels errors.
+func NewIndex(data []byte, name string) (*Index, error) {
+	return newIndex(data, name, &indexMapping{})
+}
+
+func newIndex(data []byte, name string, m *indexMapping) (*Index, error) {
+	if len(data) < indexHeaderSize {
+		return nil, &IndexError{File: name, Offset: int64(len(data)), Reason: "file too short for an index header"}
+	}
+	if magic := binary.BigEndian.Uint32(data); magic != indexMagic {
+		return nil, &IndexError{File: name, Reason: fmt.Sprintf("bad magic %#08x, want %#08x", magic, indexMagic)}
+	}
+	if v := binary.BigEndian.Uint32(data[4:]); v>>16 != indexVersionMajor {
+		return nil, &IndexError{File: name, Offset: 4, Reason: fmt.Sprintf("unsupported major version %d, want %d", v>>16, indexVersionMajor)}
+	}
+	return &Index{
+		name: name,
+		data: data,
+		root: binary.BigEndian.Uint32(data[8:]),
+		m:    m,
+	}, nil
+}
+
+func (m *indexMapping) release() error {
+	var err error
+	m.once.Do(func() {
+		if m.mapped != nil {
+			err = unix.Munmap(m.mapped)
+			m.mapped = nil
+		}
+	})
+	return err
+}
+
+// Close releases the file mapping, also for every Index derived through
+// WithOrder.
+func (ix *Index) Close() error {
+	if err := ix.m.release(); err != nil {
+		return fmt.Errorf("close module index %s: %w", ix.name, err)
+	}
+	return nil
+}
+
+// Name returns the name the index was opened with.
+func (ix *Index) Name() string { return ix.name }
+
+// Order reports which libkmod reader the index imitates.
+func (ix *Index) Order() ReaderOrder { return ix.order }
+
+// WithOrder returns an Index over the same memory that imitates the given
+// libkmod reader. The default is ReaderMmap.
+func (ix *Index) WithOrder(o ReaderOrder) *Index {
+	c := *ix
+	c.order = o
+	return &c
+}
+
+// indexNode is a parsed node; value strings stay in the file until asked for.
+type indexNode struct {
+	off      uint32 // file offset of the node (flags stripped)
+	prefix   string
+	first    byte
+	last     byte
+	children []byte // (last-first+1) big-endian offsets
+	nvalues  uint32
+	valuesAt int // offset of the first value record
+}
+
+func (ix *Index) corrupt(off int, format string, args ...any) error {
+	return &IndexError{File: ix.name, Offset: int64(off), Reason: fmt.Sprintf(format, args...)}
+}
+
+// readNode parses the node at offset (with its flags). ok is false for the
+// null offset, which marks absent children and an absent root.
+func (ix *Index) readNode(offset uint32) (n indexNode, ok bool, err error) {
+	pos := int(offset & nodeMask)
+	if pos == 0 {
+		return n, false, nil
+	}
+	n.off = uint32(pos)
+	d := ix.data
+	if pos > len(d) {
+		return n, false, ix.corrupt(pos, "node beyond end of file (%d bytes)", len(d))
+	}
+	if offset&nodePrefix != 0 {
+		s, next, err := ix.cstring(pos)
+		if err != nil {
+			return n, false, err
+		}
+		n.prefix, pos = s, next
+	}
+	n.first, n.last = indexChildMax, 0
+	if offset&nodeChildren != 0 {
+		if len(d)-pos < 2 {
+			return n, false, ix.corrupt(pos, "truncated child range")
+		}
+		first, last := d[pos], d[pos+1]
+		if first > last || last >= indexChildMax {
+			return n, false, ix.corrupt(pos, "bad child range %#x-%#x", first, last)
+		}
+		pos += 2
+		size := 4 * (int(last) - int(first) + 1)
+		if len(d)-pos < size {
+			return n, false, ix.corrupt(pos, "truncated child table")
+		}
+		n.first, n.last = first, last
+		n.children = d[pos : pos+size]
+		pos += size
+	}
+	if offset&nodeValues != 0 {
+		if len(d)-pos < 4 {
+			return n, false, ix.corrupt(pos, "truncated value count")
+		}
+		n.nvalues = binary.BigEndian.Uint32(d[pos:])
+		pos += 4
+		// Each value takes at least 5 bytes; a larger count cannot be
+		// honest and must not drive allocations.
+		if uint64(n.nvalues)*5 > uint64(len(d)-pos) {
+			return n, false, ix.corrupt(pos-4, "value count %d exceeds file size", n.nvalues)
+		}
+		n.valuesAt = pos
+	}
+	return n, true, nil
+}
+
+// cstring returns the NUL-terminated string at pos and the offset after it.
+func (ix *Index) cstring(pos int) (string, int, error) {
+	end := -1
+	if pos < len(ix.data) {
+		end = bytes.IndexByte(ix.data[pos:], 0)
+	}
+	if end < 0 {
+		return "", 0, ix.corrupt(pos, "unterminated string")
+	}
+	return indexBytesString(ix.data[pos : pos+end]), pos + end + 1, nil
+}
+
+// child returns the offset of n's child labelled c, or 0 (libkmod's
+// index_mm_readchild range test).
+func (n *indexNode) child(c byte) uint32 {
+	if n.children == nil || c < n.first || c > n.last {
+		return 0
+	}
+	return binary.BigEndian.Uint32(n.children[4*int(c-n.first):])
+}
+
+// values decodes n's values in file order into dst.
+func (ix *Index) values(n *indexNode, dst []IndexValue) ([]IndexValue, error) {
+	pos := n.valuesAt
+	for k := uint32(0); k < n.nvalues; k++ {
+		if len(ix.data)-pos < 4 {
+			return dst, ix.corrupt(pos, "truncated value")
+		}
+		prio := binary.BigEndian.Uint32(ix.data[pos:])
+		s, next, err := ix.cstring(pos + 4)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, IndexValue{Value: s, Priority: prio})
+		pos = next
+	}
+	return dst, nil
+}
+
+// nodeValues returns n's values in the order the selected libkmod reader
+// holds them.
+func (ix *Index) nodeValues(n *indexNode, dst []IndexValue) ([]IndexValue, error) {
+	start := len(dst)
+	dst, err := ix.values(n, dst)
+	if err != nil {
+		return dst, err
+	}
+	if ix.order == ReaderStream {
+		kmodValueOrder(dst[start:])
+	}
+	return dst, nil
+}
+
+// kmodValueOrder rearranges values appended in sequence into the order
+// libkmod's add_value builds: ascending priority, and among equal priorities
+// the last added first.
+func kmodValueOrder(v []IndexValue) {
+	slices.Reverse(v)
+	slices.SortStableFunc(v, func(a, b IndexValue) int {
+		switch {
+		case a.Priority < b.Priority:
+			return -1
+		case a.Priority > b.Priority:
+			return 1
+		}
+		return 0
+	})
+}
+
+// indexCString truncates s at its first NUL, where libkmod's C string would end.
+func indexCString(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Search looks key up exactly, as libkmod's index_search: it returns the
+// first value of the key's node (the lowest priority). ok is false when the
+// key is absent or has no values.
+func (ix *Index) Search(key string) (value string, ok bool, err error) {
+	key = indexCString(key)
+	n, ok, err := ix.readNode(ix.root)
+	i := 0
+	for ok {
+		if len(key)-i < len(n.prefix) || key[i:i+len(n.prefix)] != n.prefix {
+			return "", false, nil
+		}
+		i += len(n.prefix)
+		if i == len(key) {
+			if n.nvalues == 0 {
+				return "", false, nil
+			}
+			vals, err := ix.nodeValues(&n, make([]IndexValue, 0, n.nvalues))
+			if err != nil {
+				return "", false, err
+			}
+			return strings.Clone(vals[0].Value), true, nil
+		}
+		n, ok, err = ix.readNode(n.child(key[i]))
+		i++
+	}
+	return "", false, err
+}
+
+// Lookup is Search with damage treated as absence.
+func (ix *Index) Lookup(key string) (value string, ok bool) {
+	v, ok, err := ix.Search(key)
+	if err != nil {
+		return "", false
+	}
+	return v, ok
+}
+
+// LookupWild is SearchWild with damage treated as absence.
+func (ix *Index) LookupWild(key string) []IndexValue {
+	v, err := ix.SearchWild(key)
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+// indexWildSearch carries the state of one SearchWild call.
+type indexWildSearch struct {
+	ix  *Index
+	pat []byte // the wildcard pattern assembled while walking a subtree
+	out []IndexValue
+	// budget caps node visits per wildcard subtree: a valid trie has fewer
+	// nodes than bytes, so running out means shared or cyclic children in
+	// a damaged file. The exact descent needs no budget because every step
+	// consumes a byte of the key.
+	budget int
+}
+
+// SearchWild returns every value whose key matches key, where keys stored
+// in the index may be fnmatch patterns (libkmod's index_searchwild). The
+// result is ordered by ascending priority; ties keep libkmod's order, which
+// depends on the index's ReaderOrder.
+func (ix *Index) SearchWild(key string) ([]IndexValue, error) {
+	key = indexCString(key)
+	s := indexWildSearch{ix: ix}
+	if err := s.descend(key); err != nil {
+		return nil, err
+	}
+	if len(s.out) == 0 {
+		return nil, nil
+	}
+	kmodValueOrder(s.out)
+	for k := range s.out {
+		s.out[k].Value = strings.Clone(s.out[k].Value)
+	}
+	return s.out, nil
+}
+
+func (s *indexWildSearch) visit(offset uint32) (indexNode, bool, error) {
+	n, ok, err := s.ix.readNode(offset)
+	if ok {
+		if s.budget--; s.budget < 0 {
+			return n, false, s.ix.corrupt(int(n.off), "node visited too often: children shared or cyclic")
+		}
+	}
+	return n, ok, err
+}
+
+// descend follows key exactly until the trie offers a wildcard, as
+// libkmod's index_searchwild__node.
+func (s *indexWildSearch) descend(key string) error {
+	n, ok, err := s.ix.readNode(s.ix.root)
+	i := 0
+	for ok {
+		for j := 0; j < len(n.prefix); j++ {
+			c := n.prefix[j]
+			if c == '*' || c == '?' || c == '[' {
+				s.pat = s.pat[:0]
+				s.budget = len(s.ix.data) + 1
+				return s.all(&n, j, key[i+j:], 0)
+			}
+			if i+j >= len(key) || c != key[i+j] {
+				return nil
+			}
+		}
+		i += len(n.prefix)
+
+		for _, w := range [...]byte{'*', '?', '['} {
+			child, ok, err := s.ix.readNode(n.child(w))
+			if err != nil {
+				return err
+			}
+			if ok {
+				s.pat = append(s.pat[:0], w)
+				s.budget = len(s.ix.data)
+				if err := s.all(&child, 0, key[i:], 1); err != nil {
+					return err
+				}
+			}
+		}
+
+		if i == len(key) {
+			return s.addValues(&n)
+		}
+		n, ok, err = s.ix.readNode(n.child(key[i]))
+		i++
+	}
+	return err
+}
+
+// all walks the subtree under a wildcard, collecting the values of nodes
+// whose full pattern matches subkey, as libkmod's index_searchwild__all:
+// descendants first, then the node itself.
+func (s *indexWildSearch) all(n *indexNode, j int, subkey string, depth int) error {
+	if depth > maxIndexDepth {
+		return s.ix.corrupt(int(n.off), "trie deeper than %d levels", maxIndexDepth)
+	}
+	mark := len(s.pat)
+	s.pat = append(s.pat, n.prefix[j:]...)
+	for c := int(n.first); c <= int(n.last); c++ {
+		child, ok, err := s.visit(n.child(byte(c)))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		s.pat = append(s.pat, byte(c))
+		if err := s.all(&child, 0, subkey, depth+1); err != nil {
+			return err
+		}
+		s.pat = s.pat[:len(s.pat)-1]
+	}
+	if n.nvalues > 0 && fnmatch(s.pat, subkey) {
+		if err := s.addValues(n); err != nil {
+			return err
+		}
+	}
+	s.pat = s.pat[:mark]
+	return nil
+}
+
+func (s *indexWildSearch) addValues(n *indexNode) error {
+	var err error
+	s.out, err = s.ix.nodeValues(n, s.out)
+	return err
+}
+
+// Dump writes every key and value as "<prefix><key> <value>\n" in trie
+// order, as libkmod's index_dump (what modprobe -c prints for the alias and
+// symbol indexes with prefix "alias "). On a damaged index it returns an
+// *IndexError after writing the lines before the damage.
+func (ix *Index) Dump(w io.Writer, prefix string) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	d := indexDumper{ix: ix, w: bw, key: []byte(indexCString(prefix)), budget: len(ix.data) + 1}
+	n, ok, err := ix.readNode(ix.root)
+	if err == nil && ok {
+		err = d.node(&n, 0)
+	}
+	if ferr := bw.Flush(); err == nil && ferr != nil {
+		err = fmt.Errorf("dump module index %s: %w", ix.name, ferr)
+	}
+	return err
+}
+
+type indexDumper struct {
+	ix     *Index
+	w      *bufio.Writer
+	key    []byte
+	vals   []IndexValue
+	budget int
+}
+
+func (d *indexDumper) node(n *indexNode, depth int) error {
+	if depth > maxIndexDepth {
+		return d.ix.corrupt(int(n.off), "trie deeper than %d levels", maxIndexDepth)
+	}
+	if d.budget--; d.budget < 0 {
+		return d.ix.corrupt(int(n.off), "node visited too often: children shared or cyclic")
+	}
+	mark := len(d.key)
+	d.key = append(d.key, n.prefix...)
+	if n.nvalues > 0 {
+		var err error
+		d.vals, err = d.ix.nodeValues(n, d.vals[:0])
+		if err != nil {
+			return err
+		}
+		for _, v := range d.vals {
+			d.w.Write(d.key)
+			d.w.WriteByte(' ')
+			d.w.WriteString(v.Value)
+			if err := d.w.WriteByte('\n'); err != nil {
+				return fmt.Errorf("dump module index %s: %w", d.ix.name, err)
+			}
+		}
+	}
+	for c := int(n.first); c <= int(n.last); c++ {
+		child, ok, err := d.ix.readNode(n.child(byte(c)))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		d.key = append(d.key, byte(c))
+		if err := d.node(&child, depth+1); err != nil {
+			return err
+		}
+		d.key = d.key[:len(d.key)-1]
+	}
+	d.key = d.key[:mark]
+	return nil
+}
+
+// Verify walks the whole index and reports the first structural problem:
+// offsets or strings running past the end, bad child ranges, or children
+// shared between nodes. libkmod never checks; callers that want to warn
+// "run depmod" can.
+func (ix *Index) Verify() error {
+	return ix.Dump(io.Discard, "")
+}
+
+// indexBytesString views index bytes as a string without copying; everything
+// handed to callers is cloned first, so nothing outlives a Close.
+func indexBytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

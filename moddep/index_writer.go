@@ -1,0 +1,254 @@
+package moddep
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// IndexWriter builds the prefix-compressed trie kmod's depmod writes to its
+// modules.*.bin files. It mirrors tools/depmod.c (index_insert and
+// index_write) closely enough that the same sequence of Insert calls gives a
+// byte-identical file. The zero value is not usable; call NewIndexWriter. An
+// IndexWriter is not safe for concurrent use.
+type IndexWriter struct {
+	root *iwNode
+	// slab hands out nodes in chunks: a full depmod run creates hundreds
+	// of thousands of them, and per-node allocations dominated profiles.
+	slab   []iwNode
+	values int
+	// size estimates the encoded file so MarshalBinary allocates once.
+	size int
+}
+
+// iwNode is one trie node. Children are kept as parallel slices sorted by
+// edge label instead of kmod's 128-pointer array, which would cost 1 KiB per
+// node; the encoding only needs them in label order.
+type iwNode struct {
+	prefix string
+	// values are ordered as kmod's linked list: ascending priority, and
+	// among equal priorities the most recently inserted first.
+	values []IndexValue
+	labels []byte
+	kids   []*iwNode
+}
+
+// NewIndexWriter returns an empty index.
+func NewIndexWriter() *IndexWriter {
+	w := &IndexWriter{}
+	w.root = w.alloc()
+	return w
+}
+
+func (w *IndexWriter) alloc() *iwNode {
+	if len(w.slab) == cap(w.slab) {
+		w.slab = make([]iwNode, 0, 1024)
+	}
+	w.slab = w.slab[:len(w.slab)+1]
+	return &w.slab[len(w.slab)-1]
+}
+
+// Len reports how many values have been inserted, duplicates included.
+func (w *IndexWriter) Len() int { return w.values }
+
+// checkIndexString enforces kmod's index__checkstring rule. kmod means to
+// abort on bytes >= 0x80, but on signed-char platforms the check never fires
+// and such bytes index outside the child array; refusing them is the only
+// safe reading. NUL is refused because kmod's strings cannot contain it.
+func checkIndexString(what, s string) error {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == 0 || c >= indexChildMax {
+			return fmt.Errorf("module index: bad character %#x in %s %q: only 7-bit ASCII is supported", c, what, s)
+		}
+	}
+	return nil
+}
+
+// Insert adds value under key with the given priority, as kmod's
+// index_insert. Like kmod it never drops anything: a value already present
+// under key is stored again and reported through duplicate, which depmod
+// turns into a warning under -w.
+//
+// Keys and values must be 7-bit ASCII without NUL (kmod's
+// index__checkstring); otherwise Insert returns an error and leaves the
+// index unchanged.
+func (w *IndexWriter) Insert(key, value string, priority uint32) (duplicate bool, err error) {
+	if err := checkIndexString("key", key); err != nil {
+		return false, err
+	}
+	if err := checkIndexString("value", value); err != nil {
+		return false, err
+	}
+	w.values++
+	w.size += 4 + len(value) + 1
+
+	n := w.root
+	i := 0
+	for {
+		// Make n.prefix a prefix of key[i:], splitting n where they
+		// diverge: the parent keeps prefix[:j] and the old contents move
+		// to a child labelled prefix[j].
+		for j := 0; j < len(n.prefix); j++ {
+			if i+j < len(key) && n.prefix[j] == key[i+j] {
+				continue
+			}
+			child := w.alloc()
+			*child = *n
+			child.prefix = n.prefix[j+1:]
+			n.labels = []byte{n.prefix[j]}
+			n.kids = []*iwNode{child}
+			n.prefix = n.prefix[:j]
+			n.values = nil
+			w.size += 2 + 4 + 4 // new child array and the child's values header
+			break
+		}
+		i += len(n.prefix)
+
+		if i == len(key) {
+			if len(n.values) == 0 {
+				w.size += 4
+			}
+			return n.addValue(value, priority), nil
+		}
+
+		ch := key[i]
+		pos, found := n.childPos(ch)
+		if !found {
+			child := w.alloc()
+			child.prefix = key[i+1:]
+			child.values = []IndexValue{{Value: value, Priority: priority}}
+			n.labels = append(n.labels, 0)
+			copy(n.labels[pos+1:], n.labels[pos:])
+			n.labels[pos] = ch
+			n.kids = append(n.kids, nil)
+			copy(n.kids[pos+1:], n.kids[pos:])
+			n.kids[pos] = child
+			w.size += len(child.prefix) + 1 + 4 + 4 + 2
+			return false, nil
+		}
+		n = n.kids[pos]
+		i++
+	}
+}
+
+// childPos finds the slot for label c in n's sorted labels.
+func (n *iwNode) childPos(c byte) (int, bool) {
+	lo, hi := 0, len(n.labels)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if n.labels[m] < c {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(n.labels) && n.labels[lo] == c
+}
+
+// addValue reproduces kmod's index_add_value: the new value goes before the
+// first one whose priority is not lower, so equal priorities end up in
+// reverse insertion order.
+func (n *iwNode) addValue(value string, priority uint32) (duplicate bool) {
+	pos := -1
+	for k, v := range n.values {
+		if v.Value == value {
+			duplicate = true
+		}
+		if pos < 0 && v.Priority >= priority {
+			pos = k
+		}
+	}
+	if pos < 0 {
+		pos = len(n.values)
+	}
+	n.values = append(n.values, IndexValue{})
+	copy(n.values[pos+1:], n.values[pos:])
+	n.values[pos] = IndexValue{Value: value, Priority: priority}
+	return duplicate
+}
+
+// MarshalBinary encodes the index exactly as kmod's index_write: header,
+// then nodes in post-order (children before parents), so the root offset is
+// only known at the end and gets patched into the header.
+func (w *IndexWriter) MarshalBinary() ([]byte, error) {
+	buf := make([]byte, indexHeaderSize, indexHeaderSize+w.size+w.size/8)
+	binary.BigEndian.PutUint32(buf[0:], indexMagic)
+	binary.BigEndian.PutUint32(buf[4:], indexVersion)
+	enc := indexEncoder{buf: buf}
+	root, err := enc.node(w.root)
+	if err != nil {
+		return nil, err
+	}
+	binary.BigEndian.PutUint32(enc.buf[8:], root)
+	return enc.buf, nil
+}
+
+// WriteTo writes the encoded index to out. The file is assembled in memory
+// first because kmod's format needs the root offset in the header before
+// the nodes, and one large Write beats any buffered stream of small ones.
+func (w *IndexWriter) WriteTo(out io.Writer) (int64, error) {
+	b, err := w.MarshalBinary()
+	if err != nil {
+		return 0, err
+	}
+	n, err := out.Write(b)
+	if err != nil {
+		return int64(n), fmt.Errorf("write module index: %w", err)
+	}
+	return int64(n), nil
+}
+
+type indexEncoder struct {
+	buf []byte
+	// offs is a stack of child offsets shared by all levels of the
+	// recursion, so encoding does not allocate per node.
+	offs []uint32
+}
+
+func (e *indexEncoder) node(n *iwNode) (uint32, error) {
+	base := len(e.offs)
+	for _, k := range n.kids {
+		off, err := e.node(k)
+		if err != nil {
+			return 0, err
+		}
+		e.offs = append(e.offs, off)
+	}
+
+	if len(e.buf) > nodeMask {
+		return 0, fmt.Errorf("module index: %d bytes exceed the format's 28-bit node offsets", len(e.buf))
+	}
+	offset := uint32(len(e.buf))
+	b := e.buf
+	if n.prefix != "" {
+		b = append(b, n.prefix...)
+		b = append(b, 0)
+		offset |= nodePrefix
+	}
+	if len(n.kids) > 0 {
+		first, last := n.labels[0], n.labels[len(n.labels)-1]
+		b = append(b, first, last)
+		k := 0
+		for c := int(first); c <= int(last); c++ {
+			var off uint32
+			if n.labels[k] == byte(c) {
+				off = e.offs[base+k]
+				k++
+			}
+			b = binary.BigEndian.AppendUint32(b, off)
+		}
+		offset |= nodeChildren
+	}
+	e.offs = e.offs[:base]
+	if len(n.values) > 0 {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(n.values)))
+		for _, v := range n.values {
+			b = binary.BigEndian.AppendUint32(b, v.Priority)
+			b = append(b, v.Value...)
+			b = append(b, 0)
+		}
+		offset |= nodeValues
+	}
+	e.buf = b
+	return offset, nil
+}
