@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/modutils/modutils/elfmod/elfmodtest"
 )
@@ -38,6 +39,13 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// withoutMessages drops the error texts, which name the file, keeping the
+// errnos.
+func (r results) withoutMessages() results {
+	r.InfoErr, r.SymErr, r.DepErr, r.VerErr = "", "", "", ""
+	return r
 }
 
 func collect(m *Module) results {
@@ -1123,4 +1131,79 @@ func syntheticCorpus() []corpusEntry {
 	add("xz", elfmodtest.XZ(img))
 	add("zstd", elfmodtest.Zstd(img))
 	return out
+}
+
+// TestHostileTables: tables crafted to make kmod's algorithms quadratic or
+// its allocations huge must be answered quickly, with an error or not.
+func TestHostileTables(t *testing.T) {
+	long := strings.Repeat("a", 1<<20)
+	many := func(n int, off uint32, section string) []elfmodtest.Sym {
+		s := make([]elfmodtest.Sym, n)
+		for i := range s {
+			s[i] = elfmodtest.Sym{NameOff: u32p(off), Section: section}
+		}
+		return s
+	}
+	tests := []struct {
+		name  string
+		mod   elfmodtest.Module
+		patch func(img *elfmodtest.Image)
+	}{
+		{
+			// 100k references to one 1 MiB name: 100 GB of names.
+			name: "one long name referenced many times",
+			mod: elfmodtest.Module{
+				Undefined:    []elfmodtest.Undef{{Name: long}},
+				ExtraSymbols: many(100000, 1, ""),
+				Versions:     []elfmodtest.Version{{Name: "x"}},
+			},
+		},
+		{
+			// .strtab ends 3 bytes into a name that continues for 1 MiB
+			// in the next section; every symbol points there.
+			name: "unterminated .strtab tail",
+			mod: elfmodtest.Module{
+				Undefined:    []elfmodtest.Undef{{Name: "abc"}},
+				ExtraSymbols: many(100000, 1, ".text"),
+				Sections:     []elfmodtest.Section{{Name: "after", Data: []byte(long)}},
+			},
+			patch: func(img *elfmodtest.Image) {
+				// Make .strtab end inside "abc" and be followed by the
+				// long section: move it just before "after".
+				s, _ := img.Section(".strtab")
+				a, _ := img.Section("after")
+				copy(img.Bytes[a.Off-4:], img.Bytes[s.Off:s.Off+4]) // "\0abc"
+				img.SetSection(".strtab", a.Off-4, 4)
+			},
+		},
+		{
+			name: "__versions names running into each other",
+			mod: elfmodtest.Module{
+				VersionsRaw: bytes.Repeat([]byte{'v'}, 64*20000),
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img := tt.mod.Build()
+			if tt.patch != nil {
+				tt.patch(img)
+			}
+			for _, p := range parsers {
+				m, err := p.parse(img.Bytes)
+				if err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan results)
+				go func() { done <- collect(m) }()
+				select {
+				case r := <-done:
+					t.Logf("%s: %d deps (%s), %d syms (%s), %d versions (%s)", p.name, len(r.Deps), r.DepErr, len(r.Syms), r.SymErr, len(r.Vers), r.VerErr)
+				case <-time.After(20 * time.Second):
+					t.Fatalf("%s: still running after 20s", p.name)
+				}
+				m.Close()
+			}
+		})
+	}
 }

@@ -14,12 +14,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/modutils/modutils/elfmod/elfmodtest"
 )
 
 const defaultTree = "/root/.cache/modutils/tree/lib/modules/6.1.0-56-amd64"
@@ -576,4 +579,64 @@ func runKmodRefEach(t *testing.T, bin string, files []string) (res []*kmodResult
 		res = append(res, r...)
 	}
 	return res, crashed
+}
+
+// TestCompressedRealModules checks that gzip, xz and zstd copies of real
+// modules (made by the command-line tools when installed, as distributions
+// do, else by elfmodtest) give the same results as the originals.
+func TestCompressedRealModules(t *testing.T) {
+	files := sample(realTree(t), 30)
+	tools := []struct {
+		c    Compression
+		tool string
+		args []string
+		lib  func([]byte) []byte
+	}{
+		{Gzip, "gzip", []string{"-n", "-c"}, elfmodtest.Gzip},
+		{XZ, "xz", []string{"--check=crc32", "--lzma2=dict=1MiB", "-c"}, elfmodtest.XZ},
+		{Zstd, "zstd", []string{"-q", "-c", "-19"}, elfmodtest.Zstd},
+	}
+	dir := t.TempDir()
+	for _, f := range files {
+		orig, err := Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := collect(orig).withoutMessages()
+		img, err := orig.Image()
+		if err != nil {
+			t.Fatal(err)
+		}
+		img = bytes.Clone(img)
+		orig.Close()
+		for _, tl := range tools {
+			var data []byte
+			if p, err := exec.LookPath(tl.tool); err == nil {
+				if data, err = exec.Command(p, append(tl.args, f)...).Output(); err != nil {
+					t.Fatalf("%s %s: %v", tl.tool, f, err)
+				}
+			} else {
+				data = tl.lib(img)
+			}
+			p := filepath.Join(dir, filepath.Base(f)+"."+tl.c.String())
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			m, err := Open(p)
+			if err != nil {
+				t.Errorf("%s: %v", p, err)
+				continue
+			}
+			if m.Compression() != tl.c {
+				t.Errorf("%s: Compression() = %v, want %v", p, m.Compression(), tl.c)
+			}
+			if got := collect(m).withoutMessages(); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: results differ from the uncompressed module:\n got %+v\nwant %+v", p, got, want)
+			}
+			if got, _ := m.Image(); !bytes.Equal(got, img) {
+				t.Errorf("%s: Image() differs from the uncompressed module", p)
+			}
+			m.Close()
+		}
+	}
 }

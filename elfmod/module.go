@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"sync"
 )
 
@@ -64,13 +63,14 @@ type Module struct {
 	msb     bool
 	machine uint16
 
-	f      *os.File    // owned, uncompressed files from Open only
+	f      *file       // owned, uncompressed files from Open only
 	r      io.ReaderAt // lazily read image; nil when mem holds it all
 	mem    []byte      // the whole image, when available
 	memBuf *[]byte     // pooled backing of mem, returned on Close
 	closed bool
 
 	shoff uint64
+	known [numKnown]int
 	sects []section
 	names []byte // section name table, NUL-terminated (validated)
 
@@ -80,10 +80,10 @@ type Module struct {
 	winOff uint64
 	win    []byte
 
-	arena    []byte
-	arenaBuf *[]byte
+	sc *scratch
 
-	changed []byte // private copy modified by StripSection/StripVermagic
+	changed []byte   // private copy modified by StripSection/StripVermagic
+	nulMemo []uint64 // see nulAfter
 
 	hdr [64]byte
 }
@@ -98,7 +98,33 @@ type section struct {
 	data   []byte
 }
 
-var arenaPool sync.Pool // of *[]byte
+// scratch is the per-module working memory, pooled so that scanning
+// thousands of modules allocates little beyond the results.
+type scratch struct {
+	arena   []byte // section contents read from files
+	sects   []section
+	vers    [][]byte
+	slots   []int32
+	visited []bool
+	deps    []depRef
+	crcs    []crcRef
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func (sc *scratch) reset() {
+	if cap(sc.arena) > maxArena {
+		sc.arena = nil
+	}
+	sc.arena = sc.arena[:0]
+	// Drop references into images that are about to be reused elsewhere.
+	// Clearing what was used keeps everything up to cap zeroed.
+	clear(sc.sects)
+	clear(sc.vers)
+	clear(sc.deps)
+	clear(sc.crcs)
+	sc.sects, sc.vers, sc.deps, sc.crcs = sc.sects[:0], sc.vers[:0], sc.deps[:0], sc.crcs[:0]
+}
 
 // Open opens a kernel module file. Compression (gzip, xz, zstd) is detected
 // by magic bytes, as kmod does, never by file name. Uncompressed files are
@@ -107,24 +133,15 @@ var arenaPool sync.Pool // of *[]byte
 // Compressed files are decompressed into memory, bounded by
 // MaxDecompressedSize. The caller must Close the module.
 func Open(path string) (*Module, error) {
-	f, err := os.Open(path)
+	f, size, err := openFile(path)
 	if err != nil {
 		return nil, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	size := fi.Size()
 	var hdr [64]byte
-	n := int64(len(hdr))
-	if size < n {
-		n = size
-	}
-	if _, err := f.ReadAt(hdr[:n], 0); err != nil && !(err == io.EOF && n == size) {
+	n := min(int64(len(hdr)), size)
+	if err := preadFull(f, hdr[:n], 0); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: reading header: %w", path, readErr(err))
+		return nil, fmt.Errorf("%s: reading header: %w", path, err)
 	}
 	// kmod insists on reading the 6 bytes of the longest magic before it
 	// looks at anything, so tiny files fail with EINVAL, not ENOEXEC.
@@ -143,7 +160,7 @@ func Open(path string) (*Module, error) {
 		return m, nil
 	}
 	defer f.Close()
-	br := getBufReader(f)
+	br := getBufReader(io.NewSectionReader(f, 0, size))
 	defer putBufReader(br)
 	buf := getImageBuf()
 	img, err := decompress(path, br, comp, MaxDecompressedSize, (*buf)[:0])
@@ -182,7 +199,7 @@ func ParseBytes(name string, img []byte) (*Module, error) {
 }
 
 func newModule(name string, r io.ReaderAt, mem []byte, size uint64, hdr []byte) (*Module, error) {
-	m := &Module{path: name, r: r, mem: mem, size: size}
+	m := &Module{path: name, r: r, mem: mem, size: size, sc: scratchPool.Get().(*scratch)}
 	if err := m.parseHeaders(hdr); err != nil {
 		m.release()
 		return nil, err
@@ -263,7 +280,8 @@ func (m *Module) parseHeaders(hdr []byte) error {
 	}
 	tab = tab[shoff-start:]
 	m.shoff = shoff
-	m.sects = make([]section, shnum)
+	m.sects = grow(m.sc.sects, int(shnum))
+	m.sc.sects = m.sects
 	for i := range m.sects {
 		s := &m.sects[i]
 		h := tab[uint64(i)*shdrSize:]
@@ -291,7 +309,57 @@ func (m *Module) parseHeaders(hdr []byte) error {
 		return formatErr(m.path, ss.off+ss.size, "section name table not NUL-terminated")
 	}
 	m.names = names
+	m.indexKnown()
 	return nil
+}
+
+// Sections the readers use, located once per module instead of by a scan
+// of the section table per lookup.
+const (
+	secModinfo = iota
+	secVersions
+	secSymtab
+	secStrtab
+	secKcrctab
+	secKcrctabGPL
+	secKsymtabStrings
+	numKnown
+)
+
+// indexKnown fills m.known with the first in-bounds section of each known
+// name, the same section find would return.
+func (m *Module) indexKnown() {
+	for k := range m.known {
+		m.known[k] = -1
+	}
+	for i := 1; i < len(m.sects); i++ {
+		s := &m.sects[i]
+		if !s.valid || uint64(s.name) >= uint64(len(m.names)) {
+			continue
+		}
+		n := m.names[s.name:]
+		n = n[:bytes.IndexByte(n, 0)]
+		k := -1
+		switch string(n) {
+		case ".modinfo":
+			k = secModinfo
+		case "__versions":
+			k = secVersions
+		case ".symtab":
+			k = secSymtab
+		case ".strtab":
+			k = secStrtab
+		case "__kcrctab":
+			k = secKcrctab
+		case "__kcrctab_gpl":
+			k = secKcrctabGPL
+		case "__ksymtab_strings":
+			k = secKsymtabStrings
+		}
+		if k >= 0 && m.known[k] < 0 {
+			m.known[k] = i
+		}
+	}
 }
 
 func (m *Module) u16(b []byte) uint16 {
@@ -362,38 +430,39 @@ func (m *Module) Close() error {
 
 func (m *Module) release() {
 	m.closed = true
-	if m.arenaBuf != nil && cap(m.arena) <= maxArena {
-		*m.arenaBuf = m.arena[:0]
-		arenaPool.Put(m.arenaBuf)
+	if m.sc != nil {
+		m.sc.reset()
+		scratchPool.Put(m.sc)
 	}
 	if m.memBuf != nil {
 		putImageBuf(m.memBuf, m.mem)
 	}
-	m.arena, m.arenaBuf, m.mem, m.memBuf, m.win, m.sects, m.names, m.changed = nil, nil, nil, nil, nil, nil, nil, nil
+	m.sc, m.mem, m.memBuf, m.win, m.sects, m.names, m.changed, m.nulMemo = nil, nil, nil, nil, nil, nil, nil, nil
 	m.r, m.f = nil, nil
+}
+
+// grow returns s resliced to n zeroed elements, reallocating if needed.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 // alloc returns n bytes of scratch space that lives until Close.
 func (m *Module) alloc(n uint64) []byte {
-	if uint64(cap(m.arena)-len(m.arena)) < n {
-		if m.arenaBuf == nil {
-			if p, ok := arenaPool.Get().(*[]byte); ok {
-				m.arenaBuf, m.arena = p, (*p)[:0]
-			}
-		}
-		if uint64(cap(m.arena)-len(m.arena)) < n {
-			// Earlier slices keep the old arena alive; only the newest
-			// one goes back to the pool.
-			c := max(2*uint64(cap(m.arena)), n, 64<<10)
-			m.arena = make([]byte, 0, c)
-			if m.arenaBuf == nil {
-				m.arenaBuf = new([]byte)
-			}
-		}
+	a := m.sc.arena
+	if uint64(cap(a)-len(a)) < n {
+		// Earlier slices keep the old arena alive; only the newest one
+		// goes back to the pool.
+		a = make([]byte, 0, max(2*uint64(cap(a)), n, 64<<10))
 	}
-	l := uint64(len(m.arena))
-	m.arena = m.arena[:l+n]
-	return m.arena[l : l+n : l+n]
+	l := uint64(len(a))
+	a = a[:l+n]
+	m.sc.arena = a
+	return a[l : l+n : l+n]
 }
 
 // readErr turns a failed ReadAt into the cause alone: callers name the file
@@ -409,16 +478,24 @@ func readErr(err error) error {
 	return err
 }
 
-// pread fills b from offset off of a lazily read image.
-func (m *Module) pread(b []byte, off uint64) error {
-	n, err := m.r.ReadAt(b, int64(off))
+// preadFull fills b from offset off of r.
+func preadFull(r io.ReaderAt, b []byte, off int64) error {
+	n, err := r.ReadAt(b, off)
 	if n == len(b) {
 		return nil
 	}
 	if err == nil {
 		err = io.ErrUnexpectedEOF
 	}
-	return fmt.Errorf("%s: reading %d bytes at offset %#x: %w", m.path, len(b), off, readErr(err))
+	return readErr(err)
+}
+
+// pread fills b from offset off of a lazily read image.
+func (m *Module) pread(b []byte, off uint64) error {
+	if err := preadFull(m.r, b, int64(off)); err != nil {
+		return fmt.Errorf("%s: reading %d bytes at offset %#x: %w", m.path, len(b), off, err)
+	}
+	return nil
 }
 
 // bulkRead returns the image bytes [off, off+n), which the caller has
@@ -494,54 +571,84 @@ func (m *Module) section(i int) ([]byte, error) {
 	return s.data, nil
 }
 
-// prefetch loads the given sections (negative indexes are ignored), merging
-// sections that lie close together into one read.
-func (m *Module) prefetch(idx ...int) error {
+// prefetch loads the sections need (negative indexes are ignored),
+// merging sections that lie close together into one read. Sections in opt,
+// which a later call will probably want, are read along when they lie
+// within readGap of a needed one.
+func (m *Module) prefetch(need []int, opt ...int) error {
 	if m.mem != nil {
 		return nil
 	}
-	// At most a handful of indexes: a simple insertion sort by offset.
-	var buf [8]int
-	list := buf[:0]
-	for _, i := range idx {
+	type span struct{ start, end uint64 }
+	var buf [8]span
+	spans := buf[:0]
+	add := func(i int) {
+		s := &m.sects[i]
+		sp := span{s.off, s.off + s.size}
+		j := len(spans)
+		spans = append(spans, sp)
+		for j > 0 && spans[j-1].start > sp.start {
+			spans[j] = spans[j-1]
+			j--
+		}
+		spans[j] = sp
+	}
+	pending := func(i int) bool {
 		if i < 0 || m.sects[i].loaded || m.sects[i].size == 0 {
-			continue
+			return false
 		}
 		if b, ok := m.inWindow(m.sects[i].off, m.sects[i].size); ok {
 			m.sects[i].data, m.sects[i].loaded = b, true
+			return false
+		}
+		return true
+	}
+	for _, i := range need {
+		if pending(i) {
+			add(i)
+		}
+	}
+	if len(spans) == 0 {
+		return nil
+	}
+	for _, i := range opt {
+		if !pending(i) {
 			continue
 		}
-		j := len(list)
-		list = append(list, i)
-		for j > 0 && m.sects[list[j-1]].off > m.sects[i].off {
-			list[j] = list[j-1]
-			j--
-		}
-		list[j] = i
-	}
-	for len(list) > 0 {
-		start := m.sects[list[0]].off
-		end := start + m.sects[list[0]].size
-		n := 1
-		for n < len(list) {
-			s := &m.sects[list[n]]
-			if s.off > end+readGap {
+		s := &m.sects[i]
+		for _, sp := range spans {
+			if s.off+s.size+readGap >= sp.start && s.off <= sp.end+readGap {
+				add(i)
 				break
 			}
-			end = max(end, s.off+s.size)
+		}
+	}
+	for len(spans) > 0 {
+		start, end := spans[0].start, spans[0].end
+		n := 1
+		for n < len(spans) && spans[n].start <= end+readGap {
+			end = max(end, spans[n].end)
 			n++
 		}
+		spans = spans[n:]
 		b, err := m.bulkRead(start, end-start)
 		if err != nil {
 			return err
 		}
-		for _, i := range list[:n] {
+		for i := range m.sects {
 			s := &m.sects[i]
-			s.data, s.loaded = b[s.off-start:s.off-start+s.size:s.off-start+s.size], true
+			if !s.loaded && s.valid && s.size > 0 && s.off >= start && s.off+s.size <= end {
+				s.data, s.loaded = b[s.off-start:s.off-start+s.size:s.off-start+s.size], true
+			}
 		}
-		list = list[n:]
 	}
 	return nil
+}
+
+// prefetchAll loads need and, when close by, the other sections that
+// Modinfo, Symbols and DependencySymbols read, as depmod calls all three.
+func (m *Module) prefetchAll(need ...int) error {
+	return m.prefetch(need, m.known[:]...)
 }
 
 // cstring returns the NUL-terminated string at image offset off, of which
@@ -549,35 +656,80 @@ func (m *Module) prefetch(idx ...int) error {
 // raw image memory, the string may run past the end of its section; the end
 // of the image terminates it (an mmap of the file reads as zeros there).
 func (m *Module) cstring(buf []byte, off uint64) ([]byte, error) {
-	if i := bytes.IndexByte(buf, 0); i >= 0 {
+	if i := bytes.IndexByte(buf[:min(len(buf), nulBlock)], 0); i >= 0 {
 		return buf[:i], nil
 	}
-	return m.cstringSlow(buf, off)
+	// Only crafted or corrupt modules get here: the whole image is loaded
+	// and NULs are found through an index, so that thousands of symbols
+	// naming the same megabytes-long string cost linear time, not
+	// quadratic as in kmod.
+	if err := m.loadAll(); err != nil {
+		return nil, err
+	}
+	return m.mem[off:m.nulAfter(off)], nil
 }
 
-func (m *Module) cstringSlow(buf []byte, off uint64) ([]byte, error) {
+// nulBlock is the granularity of the NUL index.
+const nulBlock = 256
+
+// nulAfter returns the offset of the first NUL at or after off, or the image
+// size if there is none. m.nulMemo[b] caches, plus one, the answer for the
+// start of block b, so each block is scanned at most once.
+func (m *Module) nulAfter(off uint64) uint64 {
+	b := off / nulBlock
+	if i := bytes.IndexByte(m.mem[off:min((b+1)*nulBlock, m.size)], 0); i >= 0 {
+		return off + uint64(i)
+	}
+	nb := (m.size + nulBlock - 1) / nulBlock
+	if m.nulMemo == nil {
+		m.nulMemo = make([]uint64, nb)
+	}
+	first := b + 1
+	p := m.size
+	for b = first; b < nb; b++ {
+		if v := m.nulMemo[b]; v != 0 {
+			p = v - 1
+			break
+		}
+		lo := b * nulBlock
+		if i := bytes.IndexByte(m.mem[lo:min(lo+nulBlock, m.size)], 0); i >= 0 {
+			p = lo + uint64(i)
+			break
+		}
+	}
+	for k := first; k <= b && k < nb; k++ {
+		m.nulMemo[k] = p + 1
+	}
+	return p
+}
+
+// loadAll reads a lazily read image into memory. Sections already read
+// stay where they are.
+func (m *Module) loadAll() error {
 	if m.mem != nil {
-		rest := m.mem[off:]
-		if i := bytes.IndexByte(rest, 0); i >= 0 {
-			return rest[:i], nil
-		}
-		return rest, nil
+		return nil
 	}
-	s := append([]byte(nil), buf...)
-	pos := off + uint64(len(buf))
-	for pos < m.size {
-		n := min(m.size-pos, 512)
-		b, err := m.readAt(pos, n)
-		if err != nil {
-			return nil, err
-		}
-		if i := bytes.IndexByte(b, 0); i >= 0 {
-			return append(s, b[:i]...), nil
-		}
-		s = append(s, b...)
-		pos += n
+	b := make([]byte, m.size)
+	if err := m.pread(b, 0); err != nil {
+		return err
 	}
-	return s, nil
+	m.mem = b
+	return nil
+}
+
+// nameBudget bounds the total size of the names one call returns. kmod
+// would try to allocate whatever the strings add up to; crafted tables can
+// make that many times the image size.
+func (m *Module) nameBudget() uint64 { return 2*m.size + 1<<20 }
+
+// spend charges n bytes of names to budget; at is the offset of the table
+// entry naming them, for the error.
+func (m *Module) spend(budget *uint64, n int, what string, at uint64) error {
+	if uint64(n) > *budget {
+		return formatErr(m.path, at, "%s names add up to more than %d bytes", what, m.nameBudget())
+	}
+	*budget -= uint64(n)
+	return nil
 }
 
 // Image returns the whole (decompressed) image, for init_module. After
@@ -590,14 +742,8 @@ func (m *Module) Image() ([]byte, error) {
 	if m.changed != nil {
 		return m.changed, nil
 	}
-	if m.mem == nil {
-		b := make([]byte, m.size)
-		if err := m.pread(b, 0); err != nil {
-			return nil, err
-		}
-		// Later reads can be served from memory too; cached section slices
-		// stay valid as they point into the arena.
-		m.mem = b
+	if err := m.loadAll(); err != nil {
+		return nil, err
 	}
 	return m.mem, nil
 }

@@ -54,7 +54,7 @@ func (m *Module) StripVermagic() error {
 	if m.closed {
 		return errClosed
 	}
-	si := m.find(".modinfo")
+	si := m.known[secModinfo]
 	if si < 0 {
 		return &sectionError{m.path, ".modinfo section"}
 	}

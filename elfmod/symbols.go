@@ -1,6 +1,7 @@
 package elfmod
 
 import (
+	"bytes"
 	"hash/maphash"
 	"strings"
 )
@@ -55,9 +56,12 @@ func (m *Module) Modinfo() ([]string, error) {
 	if m.closed {
 		return nil, errClosed
 	}
-	i := m.find(".modinfo")
+	i := m.known[secModinfo]
 	if i < 0 {
 		return nil, &sectionError{m.path, ".modinfo section"}
+	}
+	if err := m.prefetchAll(i); err != nil {
+		return nil, err
 	}
 	data, err := m.section(i)
 	if err != nil {
@@ -145,6 +149,12 @@ func (m *Module) Symbols() ([]Symbol, error) {
 	return m.ksymtabStrings()
 }
 
+type depRef struct {
+	name []byte
+	crc  uint64
+	bind Bind
+}
+
 type crcRef struct {
 	name  []byte
 	value uint64
@@ -152,13 +162,13 @@ type crcRef struct {
 }
 
 func (m *Module) crcSymbols() ([]Symbol, bool, error) {
-	stri, symi := m.find(".strtab"), m.find(".symtab")
+	stri, symi := m.known[secStrtab], m.known[secSymtab]
 	if stri < 0 || symi < 0 {
 		return nil, false, nil
 	}
 	// __kcrctab holds the CRCs on kernels >= 5.19 (with __kcrctab_gpl
 	// before 5.13 or so); loading them now saves a read later.
-	if err := m.prefetch(stri, symi, m.find("__kcrctab"), m.find("__kcrctab_gpl")); err != nil {
+	if err := m.prefetchAll(stri, symi, m.known[secKcrctab], m.known[secKcrctabGPL]); err != nil {
 		return nil, false, err
 	}
 	strtab, err := m.section(stri)
@@ -174,7 +184,9 @@ func (m *Module) crcSymbols() ([]Symbol, bool, error) {
 		return nil, false, nil
 	}
 	stroff := m.sects[stri].off
-	var refs []crcRef
+	refs := m.sc.crcs[:0]
+	defer func() { m.sc.crcs = refs }()
+	budget := m.nameBudget()
 	for off := symlen; off < uint64(len(symtab)); off += symlen {
 		nameOff, value, _, shndx := m.sym(symtab[off:])
 		if uint64(nameOff) >= uint64(len(strtab)) {
@@ -188,17 +200,24 @@ func (m *Module) crcSymbols() ([]Symbol, bool, error) {
 				continue
 			}
 		} else {
-			// The string runs past the end of .strtab.
-			s, err := m.cstring(rest, stroff+uint64(nameOff))
-			if err != nil {
+			// strncmp runs past the end of .strtab, for 6 bytes at most.
+			if err := m.loadAll(); err != nil {
 				return nil, false, err
 			}
-			if !strings.HasPrefix(string(s), prefix) {
+			o := stroff + uint64(nameOff)
+			s := m.mem[o:min(o+uint64(len(prefix)), m.size)]
+			if i := bytes.IndexByte(s, 0); i >= 0 {
+				s = s[:i]
+			}
+			if string(s) != prefix {
 				continue
 			}
 		}
 		name, err := m.cstring(rest[len(prefix):], stroff+uint64(nameOff)+uint64(len(prefix)))
 		if err != nil {
+			return nil, false, err
+		}
+		if err := m.spend(&budget, len(name), "exported symbol", m.sects[symi].off+off); err != nil {
 			return nil, false, err
 		}
 		refs = append(refs, crcRef{name, value, shndx})
@@ -256,7 +275,7 @@ func (m *Module) resolveCRC(crc uint64, shndx uint16) (uint64, error) {
 }
 
 func (m *Module) ksymtabStrings() ([]Symbol, error) {
-	i := m.find("__ksymtab_strings")
+	i := m.known[secKsymtabStrings]
 	if i < 0 {
 		return nil, &sectionError{m.path, "__ksymtab_strings section"}
 	}
@@ -287,8 +306,8 @@ func (m *Module) DependencySymbols() ([]DepSymbol, error) {
 	if m.closed {
 		return nil, errClosed
 	}
-	veri, stri, symi := m.find("__versions"), m.find(".strtab"), m.find(".symtab")
-	if err := m.prefetch(veri, stri, symi); err != nil {
+	veri, stri, symi := m.known[secVersions], m.known[secStrtab], m.known[secSymtab]
+	if err := m.prefetchAll(veri, stri, symi); err != nil {
 		return nil, err
 	}
 	var versions []byte
@@ -324,20 +343,18 @@ func (m *Module) DependencySymbols() ([]DepSymbol, error) {
 	stroff, symoff := m.sects[stri].off, m.sects[symi].off
 
 	crclen := m.crcLen()
-	vers, err := m.versionNames(versions, veroff, crclen)
+	budget := m.nameBudget()
+	vers, err := m.versionNames(versions, veroff, crclen, &budget)
 	if err != nil {
 		return nil, err
 	}
-	idx := newNameIndex(vers)
-	visited := make([]bool, len(vers))
+	idx := m.newNameIndex(vers)
+	visited := grow(m.sc.visited, len(vers))
+	m.sc.visited = visited
 
 	sparc := m.machine == emSparc || m.machine == emSparcV9
-	type ref struct {
-		name []byte
-		crc  uint64
-		bind Bind
-	}
-	var refs []ref
+	refs := m.sc.deps[:0]
+	defer func() { m.sc.deps = refs }()
 	for off := symlen; off < uint64(len(symtab)); off += symlen {
 		nameOff, _, info, shndx := m.sym(symtab[off:])
 		if shndx != shnUndef {
@@ -358,7 +375,11 @@ func (m *Module) DependencySymbols() ([]DepSymbol, error) {
 		if len(name) == 0 {
 			continue
 		}
-		r := ref{name: name, bind: BindUndef}
+		// The budget is charged before hashing, which costs the length.
+		if err := m.spend(&budget, len(name), "undefined symbol", symoff+off); err != nil {
+			return nil, err
+		}
+		r := depRef{name: name, bind: BindUndef}
 		if info>>4 == stbWeak {
 			r.bind = BindWeak
 		}
@@ -370,7 +391,7 @@ func (m *Module) DependencySymbols() ([]DepSymbol, error) {
 	}
 	for k, v := range visited {
 		if !v {
-			refs = append(refs, ref{name: vers[k], crc: m.uint(versions[k*modversionSize:], crclen), bind: BindUndef})
+			refs = append(refs, depRef{name: vers[k], crc: m.uint(versions[k*modversionSize:], crclen), bind: BindUndef})
 		}
 	}
 	if len(refs) == 0 {
@@ -390,16 +411,20 @@ func (m *Module) DependencySymbols() ([]DepSymbol, error) {
 
 // versionNames returns the name of each __versions entry. A name that fills
 // its entry without a NUL continues into the next one, as strcmp would.
-func (m *Module) versionNames(versions []byte, off uint64, crclen int) ([][]byte, error) {
+func (m *Module) versionNames(versions []byte, off uint64, crclen int, budget *uint64) ([][]byte, error) {
 	n := len(versions) / modversionSize
 	if n == 0 {
 		return nil, nil
 	}
-	names := make([][]byte, n)
+	names := grow(m.sc.vers, n)
+	m.sc.vers = names
 	for k := range names {
 		o := k*modversionSize + crclen
 		s, err := m.cstring(versions[o:], off+uint64(o))
 		if err != nil {
+			return nil, err
+		}
+		if err := m.spend(budget, len(s), "__versions", off+uint64(k*modversionSize)); err != nil {
 			return nil, err
 		}
 		names[k] = s
@@ -415,7 +440,7 @@ func (m *Module) Versions() ([]Symbol, error) {
 	if m.closed {
 		return nil, errClosed
 	}
-	i := m.find("__versions")
+	i := m.known[secVersions]
 	if i < 0 {
 		return nil, &sectionError{m.path, "__versions section"}
 	}
@@ -430,7 +455,8 @@ func (m *Module) Versions() ([]Symbol, error) {
 		return nil, formatErr(m.path, m.sects[i].off, "__versions size %#x is not a multiple of %d", len(data), modversionSize)
 	}
 	crclen := m.crcLen()
-	names, err := m.versionNames(data, m.sects[i].off, crclen)
+	budget := m.nameBudget()
+	names, err := m.versionNames(data, m.sects[i].off, crclen, &budget)
 	if err != nil {
 		return nil, err
 	}
@@ -483,7 +509,7 @@ type nameIndex struct {
 
 var nameSeed = maphash.MakeSeed()
 
-func newNameIndex(names [][]byte) nameIndex {
+func (m *Module) newNameIndex(names [][]byte) nameIndex {
 	if len(names) == 0 {
 		return nameIndex{}
 	}
@@ -491,7 +517,8 @@ func newNameIndex(names [][]byte) nameIndex {
 	for size < 2*len(names) {
 		size <<= 1
 	}
-	ix := nameIndex{slots: make([]int32, size), mask: uint64(size - 1)}
+	m.sc.slots = grow(m.sc.slots, size)
+	ix := nameIndex{slots: m.sc.slots, mask: uint64(size - 1)}
 	for k, n := range names {
 		h := maphash.Bytes(nameSeed, n) & ix.mask
 		for {

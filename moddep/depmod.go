@@ -564,10 +564,13 @@ func (d *Depmod) reportCycles(users []int) {
 			roots = append(roots, m)
 		}
 	}
+	// kmod keeps the roots in a circular list, and removing an entry
+	// makes the one after it the head: the next root tried is the module
+	// after the last one removed, which decides how each loop is printed.
 	remove := func(m *depModule) {
 		for i, r := range roots {
 			if r == m {
-				roots = append(roots[:i], roots[i+1:]...)
+				roots = append(roots[i+1:len(roots):len(roots)], roots[:i]...)
 				return
 			}
 		}
@@ -633,7 +636,8 @@ func (d *Depmod) LoadSymvers(path string) error {
 		}
 		crc, ok := parseHexCRC(fields[0])
 		if !ok {
-			d.cfg.Report(modconf.Err, "%s:%d Invalid symbol version %s: %s\n", path, lineNum, fields[0], modconf.ErrnoString(syscall.Errno(0)))
+			// kmod prints a stale errno here; the version is what is wrong.
+			d.cfg.Report(modconf.Err, "%s:%d Invalid symbol version %s: %s\n", path, lineNum, fields[0], modconf.ErrnoString(syscall.EINVAL))
 			continue
 		}
 		d.addSymbol(fields[1], false, crc, nil)

@@ -47,7 +47,8 @@ const fnClassNameMax = 2048
 // fnmatch is generic so the index reader can match the pattern it assembles
 // in a []byte without converting it for every node.
 func fnmatch[P, S ~string | ~[]byte](pat P, str S) bool {
-	return fnSegment(pat, str, 0, 0, nil)
+	ok, _ := fnSegment(pat, str, 0, 0, false)
+	return ok
 }
 
 // at reads pattern byte i, with the NUL terminator C would find past the end.
@@ -66,13 +67,14 @@ type fnEnd struct {
 }
 
 // fnSegment is glibc's internal_fnmatch (FCT) with flags 0, matching
-// pat[p:] against str[n:]. With ends non-nil it succeeds as soon as it
-// reaches a '*', recording the position: the caller then continues from
-// there without ever backtracking past that star. That is what keeps glibc
+// pat[p:] against str[n:]. With stopAtStar it succeeds as soon as it
+// reaches a '*' and returns that position (glibc's "ends"): the caller
+// then continues from there without ever backtracking past that star. That is what keeps glibc
 // (and us) polynomial — every other pattern element consumes exactly one
 // byte, so the leftmost placement of each star-free segment is always as
 // good as any later one.
-func fnSegment[P, S ~string | ~[]byte](pat P, str S, p, n int, ends *fnEnd) bool {
+func fnSegment[P, S ~string | ~[]byte](pat P, str S, p, n int, stopAtStar bool) (bool, fnEnd) {
+	var none fnEnd
 	for {
 		c := fnAt(pat, p)
 		p++
@@ -82,34 +84,33 @@ func fnSegment[P, S ~string | ~[]byte](pat P, str S, p, n int, ends *fnEnd) bool
 		switch c {
 		case '?':
 			if n == len(str) {
-				return false
+				return false, none
 			}
 		case '\\':
 			c = fnAt(pat, p)
 			p++
 			if c == 0 {
-				return false
+				return false, none
 			}
 			if n == len(str) || str[n] != c {
-				return false
+				return false, none
 			}
 		case '*':
-			if ends != nil {
-				ends.p, ends.n, ends.set = p-1, n, true
-				return true
+			if stopAtStar {
+				return true, fnEnd{p - 1, n, true}
 			}
 			c = fnAt(pat, p)
 			p++
 			for ; c == '?' || c == '*'; c, p = fnAt(pat, p), p+1 {
 				if c == '?' {
 					if n == len(str) {
-						return false
+						return false, none
 					}
 					n++
 				}
 			}
 			if c == 0 {
-				return true
+				return true, none
 			}
 			// Try the segment after the star at each position; with the
 			// next byte literal, only where that byte occurs.
@@ -124,43 +125,42 @@ func fnSegment[P, S ~string | ~[]byte](pat P, str S, p, n int, ends *fnEnd) bool
 				if literal && str[n] != want {
 					continue
 				}
-				if fnSegment(pat, str, p, n, &end) {
-					found = true
+				if found, end = fnSegment(pat, str, p, n, true); found {
 					break
 				}
 			}
 			if !found {
-				return false
+				return false, none
 			}
 			if !end.set {
-				return true
+				return true, none
 			}
 			p, n = end.p, end.n
 			continue
 		case '[':
 			if n == len(str) {
-				return false
+				return false, none
 			}
 			switch r, next := fnBracket(pat, p, str[n]); r {
 			case fnBrMatch:
 				p = next
 			case fnBrNoMatch:
-				return false
+				return false, none
 			case fnBrLiteral:
 				// An unterminated '[' is an ordinary byte; p already
 				// points just past it.
 				if str[n] != '[' {
-					return false
+					return false, none
 				}
 			}
 		default:
 			if n == len(str) || str[n] != c {
-				return false
+				return false, none
 			}
 		}
 		n++
 	}
-	return n == len(str)
+	return n == len(str), none
 }
 
 const (

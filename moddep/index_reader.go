@@ -396,7 +396,7 @@ func (s *indexWildSearch) descend(key string) error {
 			if c == '*' || c == '?' || c == '[' {
 				s.pat = s.pat[:0]
 				s.budget = len(s.ix.data) + 1
-				return s.all(&n, j, key[i+j:], 0)
+				return s.all(n, j, key[i+j:], 0)
 			}
 			if i+j >= len(key) || c != key[i+j] {
 				return nil
@@ -412,7 +412,7 @@ func (s *indexWildSearch) descend(key string) error {
 			if ok {
 				s.pat = append(s.pat[:0], w)
 				s.budget = len(s.ix.data)
-				if err := s.all(&child, 0, key[i:], 1); err != nil {
+				if err := s.all(child, 0, key[i:], 1); err != nil {
 					return err
 				}
 			}
@@ -430,7 +430,7 @@ func (s *indexWildSearch) descend(key string) error {
 // all walks the subtree under a wildcard, collecting the values of nodes
 // whose full pattern matches subkey, as libkmod's index_searchwild__all:
 // descendants first, then the node itself.
-func (s *indexWildSearch) all(n *indexNode, j int, subkey string, depth int) error {
+func (s *indexWildSearch) all(n indexNode, j int, subkey string, depth int) error {
 	if depth > maxIndexDepth {
 		return s.ix.corrupt(int(n.off), "trie deeper than %d levels", maxIndexDepth)
 	}
@@ -445,13 +445,13 @@ func (s *indexWildSearch) all(n *indexNode, j int, subkey string, depth int) err
 			continue
 		}
 		s.pat = append(s.pat, byte(c))
-		if err := s.all(&child, 0, subkey, depth+1); err != nil {
+		if err := s.all(child, 0, subkey, depth+1); err != nil {
 			return err
 		}
 		s.pat = s.pat[:len(s.pat)-1]
 	}
 	if n.nvalues > 0 && fnmatch(s.pat, subkey) {
-		if err := s.addValues(n); err != nil {
+		if err := s.addValues(&n); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // IndexWriter builds the prefix-compressed trie kmod's depmod writes to its
@@ -15,8 +16,13 @@ type IndexWriter struct {
 	root *iwNode
 	// slab hands out nodes in chunks: a full depmod run creates hundreds
 	// of thousands of them, and per-node allocations dominated profiles.
-	slab   []iwNode
-	values int
+	slab []iwNode
+	// Most nodes hold one value and one child; these slabs back those
+	// one-element slices (capped, so growing them reallocates).
+	valSlab  []IndexValue
+	kidSlab  []*iwNode
+	byteSlab []byte
+	values   int
 	// size estimates the encoded file so MarshalBinary allocates once.
 	size int
 }
@@ -46,6 +52,26 @@ func (w *IndexWriter) alloc() *iwNode {
 	}
 	w.slab = w.slab[:len(w.slab)+1]
 	return &w.slab[len(w.slab)-1]
+}
+
+func (w *IndexWriter) oneValue(v IndexValue) []IndexValue {
+	if len(w.valSlab) == cap(w.valSlab) {
+		w.valSlab = make([]IndexValue, 0, 1024)
+	}
+	w.valSlab = append(w.valSlab, v)
+	k := len(w.valSlab)
+	return w.valSlab[k-1 : k : k]
+}
+
+func (w *IndexWriter) oneKid(label byte, kid *iwNode) ([]byte, []*iwNode) {
+	if len(w.kidSlab) == cap(w.kidSlab) {
+		w.kidSlab = make([]*iwNode, 0, 1024)
+		w.byteSlab = make([]byte, 0, 1024)
+	}
+	w.kidSlab = append(w.kidSlab, kid)
+	w.byteSlab = append(w.byteSlab, label)
+	k := len(w.kidSlab)
+	return w.byteSlab[k-1 : k : k], w.kidSlab[k-1 : k : k]
 }
 
 // Len reports how many values have been inserted, duplicates included.
@@ -88,19 +114,18 @@ func (w *IndexWriter) Insert(key, value string, priority uint32) (duplicate bool
 		// Make n.prefix a prefix of key[i:], splitting n where they
 		// diverge: the parent keeps prefix[:j] and the old contents move
 		// to a child labelled prefix[j].
-		for j := 0; j < len(n.prefix); j++ {
-			if i+j < len(key) && n.prefix[j] == key[i+j] {
-				continue
+		if !strings.HasPrefix(key[i:], n.prefix) {
+			j := 0
+			for i+j < len(key) && n.prefix[j] == key[i+j] {
+				j++
 			}
 			child := w.alloc()
 			*child = *n
 			child.prefix = n.prefix[j+1:]
-			n.labels = []byte{n.prefix[j]}
-			n.kids = []*iwNode{child}
+			n.labels, n.kids = w.oneKid(n.prefix[j], child)
 			n.prefix = n.prefix[:j]
 			n.values = nil
 			w.size += 2 + 4 + 4 // new child array and the child's values header
-			break
 		}
 		i += len(n.prefix)
 
@@ -116,7 +141,12 @@ func (w *IndexWriter) Insert(key, value string, priority uint32) (duplicate bool
 		if !found {
 			child := w.alloc()
 			child.prefix = key[i+1:]
-			child.values = []IndexValue{{Value: value, Priority: priority}}
+			child.values = w.oneValue(IndexValue{Value: value, Priority: priority})
+			if len(n.labels) == 0 {
+				n.labels, n.kids = w.oneKid(ch, child)
+				w.size += len(child.prefix) + 1 + 4 + 4 + 2
+				return false, nil
+			}
 			n.labels = append(n.labels, 0)
 			copy(n.labels[pos+1:], n.labels[pos:])
 			n.labels[pos] = ch
@@ -171,7 +201,9 @@ func (n *iwNode) addValue(value string, priority uint32) (duplicate bool) {
 // then nodes in post-order (children before parents), so the root offset is
 // only known at the end and gets patched into the header.
 func (w *IndexWriter) MarshalBinary() ([]byte, error) {
-	buf := make([]byte, indexHeaderSize, indexHeaderSize+w.size+w.size/8)
+	// Child tables also cover absent labels between the first and last,
+	// which the running size leaves out; half again covers kmod's files.
+	buf := make([]byte, indexHeaderSize, indexHeaderSize+w.size+w.size/2)
 	binary.BigEndian.PutUint32(buf[0:], indexMagic)
 	binary.BigEndian.PutUint32(buf[4:], indexVersion)
 	enc := indexEncoder{buf: buf}

@@ -36,26 +36,26 @@ func NewKmodHash[V any](nBuckets uint32) *KmodHash[V] {
 	return &KmodHash[V]{buckets: make([][]kmodHashEntry[V], kmodHashBuckets(nBuckets))}
 }
 
-// kmodHashBuckets is kmod's ALIGN_POWER2, 1 << (32 - clz(n-1)). clz(0) is
-// undefined in C and n above 1<<31 would overflow, so both ends are clamped.
+// kmodHashBuckets is kmod's ALIGN_POWER2, 1 << (32 - clz(n-1)). For n of 0,
+// 1 and above 1<<31 that expression is undefined in C; these are the values
+// GCC's x86 code yields (clz(0) behaves as 31 and shift counts wrap).
 func kmodHashBuckets(n uint32) int {
 	switch {
-	case n > 1<<31:
-		return 1 << 31
-	case n > 1:
-		return 1 << (32 - bits.LeadingZeros32(n-1))
+	case n == 0 || n > 1<<31:
+		return 1
+	case n == 1:
+		return 2
 	}
-	return 1
+	return 1 << (32 - bits.LeadingZeros32(n-1))
 }
 
 // kmodHashSum is kmod's hash_superfast. The 16-bit loads use host byte
 // order and the odd trailing bytes are sign-extended, because kmod reads
-// them through a plain (signed) char on x86; a different order would only
-// match kmod built for the same byte order.
+// them through a plain (signed) char on x86; on a big-endian host the sums
+// match kmod built for that host.
 func kmodHashSum(key string) uint32 {
 	n := uint32(len(key))
 	h := n
-	rem := n & 3
 	p := 0
 	u16 := func(i int) uint32 {
 		if hostBigEndian {
@@ -70,7 +70,7 @@ func kmodHashSum(key string) uint32 {
 		p += 4
 		h += h >> 11
 	}
-	switch rem {
+	switch n & 3 {
 	case 3:
 		h += u16(p)
 		h ^= h << 16
@@ -85,6 +85,7 @@ func kmodHashSum(key string) uint32 {
 		h ^= h << 10
 		h += h >> 1
 	}
+	// Final avalanche.
 	h ^= h << 3
 	h += h >> 5
 	h ^= h << 4

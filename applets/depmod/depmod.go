@@ -41,8 +41,9 @@ var options = []getopt.Option{
 	{Short: 'w', Long: "warn"},
 	{Short: 'm', Long: "moduledir", Arg: getopt.RequiredArg},
 	{Short: 'o', Long: "outdir", Arg: getopt.RequiredArg},
-	{Short: 'V', Long: "version"},
-	{Short: 'h', Long: "help"},
+	// urfave/cli treats flags named help and version as its own.
+	{Short: 'V', Long: "version", Name: "print-version"},
+	{Short: 'h', Long: "help", Name: "usage"},
 }
 
 func flags(verbose *int) []cli.Flag {
@@ -63,8 +64,8 @@ func flags(verbose *int) []cli.Flag {
 		&cli.BoolFlag{Name: "warn"},
 		&cli.StringFlag{Name: "moduledir", Value: "/lib/modules"},
 		&cli.StringFlag{Name: "outdir"},
-		&cli.BoolFlag{Name: "version"},
-		&cli.BoolFlag{Name: "help"},
+		&cli.BoolFlag{Name: "print-version"},
+		&cli.BoolFlag{Name: "usage"},
 	}
 }
 
@@ -120,10 +121,10 @@ func Run(env *applet.Env, args []string) int {
 			}
 		case "unresolved-error", "quiet", "root":
 			log.Report(modconf.Warning, "Ignored deprecated option %s\n", o.Spelling)
-		case "help":
+		case "usage":
 			fmt.Fprintf(env.Stdout, helpText, env.Name())
 			return 0
-		case "version":
+		case "print-version":
 			io.WriteString(env.Stdout, Version)
 			return 0
 		}

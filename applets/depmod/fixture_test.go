@@ -1,0 +1,255 @@
+package depmod
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modutils/modutils/elfmod/elfmodtest"
+)
+
+const fixtureVersion = "6.1.0-test"
+
+// mod builds a small x86-64 module.
+func mod(modinfo []string, exports []string, undefined ...string) []byte {
+	m := &elfmodtest.Module{Modinfo: modinfo}
+	for i, e := range exports {
+		m.Exports = append(m.Exports, elfmodtest.Export{Name: e, CRC: uint32(0x1000 + i)})
+	}
+	for _, u := range undefined {
+		weak := strings.HasPrefix(u, "~")
+		m.Undefined = append(m.Undefined, elfmodtest.Undef{Name: strings.TrimPrefix(u, "~"), Weak: weak})
+	}
+	return m.Bytes()
+}
+
+// fixture is a module tree: paths relative to the image root.
+type fixture map[string][]byte
+
+func (f fixture) write(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	for rel, data := range f {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+const md = "lib/modules/" + fixtureVersion + "/"
+
+// baseTree is a tree with a dependency chain, aliases of every kind,
+// softdeps, weakdeps, device names, a module left out of modules.order
+// and names with dashes.
+func baseTree() fixture {
+	return fixture{
+		md + "kernel/drivers/a/snd-top.ko": mod([]string{"alias=pci:v00008086d*sv*", "alias=snd-top-alias", "softdep=pre: snd-mid", "weakdep=snd_low", "depends=snd-mid"}, nil, "mid_fn", "low_fn", "printk"),
+		md + "kernel/drivers/a/snd-mid.ko": mod([]string{"alias=of:N*T*Cfoo-bar[0-9]", "alias=devname:snd/mid", "alias=char-major-116-7"}, []string{"mid_fn"}, "low_fn"),
+		md + "kernel/lib/snd-low.ko":       mod([]string{"license=GPL", "alias=block-major-8-*"}, []string{"low_fn", "other_fn"}),
+		md + "kernel/fs/lonely.ko":         mod([]string{"alias=fs-lonely", "alias=devname:lonely"}, []string{"lonely_fn"}, "~weak_fn", "__this_module"),
+		md + "kernel/fs/unordered.ko":      mod([]string{"alias=bad]alias", "alias=ok[-a-]-x"}, []string{"u_fn"}, "lonely_fn"),
+		md + "extra/zz-extra.ko":           mod(nil, []string{"extra_fn"}, "u_fn"),
+		md + "modules.order":               []byte("kernel/lib/snd-low.ko\nkernel/drivers/a/snd-mid.ko\nkernel/drivers/a/snd-top.ko\nkernel/fs/lonely.ko\nkernel/missing.ko\n"),
+		md + "modules.builtin":             []byte("kernel/fs/ext4/ext4.ko\nkernel/crypto/crc32c_generic.ko\n"),
+		md + "modules.builtin.modinfo":     []byte("ext4.alias=fs-ext4\x00ext4.license=GPL\x00crc32c_generic.alias=crypto-crc32c\x00crc32c_generic.alias=crc32c-generic\x00"),
+	}
+}
+
+type fixtureCase struct {
+	name string
+	tree fixture
+	args []string // ROOT is replaced by the image root
+}
+
+// kmodDifferences turns kmod's output into ours where we differ on
+// purpose (each is listed in the README): libkmod's own INFO lines at -vv
+// print pointers, and -E's complaint about a bad version quotes a stale
+// errno. Our help also lists -m and -o, which kmod 30 lacks.
+func kmodDifferences(r result) result {
+	r.stdout = strings.Replace(r.stdout, "\t-F, --filesyms", "\t-m, --moduledir=DIR  Module directory (default: /lib/modules).\n"+
+		"\t-o, --outdir=DIR     Output root path (default: same as <basedir>).\n\t-F, --filesyms", 1)
+	var lines []string
+	for _, l := range strings.SplitAfter(r.stderr, "\n") {
+		if strings.Contains(l, "libkmod/libkmod.c:") {
+			continue
+		}
+		if strings.Contains(l, "Invalid symbol version") {
+			l = l[:strings.LastIndex(l, ": ")] + ": Invalid argument\n"
+		}
+		lines = append(lines, l)
+	}
+	r.stderr = strings.Join(lines, "")
+	return r
+}
+
+func TestFixturesAgainstKmod(t *testing.T) {
+	cycle := baseTree()
+	cycle[md+"kernel/loop/la.ko"] = mod(nil, []string{"la_fn"}, "lb_fn")
+	cycle[md+"kernel/loop/lb.ko"] = mod(nil, []string{"lb_fn"}, "lc_fn")
+	cycle[md+"kernel/loop/lc.ko"] = mod(nil, []string{"lc_fn"}, "la_fn")
+	cycle[md+"kernel/loop/ld.ko"] = mod(nil, []string{"ld_fn"}, "le_fn")
+	cycle[md+"kernel/loop/le.ko"] = mod(nil, []string{"le_fn"}, "ld_fn")
+	cycle[md+"kernel/loop/user.ko"] = mod(nil, nil, "la_fn")
+
+	prio := baseTree()
+	prio[md+"updates/snd-low.ko"] = mod([]string{"alias=from-updates"}, []string{"low_fn"})
+	prio[md+"kernel/other/lonely.ko"] = mod([]string{"alias=from-other"}, []string{"lonely_fn"})
+	prio[md+"override/snd-mid.ko"] = mod([]string{"alias=from-override"}, []string{"mid_fn"})
+	prio[md+"kernel/skipme/skipped.ko"] = mod(nil, nil)
+	prio["ext/dir/snd-top.ko"] = mod([]string{"alias=from-external"}, nil, "mid_fn")
+	prio["depmod.d/a.conf"] = []byte("# comment\nsearch updates built-in\noverride snd_mid * override\noverride snd-mid 5.* kernel\nexclude skipme\nexternal 6.1 ROOT/ext/dir\nbogus line\noverride x\n  search\n")
+	prio["depmod.d/b.conf"] = []byte("search external\\\n updates\ninclude foo\n")
+	prio["depmod.d/notconf"] = []byte("search nothing\n")
+
+	syms := baseTree()
+	syms["Module.symvers"] = []byte("0x00001000\tmid_fn\tvmlinux\tEXPORT_SYMBOL\n0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\n0xzz\tbad\tvmlinux\tEXPORT_SYMBOL\n")
+	syms["System.map"] = []byte("ffffffff81000000 T _stext\nffffffff82000000 r __ksymtab_printk\nbadline\n")
+
+	be := fixture{
+		md + "kernel/be/be-a.ko":  (&elfmodtest.Module{Class: elf.ELFCLASS32, ByteOrder: binary.BigEndian, Machine: elf.EM_PPC, Modinfo: []string{"alias=be-a"}, Exports: []elfmodtest.Export{{Name: "a_fn", CRC: 7}}}).Bytes(),
+		md + "kernel/be/be-b.ko":  (&elfmodtest.Module{Class: elf.ELFCLASS32, ByteOrder: binary.BigEndian, Machine: elf.EM_PPC, Modinfo: []string{"alias=be-b"}, Undefined: []elfmodtest.Undef{{Name: "a_fn"}}}).Bytes(),
+		md + "kernel/be/le64.ko":  mod(nil, nil, "a_fn"),
+		md + "kernel/be/_pre.ko":  mod(nil, []string{"_pfx_fn"}),
+		md + "kernel/be/user2.ko": mod(nil, nil, "_pfx_fn"),
+	}
+
+	dups := baseTree()
+	dups[md+"kernel/dup/d1.ko"] = mod([]string{"alias=snd-top-alias", "alias=dup-x", "alias=dup-x"}, nil)
+
+	cases := []fixtureCase{
+		{name: "base", tree: baseTree(), args: []string{"-b", "ROOT", fixtureVersion}},
+		{name: "dry run", tree: baseTree(), args: []string{"-n", "-b", "ROOT", fixtureVersion}},
+		{name: "verbose", tree: baseTree(), args: []string{"-v", "-b", "ROOT", fixtureVersion}},
+		{name: "options after version", tree: baseTree(), args: []string{fixtureVersion, "-bROOT", "-a"}},
+		{name: "cycles", tree: cycle, args: []string{"-b", "ROOT", fixtureVersion}},
+		{name: "config rules", tree: prio, args: []string{"-b", "ROOT", "-C", "ROOT/depmod.d", fixtureVersion}},
+		{name: "config rules verbose", tree: prio, args: []string{"-vv", "-b", "ROOT", "-C", "ROOT/depmod.d", fixtureVersion}},
+		{name: "config as file", tree: prio, args: []string{"-b", "ROOT", "-C", "ROOT/depmod.d/b.conf", "--config=ROOT/depmod.d/a.conf", fixtureVersion}},
+		{name: "symvers", tree: syms, args: []string{"-e", "-E", "ROOT/Module.symvers", "-b", "ROOT", fixtureVersion}},
+		{name: "system map", tree: syms, args: []string{"-e", "-F", "ROOT/System.map", "-b", "ROOT", fixtureVersion}},
+		{name: "errsyms alone", tree: syms, args: []string{"-e", "-b", "ROOT", fixtureVersion}},
+		{name: "missing symvers", tree: syms, args: []string{"-E", "ROOT/nothere", "-b", "ROOT", fixtureVersion}},
+		{name: "big endian and prefix", tree: be, args: []string{"-P", "_", "-b", "ROOT", fixtureVersion}},
+		{name: "warn duplicates", tree: dups, args: []string{"-w", "-b", "ROOT", fixtureVersion}},
+		{name: "explicit modules", tree: baseTree(), args: []string{"-b", "ROOT", fixtureVersion, "ROOT/" + md + "kernel/lib/snd-low.ko", "ROOT/" + md + "kernel/drivers/a/snd-mid.ko"}},
+		{name: "relative module path", tree: baseTree(), args: []string{"-b", "ROOT", fixtureVersion, "kernel/lib/snd-low.ko"}},
+		{name: "missing module path", tree: baseTree(), args: []string{"-b", "ROOT", fixtureVersion, "/nonexistent/x.ko"}},
+		{name: "bad version", tree: baseTree(), args: []string{"-b", "ROOT", "notaversion"}},
+		{name: "bad prefix", tree: baseTree(), args: []string{"-P", "ab", "-b", "ROOT", fixtureVersion}},
+		{name: "unknown option", tree: baseTree(), args: []string{"-x", "-b", "ROOT", fixtureVersion}},
+		{name: "missing argument", tree: baseTree(), args: []string{fixtureVersion, "-b"}},
+		{name: "ambiguous option", tree: baseTree(), args: []string{"--s", fixtureVersion}},
+		{name: "deprecated options", tree: baseTree(), args: []string{"-q", "-r", "--unresolved-error", "-b", "ROOT", fixtureVersion}},
+		{name: "help", tree: baseTree(), args: []string{"-h"}},
+		{name: "missing directory", tree: fixture{"x": nil}, args: []string{"-b", "ROOT", fixtureVersion}},
+		{name: "quick on missing modules.dep", tree: baseTree(), args: []string{"-A", "-b", "ROOT", fixtureVersion}},
+		{name: "quick dry run", tree: baseTree(), args: []string{"-A", "-n", "-b", "ROOT", fixtureVersion}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			root := tc.tree.write(t)
+			args := make([]string, len(tc.args))
+			for i, a := range tc.args {
+				args[i] = strings.ReplaceAll(a, "ROOT", root)
+			}
+			for _, f := range []string{"depmod.d/a.conf", "depmod.d/b.conf"} {
+				p := filepath.Join(root, f)
+				if data, err := os.ReadFile(p); err == nil {
+					os.WriteFile(p, bytes.ReplaceAll(data, []byte("ROOT"), []byte(root)), 0o644)
+				}
+			}
+			dir := filepath.Join(root, md)
+			want := kmodDifferences(runKmod(t, args...))
+			want.files = snapshot(t, dir)
+			clean(t, dir, want.files)
+			got := runOurs(t, args...)
+			got.files = snapshot(t, dir)
+			compareResults(t, got, want)
+		})
+	}
+}
+
+// snapshot reads the files depmod writes, if the directory exists.
+func snapshot(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.IsDir() || inputs[e.Name()] || !strings.HasPrefix(e.Name(), "modules.") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = data
+	}
+	return files
+}
+
+func clean(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for name := range files {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestWeakdep covers modules.weakdep, which kmod 30 does not write yet:
+// newer kmod writes it after modules.softdep, in module order.
+func TestWeakdep(t *testing.T) {
+	root := baseTree().write(t)
+	if r := runOurs(t, "-b", root, fixtureVersion); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	got, err := os.ReadFile(filepath.Join(root, md, "modules.weakdep"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# Weak dependencies extracted from modules themselves.\nweakdep snd_top snd_low\n"
+	if string(got) != want {
+		t.Errorf("modules.weakdep = %q, want %q", got, want)
+	}
+}
+
+// TestOutdir covers -o, from newer kmod: the files go under another root,
+// and nothing is written into the module tree.
+func TestOutdir(t *testing.T) {
+	root := baseTree().write(t)
+	out := t.TempDir()
+	if r := runOurs(t, "-b", root, "-o", out, fixtureVersion); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	ref := baseTree().write(t)
+	runOurs(t, "-b", ref, fixtureVersion)
+	compareFiles(t, snapshot(t, filepath.Join(out, md)), snapshot(t, filepath.Join(ref, md)))
+	if files := snapshot(t, filepath.Join(root, md)); len(files) != 0 {
+		t.Errorf("-o wrote into the module tree: %d files", len(files))
+	}
+}
+
+// TestModuleDir covers -m, from newer kmod: another module directory
+// under the root.
+func TestModuleDir(t *testing.T) {
+	tree := fixture{}
+	for k, v := range baseTree() {
+		tree[strings.Replace(k, "lib/modules/", "usr/lib/modules/", 1)] = v
+	}
+	root := tree.write(t)
+	if r := runOurs(t, "-b", root, "-m", "/usr/lib/modules", fixtureVersion); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(root, "usr", md, "modules.dep.bin")); err != nil {
+		t.Error(err)
+	}
+}
