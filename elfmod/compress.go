@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -97,6 +98,8 @@ func decompress(path string, r io.Reader, c Compression, limit int64, dst []byte
 	if limit <= 0 {
 		limit = MaxDecompressedSize
 	}
+	// readLimit needs room for one byte past the limit.
+	limit = min(limit, math.MaxInt64-1)
 	var err error
 	switch c {
 	case None:

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/modutils/modutils/elfmod/elfmodtest"
 )
 
@@ -879,6 +881,21 @@ func TestDecompressBomb(t *testing.T) {
 			}
 		})
 	}
+	t.Run("zstd without content size", func(t *testing.T) {
+		// A streamed frame declares no size, so only the output limit
+		// stops it.
+		var buf bytes.Buffer
+		w, err := zstd.NewWriter(&buf, zstd.WithWindowSize(1<<20), zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(zeros)
+		w.Close()
+		b, err := Decompress("bomb", &buf, Zstd, limit)
+		if !errors.Is(err, ErrTooLarge) || b != nil {
+			t.Errorf("Decompress() = %d bytes, %v; want ErrTooLarge", len(b), err)
+		}
+	})
 	t.Run("Open", func(t *testing.T) {
 		old := MaxDecompressedSize
 		MaxDecompressedSize = limit
@@ -1205,5 +1222,45 @@ func TestHostileTables(t *testing.T) {
 				m.Close()
 			}
 		})
+	}
+}
+
+// TestConcurrent opens modules of every compression from several goroutines,
+// so that the race detector sees the pooled decoders and buffers shared.
+func TestConcurrent(t *testing.T) {
+	var paths []string
+	var want []results
+	for i, l := range layouts {
+		b := sampleModule()
+		b.Class, b.ByteOrder = l.class, l.bo
+		img := b.Bytes()
+		c := compressors[i%len(compressors)]
+		paths = append(paths, writeFile(t, "m.ko"+c.ext, c.compress(img)))
+		want = append(want, collect(parse(t, img)).withoutMessages())
+	}
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			for n := range 50 {
+				i := (g + n) % len(paths)
+				m, err := Open(paths[i])
+				if err != nil {
+					done <- err
+					return
+				}
+				got := collect(m).withoutMessages()
+				m.Close()
+				if !reflect.DeepEqual(got, want[i]) {
+					done <- fmt.Errorf("%s: got %+v, want %+v", paths[i], got, want[i])
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }

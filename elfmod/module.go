@@ -306,7 +306,7 @@ func (m *Module) parseHeaders(hdr []byte) error {
 		return err
 	}
 	if len(names) == 0 || names[len(names)-1] != 0 {
-		return formatErr(m.path, ss.off+ss.size, "section name table not NUL-terminated")
+		return formatErr(m.path, ss.off+max(ss.size, 1)-1, "section name table not NUL-terminated")
 	}
 	m.names = names
 	m.indexKnown()

@@ -51,7 +51,8 @@ func fnmatch[P, S ~string | ~[]byte](pat P, str S) bool {
 	return ok
 }
 
-// at reads pattern byte i, with the NUL terminator C would find past the end.
+// fnAt reads pattern byte i, with the NUL terminator C would find past the
+// end.
 func fnAt[P ~string | ~[]byte](pat P, i int) byte {
 	if i < len(pat) {
 		return pat[i]
@@ -68,11 +69,11 @@ type fnEnd struct {
 
 // fnSegment is glibc's internal_fnmatch (FCT) with flags 0, matching
 // pat[p:] against str[n:]. With stopAtStar it succeeds as soon as it
-// reaches a '*' and returns that position (glibc's "ends"): the caller
-// then continues from there without ever backtracking past that star. That is what keeps glibc
-// (and us) polynomial — every other pattern element consumes exactly one
-// byte, so the leftmost placement of each star-free segment is always as
-// good as any later one.
+// reaches a '*' and returns that position (glibc's "ends"): the caller then
+// continues from there without ever backtracking past that star. That is
+// what keeps glibc (and us) polynomial — every other pattern element
+// consumes exactly one byte, so the leftmost placement of each star-free
+// segment is always as good as any later one.
 func fnSegment[P, S ~string | ~[]byte](pat P, str S, p, n int, stopAtStar bool) (bool, fnEnd) {
 	var none fnEnd
 	for {

@@ -10,22 +10,36 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/modutils/modutils/internal/debtree"
 )
 
 // kmodTreeDir holds a Debian kernel's modules with the indexes kmod 30's
-// depmod wrote for them. Tests that need it skip when it is absent.
-const kmodTreeDir = "/root/.cache/modutils/tree/lib/modules/6.1.0-56-amd64"
+// depmod wrote for them, made once for this test binary (see TestMain).
+var kmodTreeDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "moddep-kmodtree")
+	if err != nil {
+		panic(err)
+	}
+	kmodTreeRoot = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var kmodTreeRoot string
 
 func needKmodTree(t testing.TB) string {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(kmodTreeDir, "modules.dep.bin")); err != nil {
-		t.Skipf("kmod-generated module tree not available: %v", err)
-	}
+	kmodTreeDir = debtree.KmodIndexes(t, kmodTreeRoot)
 	return kmodTreeDir
 }
 
 func readTreeFile(t testing.TB, name string) string {
 	t.Helper()
+	needKmodTree(t)
 	b, err := os.ReadFile(filepath.Join(kmodTreeDir, name))
 	if err != nil {
 		t.Fatal(err)

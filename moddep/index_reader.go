@@ -298,8 +298,10 @@ func indexCString(s string) string {
 }
 
 // Search looks key up exactly, as libkmod's index_search: it returns the
-// first value of the key's node (the lowest priority). ok is false when the
-// key is absent or has no values.
+// first value stored under key. For files depmod wrote that is the lowest
+// priority and, among equal priorities, the value inserted last (ReaderMmap)
+// or first (ReaderStream). ok is false when the key is absent or has no
+// values.
 func (ix *Index) Search(key string) (value string, ok bool, err error) {
 	key = indexCString(key)
 	n, ok, err := ix.readNode(ix.root)
@@ -356,9 +358,12 @@ type indexWildSearch struct {
 }
 
 // SearchWild returns every value whose key matches key, where keys stored
-// in the index may be fnmatch patterns (libkmod's index_searchwild). The
-// result is ordered by ascending priority; ties keep libkmod's order, which
-// depends on the index's ReaderOrder.
+// in the index may be fnmatch patterns (libkmod's index_searchwild): the
+// query must equal a stored key up to that key's first '*', '?' or '[', and
+// Fnmatch must accept the rest. The result is ordered by ascending priority;
+// ties keep libkmod's order, which depends on the index's ReaderOrder. Like
+// libkmod it can list a value twice, when the query itself contains one of
+// those wildcard bytes where a stored key has it.
 func (ix *Index) SearchWild(key string) ([]IndexValue, error) {
 	key = indexCString(key)
 	s := indexWildSearch{ix: ix}

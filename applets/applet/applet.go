@@ -1,6 +1,6 @@
 // Package applet holds what every applet shares: the environment it runs
-// in (its name, its output streams), kmod's log format, and the step from
-// a GNU-style command line to urfave/cli.
+// in (its name, its output streams), kmod's log format, and kmod's way of
+// parsing a command line.
 package applet
 
 import (
@@ -8,8 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/modconf"
@@ -22,6 +20,11 @@ type Env struct {
 	Argv0  string
 	Stdout io.Writer
 	Stderr io.Writer
+}
+
+// Stdio is the Env of the running process.
+func Stdio(argv0 string) *Env {
+	return &Env{Argv0: argv0, Stdout: os.Stdout, Stderr: os.Stderr}
 }
 
 // Name is the program name kmod puts in front of its messages.
@@ -54,37 +57,13 @@ func (l *Logger) Report(level modconf.Level, format string, args ...any) {
 	fmt.Fprintf(l.env.Stderr, "%s: %s: %s", l.env.Name(), level, msg)
 }
 
-// Parse normalises args with GNU getopt's rules, then hands the canonical
-// argv to a urfave/cli app whose flags are named as the options' canonical
-// names, and returns the parse result with the cli context's values.
-// A getopt error is printed as glibc prints it and returned.
-func Parse(env *Env, args []string, opts []getopt.Option, flags []cli.Flag) (*getopt.Result, *cli.Context, error) {
+// Parse parses args with GNU getopt's rules; an error is printed as glibc
+// prints it, and returned.
+func Parse(env *Env, args []string, opts []getopt.Option) (*getopt.Result, error) {
 	res, err := getopt.Normalize(env.Argv0, args, opts, false)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
-		return nil, nil, err
+		return nil, err
 	}
-	var ctx *cli.Context
-	app := &cli.App{
-		Name:            env.Name(),
-		Flags:           flags,
-		HideHelp:        true,
-		HideHelpCommand: true,
-		HideVersion:     true,
-		Writer:          env.Stdout,
-		ErrWriter:       env.Stderr,
-		Action: func(c *cli.Context) error {
-			ctx = c
-			return nil
-		},
-	}
-	if err := app.Run(append([]string{env.Argv0}, res.Argv()...)); err != nil {
-		return nil, nil, err
-	}
-	return res, ctx, nil
-}
-
-// Stdio is the Env of the running process.
-func Stdio(argv0 string) *Env {
-	return &Env{Argv0: argv0, Stdout: os.Stdout, Stderr: os.Stderr}
+	return res, nil
 }

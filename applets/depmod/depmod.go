@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/kernel"
@@ -41,32 +39,8 @@ var options = []getopt.Option{
 	{Short: 'w', Long: "warn"},
 	{Short: 'm', Long: "moduledir", Arg: getopt.RequiredArg},
 	{Short: 'o', Long: "outdir", Arg: getopt.RequiredArg},
-	// urfave/cli treats flags named help and version as its own.
-	{Short: 'V', Long: "version", Name: "print-version"},
-	{Short: 'h', Long: "help", Name: "usage"},
-}
-
-func flags(verbose *int) []cli.Flag {
-	return []cli.Flag{
-		&cli.BoolFlag{Name: "all"},
-		&cli.BoolFlag{Name: "quick"},
-		&cli.StringFlag{Name: "basedir"},
-		&cli.StringSliceFlag{Name: "config"},
-		&cli.StringFlag{Name: "symvers"},
-		&cli.StringFlag{Name: "filesyms"},
-		&cli.BoolFlag{Name: "errsyms"},
-		&cli.BoolFlag{Name: "unresolved-error"},
-		&cli.BoolFlag{Name: "quiet"},
-		&cli.BoolFlag{Name: "root"},
-		&cli.BoolFlag{Name: "verbose", Count: verbose},
-		&cli.BoolFlag{Name: "show"},
-		&cli.StringFlag{Name: "symbol-prefix"},
-		&cli.BoolFlag{Name: "warn"},
-		&cli.StringFlag{Name: "moduledir", Value: "/lib/modules"},
-		&cli.StringFlag{Name: "outdir"},
-		&cli.BoolFlag{Name: "print-version"},
-		&cli.BoolFlag{Name: "usage"},
-	}
+	{Short: 'V', Long: "version"},
+	{Short: 'h', Long: "help"},
 }
 
 const helpText = `Usage:
@@ -106,13 +80,13 @@ const Version = "kmod version 30\n+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL\n"
 // exit code.
 func Run(env *applet.Env, args []string) int {
 	log := applet.NewLogger(env)
-	verbose := 0
-	res, c, err := applet.Parse(env, args, options, flags(&verbose))
+	c, err := applet.Parse(env, args, options)
 	if err != nil {
 		return 1
 	}
+	verbose := c.Count("verbose")
 	// Options with side effects act in the order given, as in kmod's loop.
-	for _, o := range res.Options {
+	for _, o := range c.Options {
 		switch o.Name {
 		case "symbol-prefix":
 			if len(o.Value) != 1 {
@@ -121,17 +95,17 @@ func Run(env *applet.Env, args []string) int {
 			}
 		case "unresolved-error", "quiet", "root":
 			log.Report(modconf.Warning, "Ignored deprecated option %s\n", o.Spelling)
-		case "usage":
+		case "help":
 			fmt.Fprintf(env.Stdout, helpText, env.Name())
 			return 0
-		case "print-version":
+		case "version":
 			io.WriteString(env.Stdout, Version)
 			return 0
 		}
 	}
 	log.Priority = min(modconf.Warning+modconf.Level(verbose), modconf.Debug)
 
-	operands := res.Operands
+	operands := c.Operands
 	var kversion string
 	if len(operands) > 0 {
 		if !isVersionNumber(operands[0]) {
@@ -148,19 +122,19 @@ func Run(env *applet.Env, args []string) int {
 	}
 
 	root := ""
-	if c.IsSet("basedir") {
-		root = absFromCwd(c.String("basedir"))
+	if c.Has("basedir") {
+		root = absFromCwd(c.String("basedir", ""))
 	}
-	moduleDir := strings.TrimLeft(c.String("moduledir"), "/")
+	moduleDir := strings.TrimLeft(c.String("moduledir", "/lib/modules"), "/")
 	dir := root + "/" + moduleDir + "/" + kversion
 	outDir := dir
-	if c.IsSet("outdir") {
-		outDir = absFromCwd(c.String("outdir")) + "/" + moduleDir + "/" + kversion
+	if c.Has("outdir") {
+		outDir = absFromCwd(c.String("outdir", "")) + "/" + moduleDir + "/" + kversion
 	}
-	all := c.Bool("all") || len(operands) == 0
-	show := c.Bool("show")
+	all := c.Has("all") || len(operands) == 0
+	show := c.Has("show")
 
-	if c.Bool("quick") {
+	if c.Has("quick") {
 		if show {
 			return 0
 		}
@@ -171,11 +145,11 @@ func Run(env *applet.Env, args []string) int {
 	}
 
 	var prefix byte
-	if c.IsSet("symbol-prefix") {
-		prefix = c.String("symbol-prefix")[0]
+	if c.Has("symbol-prefix") {
+		prefix = c.String("symbol-prefix", "")[0]
 	}
-	warnUnresolved := c.Bool("errsyms")
-	if warnUnresolved && !c.IsSet("symvers") && !c.IsSet("filesyms") {
+	warnUnresolved := c.Has("errsyms")
+	if warnUnresolved && !c.Has("symvers") && !c.Has("filesyms") {
 		log.Report(modconf.Warning, "-e needs -E or -F\n")
 		warnUnresolved = false
 	}
@@ -184,30 +158,30 @@ func Run(env *applet.Env, args []string) int {
 		Dir:       dir,
 		Conf:      conf,
 		SymPrefix: prefix,
-		CheckCRCs: c.IsSet("symvers"),
+		CheckCRCs: c.Has("symvers"),
 		WarnUnres: warnUnresolved,
-		WarnDups:  c.Bool("warn"),
+		WarnDups:  c.Has("warn"),
 		Verbose:   verbose,
 		Show:      env.Stdout,
 		Report:    log.Report,
 	})
 	switch {
-	case c.IsSet("symvers"):
-		if err := d.LoadSymvers(c.String("symvers")); err != nil {
-			log.Report(modconf.Crit, "could not load %s: %s\n", c.String("symvers"), modconf.ErrnoString(err))
+	case c.Has("symvers"):
+		if err := d.LoadSymvers(c.String("symvers", "")); err != nil {
+			log.Report(modconf.Crit, "could not load %s: %s\n", c.String("symvers", ""), modconf.ErrnoString(err))
 			return 1
 		}
-	case c.IsSet("filesyms"):
-		if err := d.LoadSystemMap(c.String("filesyms")); err != nil {
-			log.Report(modconf.Crit, "could not load %s: %s\n", c.String("filesyms"), modconf.ErrnoString(err))
+	case c.Has("filesyms"):
+		if err := d.LoadSystemMap(c.String("filesyms", "")); err != nil {
+			log.Report(modconf.Crit, "could not load %s: %s\n", c.String("filesyms", ""), modconf.ErrnoString(err))
 			return 1
 		}
 	}
 
 	if all {
 		paths := modconf.DefaultDepmodDirs
-		if c.IsSet("config") {
-			paths = c.StringSlice("config")
+		if c.Has("config") {
+			paths = c.Strings("config")
 		}
 		*conf = *modconf.LoadDepmodConfig(paths, kversion, log.Report)
 		if err := d.Search(); err != nil {
@@ -246,7 +220,7 @@ func Run(env *applet.Env, args []string) int {
 		}
 		return 0
 	}
-	return writeOutputs(d, outDir, c.IsSet("outdir"), log)
+	return writeOutputs(d, outDir, c.Has("outdir"), log)
 }
 
 // writeOutputs writes each file to a temporary name in the output

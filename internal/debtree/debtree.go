@@ -6,9 +6,11 @@
 package debtree
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -83,23 +85,62 @@ func Kmod(t testing.TB, tool string) string {
 // the kernel build installs beside them, for a depmod to write into.
 func View(t testing.TB, tree Tree) Tree {
 	t.Helper()
-	root := t.TempDir()
+	v, err := ViewIn(t.TempDir(), tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// ViewIn is View in a directory the caller manages.
+func ViewIn(root string, tree Tree) (Tree, error) {
 	dst := filepath.Join(root, "lib/modules", tree.Version)
 	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
+		return Tree{}, err
 	}
 	src := tree.ModDir()
 	if err := os.Symlink(filepath.Join(src, "kernel"), filepath.Join(dst, "kernel")); err != nil {
-		t.Fatal(err)
+		return Tree{}, err
 	}
 	for _, name := range []string{"modules.order", "modules.builtin", "modules.builtin.modinfo"} {
 		data, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {
-			t.Fatal(err)
+			return Tree{}, err
 		}
 		if err := os.WriteFile(filepath.Join(dst, name), data, 0o644); err != nil {
-			t.Fatal(err)
+			return Tree{}, err
 		}
 	}
-	return Tree{Flavour: tree.Flavour, Root: root, Version: tree.Version}
+	return Tree{Flavour: tree.Flavour, Root: root, Version: tree.Version}, nil
+}
+
+// KmodIndexes is a module directory of the uncompressed tree holding what
+// kmod's depmod writes for it, made once per test binary in dir.
+func KmodIndexes(t testing.TB, dir string) string {
+	t.Helper()
+	tree := Get(t, "ko")
+	depmod := Kmod(t, "depmod")
+	kmodIndexes.Do(func() {
+		v, err := ViewIn(dir, tree)
+		if err != nil {
+			kmodIndexes.err = err
+			return
+		}
+		out, err := exec.Command(depmod, "-b", v.Root, v.Version).CombinedOutput()
+		if err != nil {
+			kmodIndexes.err = fmt.Errorf("kmod depmod: %v: %s", err, out)
+			return
+		}
+		kmodIndexes.dir = v.ModDir()
+	})
+	if kmodIndexes.err != nil {
+		t.Fatal(kmodIndexes.err)
+	}
+	return kmodIndexes.dir
+}
+
+var kmodIndexes struct {
+	sync.Once
+	dir string
+	err error
 }
