@@ -1,6 +1,8 @@
 package elfmod
 
 import (
+	"github.com/modutils/modutils/internal/debtree"
+
 	"bytes"
 	"os"
 	"reflect"
@@ -14,12 +16,10 @@ func addSeeds(f *testing.F) {
 	for _, c := range syntheticCorpus() {
 		f.Add(c.data)
 	}
-	dir := os.Getenv("ELFMOD_TREE")
-	if dir == "" {
-		dir = defaultTree
-	}
-	if _, err := os.Stat(dir); err != nil {
-		return
+	if os.Getenv("ELFMOD_TREE") == "" {
+		if _, err := os.Stat(debtree.CacheDir() + "/tree/.complete"); err != nil {
+			return
+		}
 	}
 	files := realTree(f)
 	type sized struct {

@@ -1,8 +1,9 @@
 package elfmod
 
-// Cross-checks against kmod itself on a real module tree. They are skipped
-// when the tree (or the kmod tools) are missing, unless
-// ELFMOD_REQUIRE_REAL=1, which CI sets where the tree is provisioned.
+// Cross-checks against kmod itself on a real module tree ($ELFMOD_TREE, by
+// default Debian's tree as testdata/debian-tree.sh caches it). They are
+// skipped when the tree or the kmod tools (modinfo, modprobe) are missing,
+// except under CI, where they fail (internal/debtree).
 
 import (
 	"bufio"
@@ -23,28 +24,28 @@ import (
 	"testing"
 
 	"github.com/modutils/modutils/elfmod/elfmodtest"
+	"github.com/modutils/modutils/internal/debtree"
 )
-
-const defaultTree = "/root/.cache/modutils/tree/lib/modules/6.1.0-56-amd64"
-
-func requireReal() bool { return os.Getenv("ELFMOD_REQUIRE_REAL") == "1" }
 
 func skipf(t testing.TB, format string, args ...any) {
 	t.Helper()
-	if requireReal() {
-		t.Fatalf(format, args...)
+	debtree.Missing(t, format, args...)
+}
+
+// treeDir is $ELFMOD_TREE or the cached Debian tree's module directory.
+func treeDir(t testing.TB) string {
+	t.Helper()
+	if dir := os.Getenv("ELFMOD_TREE"); dir != "" {
+		return dir
 	}
-	t.Skipf(format, args...)
+	return debtree.Get(t, "ko").ModDir()
 }
 
 // realTree returns the sorted .ko files of the real module tree
 // ($ELFMOD_TREE, or the Debian tree cached by the project's scripts).
 func realTree(t testing.TB) []string {
 	t.Helper()
-	dir := os.Getenv("ELFMOD_TREE")
-	if dir == "" {
-		dir = defaultTree
-	}
+	dir := treeDir(t)
 	if _, err := os.Stat(dir); err != nil {
 		skipf(t, "real module tree not available: %v", err)
 	}
@@ -229,7 +230,8 @@ func parseKmodRef(r io.Reader) ([]*kmodResult, error) {
 	}
 }
 
-// buildKmodRef compiles testdata/kmodref.c against the system libkmod.
+// buildKmodRef compiles testdata/kmodref.c against the system libkmod
+// (libkmod2 comes with Debian's kmod package, gcc with the machine).
 func buildKmodRef(t testing.TB) string {
 	t.Helper()
 	cc, err := exec.LookPath("gcc")

@@ -451,11 +451,7 @@ func (m *depModule) read() {
 
 // errnoOf words a module reading error as kmod's strerror(-err) would.
 func errnoOf(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		return modconf.ErrnoString(errno)
-	}
-	return modconf.ErrnoString(syscall.EINVAL)
+	return modconf.ErrnoString(elfmod.Errno(err))
 }
 
 func (d *Depmod) addSymbol(name string, prefixSkipped bool, crc uint64, owner *depModule) {

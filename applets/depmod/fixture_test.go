@@ -68,6 +68,8 @@ type fixtureCase struct {
 	name string
 	tree fixture
 	args []string // ROOT is replaced by the image root
+	// ourStderr maps kmod's stderr to ours where we differ on purpose.
+	ourStderr func(string) string
 }
 
 // kmodDifferences turns kmod's output into ours where we differ on
@@ -125,7 +127,25 @@ func TestFixturesAgainstKmod(t *testing.T) {
 	dups := baseTree()
 	dups[md+"kernel/dup/d1.ko"] = mod([]string{"alias=snd-top-alias", "alias=dup-x", "alias=dup-x"}, nil)
 
+	// Broken modules: kmod reports each and still writes the rest.
+	bad := baseTree()
+	good := mod([]string{"alias=good"}, []string{"good_fn"})
+	bad[md+"kernel/bad/trunc.ko"] = good[:len(good)/2]
+	bad[md+"kernel/bad/tiny.ko"] = good[:30]
+	bad[md+"kernel/bad/empty.ko"] = nil
+	bad[md+"kernel/bad/garbage.ko"] = []byte("this is no ELF file at all\n")
+	bad[md+"kernel/bad/notelf.ko.xz"] = elfmodtest.XZ([]byte("hello\n"))
+	bad[md+"kernel/bad/badzst.ko.zst"] = []byte{0x28, 0xb5, 0x2f, 0xfd, 0, 0}
+	bad[md+"kernel/bad/good.ko.zst"] = elfmodtest.Zstd(good)
+	bad[md+"kernel/bad/user.ko.xz"] = elfmodtest.XZ(mod(nil, nil, "good_fn", "low_fn"))
+
 	cases := []fixtureCase{
+		{name: "corrupt modules", tree: bad, args: []string{"-b", "ROOT", fixtureVersion},
+			// kmod reads a truncated zstd stream as if it were whole and
+			// then fails on the ELF image; we report the stream.
+			ourStderr: func(s string) string {
+				return strings.Replace(s, "badzst.ko.zst: Exec format error", "badzst.ko.zst: Invalid argument", 1)
+			}},
 		{name: "base", tree: baseTree(), args: []string{"-b", "ROOT", fixtureVersion}},
 		{name: "dry run", tree: baseTree(), args: []string{"-n", "-b", "ROOT", fixtureVersion}},
 		{name: "verbose", tree: baseTree(), args: []string{"-v", "-b", "ROOT", fixtureVersion}},
@@ -169,6 +189,9 @@ func TestFixturesAgainstKmod(t *testing.T) {
 			}
 			dir := filepath.Join(root, md)
 			want := kmodDifferences(runKmod(t, args...))
+			if tc.ourStderr != nil {
+				want.stderr = tc.ourStderr(want.stderr)
+			}
 			want.files = snapshot(t, dir)
 			clean(t, dir, want.files)
 			got := runOurs(t, args...)
