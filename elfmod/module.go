@@ -160,9 +160,13 @@ func Open(path string) (*Module, error) {
 		return m, nil
 	}
 	defer f.Close()
+	buf := getImageBuf()
+	if hint := sizeHint(f, size, comp, hdr[:n]); hint > int64(cap(*buf)) {
+		// A little slack lets the final read see EOF without growing.
+		*buf = make([]byte, 0, hint+512)
+	}
 	br := getBufReader(io.NewSectionReader(f, 0, size))
 	defer putBufReader(br)
-	buf := getImageBuf()
 	img, err := decompress(path, br, comp, MaxDecompressedSize, (*buf)[:0])
 	if err != nil {
 		putImageBuf(buf, img)

@@ -435,13 +435,16 @@ func (m *depModule) read() {
 		m.exports = syms
 	}
 	if strs, err := f.Modinfo(); err == nil {
-		m.info = make([]kv, len(strs))
-		for i, s := range strs {
+		// Keep only what depmod writes out: descriptions and parameter
+		// docs would be most of what stays in memory.
+		for _, s := range strs {
 			k, v, ok := strings.Cut(s, "=")
 			if !ok {
 				v = ""
 			}
-			m.info[i] = kv{k, v}
+			if k == "alias" || k == "softdep" || k == "weakdep" {
+				m.info = append(m.info, kv{k, v})
+			}
 		}
 	}
 	if ds, err := f.DependencySymbols(); err == nil {
