@@ -42,13 +42,18 @@ deps:
 trees: deps
 	testdata/debian-tree.sh >/dev/null
 
+# The binary ships in initramfs images: it must stay under 4 MiB.
+MAX_SIZE := 4194304
+
 test: modutils trees
+	@size=$$(stat -c %s modutils); echo "modutils is $$size bytes"; \
+		[ $$size -lt $(MAX_SIZE) ] || { echo "modutils is over $(MAX_SIZE) bytes"; exit 1; }
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 bench: modutils trees
-	$(GO) test -run '^$$' -bench . -benchtime 10x ./applets/depmod/
+	$(GO) test -run '^$$' -bench . -benchtime 5x ./applets/depmod/
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \

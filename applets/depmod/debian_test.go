@@ -2,7 +2,6 @@ package depmod
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -46,27 +45,6 @@ func runKmod(t *testing.T, args ...string) result {
 		t.Fatal(err)
 	}
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
-}
-
-// outputs reads every file depmod wrote into dir.
-func outputs(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string][]byte{}
-	for _, e := range entries {
-		if inputs[e.Name()] {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[e.Name()] = data
-	}
-	return files
 }
 
 func compareResults(t *testing.T, got, want result) {
@@ -143,9 +121,9 @@ func TestDebianTrees(t *testing.T) {
 			tree := debtree.Get(t, flavour)
 			kv, ov := debtree.View(t, tree), debtree.View(t, tree)
 			want := runKmod(t, "-b", kv.Root, tree.Version)
-			want.files = outputs(t, kv.ModDir())
+			want.files = snapshot(t, kv.ModDir())
 			got := runOurs(t, "-b", ov.Root, tree.Version)
-			got.files = outputs(t, ov.ModDir())
+			got.files = snapshot(t, ov.ModDir())
 			compareResults(t, got, want)
 		})
 	}
@@ -171,7 +149,7 @@ func TestDebianGzip(t *testing.T) {
 	if r := runOurs(t, "-b", gz.Root, gz.Version); r.code != 0 || r.stderr != "" {
 		t.Fatalf("gz tree: exit %d, stderr %q", r.code, r.stderr)
 	}
-	want, got := outputs(t, plain.ModDir()), outputs(t, gz.ModDir())
+	want, got := snapshot(t, plain.ModDir()), snapshot(t, gz.ModDir())
 	for _, name := range []string{"modules.dep", "modules.alias", "modules.softdep", "modules.symbols", "modules.devname",
 		"modules.alias.bin", "modules.symbols.bin", "modules.builtin.bin", "modules.builtin.alias.bin"} {
 		w := want[name]

@@ -16,8 +16,8 @@ import (
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/kernel"
-	"github.com/modutils/modutils/moddep"
 	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/moddep"
 )
 
 // options is kmod's depmod table, in its order (glibc lists ambiguous
