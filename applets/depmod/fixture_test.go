@@ -112,6 +112,14 @@ func TestFixturesAgainstKmod(t *testing.T) {
 	prio["depmod.d/b.conf"] = []byte("search external\\\n updates\ninclude foo\n")
 	prio["depmod.d/notconf"] = []byte("search nothing\n")
 
+	// The same file name in two directories: the first directory's wins.
+	twoDirs := baseTree()
+	twoDirs[md+"updates/snd-low.ko"] = mod([]string{"alias=from-updates"}, []string{"low_fn"})
+	twoDirs["d1/x.conf"] = []byte("search updates\n")
+	twoDirs["d2/x.conf"] = []byte("search built-in updates\n")
+	twoDirs["d2/y.conf"] = []byte("exclude extra\n")
+	twoDirs["d2/dir.conf/z.conf"] = []byte("exclude kernel\n")
+
 	syms := baseTree()
 	syms["Module.symvers"] = []byte("0x00001000\tmid_fn\tvmlinux\tEXPORT_SYMBOL\n0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\n0xzz\tbad\tvmlinux\tEXPORT_SYMBOL\n")
 	syms["System.map"] = []byte("ffffffff81000000 T _stext\nffffffff82000000 r __ksymtab_printk\nbadline\n")
@@ -154,6 +162,8 @@ func TestFixturesAgainstKmod(t *testing.T) {
 		{name: "config rules", tree: prio, args: []string{"-b", "ROOT", "-C", "ROOT/depmod.d", fixtureVersion}},
 		{name: "config rules verbose", tree: prio, args: []string{"-vv", "-b", "ROOT", "-C", "ROOT/depmod.d", fixtureVersion}},
 		{name: "config as file", tree: prio, args: []string{"-b", "ROOT", "-C", "ROOT/depmod.d/b.conf", "--config=ROOT/depmod.d/a.conf", fixtureVersion}},
+		{name: "config directories", tree: twoDirs, args: []string{"-vv", "-b", "ROOT", "-C", "ROOT/d1", "-C", "ROOT/d2", fixtureVersion}},
+		{name: "config directories reversed", tree: twoDirs, args: []string{"-b", "ROOT", "-C", "ROOT/d2", "-C", "ROOT/d1", fixtureVersion}},
 		{name: "symvers", tree: syms, args: []string{"-e", "-E", "ROOT/Module.symvers", "-b", "ROOT", fixtureVersion}},
 		{name: "system map", tree: syms, args: []string{"-e", "-F", "ROOT/System.map", "-b", "ROOT", fixtureVersion}},
 		{name: "errsyms alone", tree: syms, args: []string{"-e", "-b", "ROOT", fixtureVersion}},
