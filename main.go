@@ -12,6 +12,7 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/depmod"
+	"github.com/modutils/modutils/applets/modprobe"
 )
 
 type runFunc func(env *applet.Env, args []string) int
@@ -23,7 +24,7 @@ var applets = map[string]runFunc{
 	"insmod":   nil,
 	"rmmod":    nil,
 	"lsmod":    nil,
-	"modprobe": nil,
+	"modprobe": modprobe.Run,
 	"modinfo":  nil,
 	"kerneld":  nil,
 	"kdstat":   nil,
@@ -32,6 +33,9 @@ var applets = map[string]runFunc{
 var appletOrder = []string{"depmod", "insmod", "kdstat", "kerneld", "lsmod", "modinfo", "modprobe", "rmmod"}
 
 func main() {
+	// The kernel may start us as its modprobe helper with descriptors 0-2
+	// closed; the Go runtime opens /dev/null onto them before main runs,
+	// so a file we open cannot take their place.
 	os.Exit(dispatch(os.Args, os.Stdout, os.Stderr))
 }
 

@@ -134,13 +134,13 @@ func Run(env *applet.Env, args []string) int {
 
 	root := ""
 	if c.Has("basedir") {
-		root = absFromCwd(c.String("basedir", ""))
+		root = moddep.AbsFromCwd(c.String("basedir", ""))
 	}
 	moduleDir := strings.TrimLeft(c.String("moduledir", "/lib/modules"), "/")
 	dir := root + "/" + moduleDir + "/" + kversion
 	outDir := dir
 	if c.Has("outdir") {
-		outDir = absFromCwd(c.String("outdir", "")) + "/" + moduleDir + "/" + kversion
+		outDir = moddep.AbsFromCwd(c.String("outdir", "")) + "/" + moduleDir + "/" + kversion
 	}
 	all := c.Has("all") || len(operands) == 0
 	show := c.Has("show")
@@ -308,17 +308,4 @@ func scanUnsigned(s string) (rest string, ok bool) {
 		n++
 	}
 	return s[n:], n > 0
-}
-
-// absFromCwd makes a path absolute as kmod does, by prefixing the working
-// directory without cleaning anything up.
-func absFromCwd(p string) string {
-	if strings.HasPrefix(p, "/") {
-		return p
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return p
-	}
-	return wd + "/" + p
 }

@@ -1,0 +1,176 @@
+package modprobe
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/internal/debtree"
+)
+
+var kmodTreeRoot string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "modprobe-kmodtree")
+	if err != nil {
+		panic(err)
+	}
+	kmodTreeRoot = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runOurs(t *testing.T, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Run(&applet.Env{Argv0: "modprobe", Stdout: &stdout, Stderr: &stderr}, args)
+	return result{code, stdout.String(), stderr.String()}
+}
+
+func runKmod(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(debtree.Kmod(t, "modprobe"), args...)
+	cmd.Args[0] = "modprobe"
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, stdout.String(), stderr.String()}
+}
+
+func compare(t *testing.T, args []string, got, want result) {
+	t.Helper()
+	if got != want {
+		t.Errorf("modprobe %s:\n got: exit %d stdout %q stderr %q\nwant: exit %d stdout %q stderr %q",
+			strings.Join(args, " "), got.code, clip(got.stdout), clip(got.stderr), want.code, clip(want.stdout), clip(want.stderr))
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 1500 {
+		return s[:1500] + "..."
+	}
+	return s
+}
+
+// debianTree is the uncompressed Debian tree with kmod's indexes, and the
+// root and version to give modprobe.
+func debianTree(t *testing.T) (root, version, moddir string) {
+	moddir = debtree.KmodIndexes(t, kmodTreeRoot)
+	version = filepath.Base(moddir)
+	root = filepath.Dir(filepath.Dir(filepath.Dir(moddir)))
+	return root, version, moddir
+}
+
+// sample picks every step-th line of a file, deterministically.
+func sample(t *testing.T, path string, step int, pick func(line string) (string, bool)) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for i := 0; sc.Scan(); i++ {
+		if i%step != 0 {
+			continue
+		}
+		if v, ok := pick(sc.Text()); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// emptyConfig is a configuration directory with nothing in it, so that
+// the machine's own modprobe.d does not take part.
+func emptyConfig(t *testing.T) string {
+	dir := t.TempDir()
+	return dir
+}
+
+// TestDebianQueries compares resolution on Debian's tree: modprobe -R, -D
+// and -n -v for module names, device aliases (made concrete from the
+// patterns in modules.alias), symbols, and names that resolve to nothing.
+func TestDebianQueries(t *testing.T) {
+	root, version, moddir := debianTree(t)
+	conf := emptyConfig(t)
+	names := sample(t, filepath.Join(moddir, "modules.dep"), 30, func(l string) (string, bool) {
+		path, _, _ := strings.Cut(l, ":")
+		base := filepath.Base(path)
+		return strings.TrimSuffix(base, ".ko"), true
+	})
+	aliases := sample(t, filepath.Join(moddir, "modules.alias"), 200, func(l string) (string, bool) {
+		f := strings.Fields(l)
+		if len(f) != 3 || f[0] != "alias" {
+			return "", false
+		}
+		return strings.NewReplacer("*", "0", "?", "1", "[", "", "]", "").Replace(f[1]), true
+	})
+	symbols := sample(t, filepath.Join(moddir, "modules.symbols"), 300, func(l string) (string, bool) {
+		f := strings.Fields(l)
+		if len(f) != 3 {
+			return "", false
+		}
+		return f[1], true
+	})
+	queries := append(append(append(names, aliases...), symbols...), "nonexistent_module", "pci:v0000DEADd0000BEEFsv0sd0bc0sc0i0", "fs-btrfs", "crypto-sha256", "ext4", "snd-hda-intel")
+	if len(queries) < 300 {
+		t.Fatalf("only %d queries", len(queries))
+	}
+	for _, q := range queries {
+		for _, mode := range [][]string{{"-R"}, {"-D"}, {"-n", "-v"}, {"-n", "-v", "-i"}, {"-n", "-v", "-b"}} {
+			args := append(append([]string{"-C", conf, "-d", root, "-S", version}, mode...), q)
+			compare(t, args, runOurs(t, args...), runKmod(t, args...))
+		}
+	}
+}
+
+// TestDebianErrors compares command-line errors, help and parameters.
+func TestDebianErrors(t *testing.T) {
+	root, version, moddir := debianTree(t)
+	conf := emptyConfig(t)
+	base := []string{"-C", conf, "-d", root, "-S", version}
+	cases := [][]string{
+		{},
+		{"-x"},
+		{"--bogus"},
+		{"-w", "12x", "foo"},
+		{"-h"},
+		{"-D", "btrfs", "param=1", "other=\"a b\"", "spaced=a b"},
+		{"-n", "-v", "btrfs", "x=1"},
+		{"-a", "-n", "-v", "btrfs", "nonexistent", "xfs"},
+		{"-a", "-n", "-v", "-q", "nonexistent"},
+		{"-q", "nonexistent"},
+		{"-R", "-a", "fs-btrfs", "nonexistent"},
+		{"--show-depends", "--", "-btrfs"},
+		{"--show-exports", filepath.Join(moddir, "kernel/fs/btrfs/btrfs.ko")},
+		{"--show-modversions", filepath.Join(moddir, "kernel/fs/btrfs/btrfs.ko")},
+		{"--dump-modversions", "/nonexistent.ko"},
+		{"-r", "-n", "-v", "btrfs"},
+		{"-r", "-n", "-v", "--first-time", "btrfs"},
+		{"-r", "nonexistent"},
+		{"-c"},
+	}
+	for _, c := range cases {
+		args := append(append([]string{}, base...), c...)
+		compare(t, args, runOurs(t, args...), runKmod(t, args...))
+	}
+}

@@ -1,0 +1,627 @@
+// Package modprobe is the modprobe applet: it resolves a name (a module,
+// an alias, a device's modalias, "symbol:NAME") to modules with their
+// dependencies, soft dependencies, options and install commands, exactly
+// as kmod 30's modprobe does, and loads or removes them.
+//
+// The kernel runs it as its request_module() helper, "modprobe -q --
+// NAME", possibly with no standard streams at all; main opens /dev/null
+// onto missing descriptors before any applet runs.
+package modprobe
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/elfmod"
+	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/moddep"
+	"github.com/modutils/modutils/modconf"
+)
+
+// options is kmod 30's modprobe table, in its order.
+var options = []getopt.Option{
+	{Short: 'a', Long: "all"},
+	{Short: 'r', Long: "remove"},
+	{Long: "remove-dependencies", Name: "remove-holders"},
+	{Long: "remove-holders"},
+	{Short: 'w', Long: "wait", Arg: getopt.RequiredArg},
+	{Short: 'R', Long: "resolve-alias"},
+	{Long: "first-time"},
+	{Short: 'i', Long: "ignore-install", Name: "ignore-commands"},
+	{Long: "ignore-remove", Name: "ignore-commands"},
+	{Short: 'b', Long: "use-blacklist"},
+	{Short: 'f', Long: "force"},
+	{Long: "force-modversion"},
+	{Long: "force-vermagic"},
+	{Short: 'D', Long: "show-depends"},
+	{Short: 'c', Long: "showconfig", Name: "show-config"},
+	{Long: "show-config"},
+	{Long: "show-modversions"},
+	{Long: "dump-modversions", Name: "show-modversions"},
+	{Long: "show-exports"},
+	{Short: 'n', Long: "dry-run"},
+	{Long: "show", Name: "dry-run"},
+	{Short: 'C', Long: "config", Arg: getopt.RequiredArg},
+	{Short: 'd', Long: "dirname", Arg: getopt.RequiredArg},
+	{Short: 'S', Long: "set-version", Arg: getopt.RequiredArg},
+	{Short: 's', Long: "syslog"},
+	{Short: 'q', Long: "quiet"},
+	{Short: 'v', Long: "verbose"},
+	{Short: 'V', Long: "version"},
+	{Short: 'h', Long: "help"},
+}
+
+const helpText = `Usage:
+	%[1]s [options] [-i] [-b] modulename
+	%[1]s [options] -a [-i] [-b] modulename [modulename...]
+	%[1]s [options] -r [-i] modulename
+	%[1]s [options] -r -a [-i] modulename [modulename...]
+	%[1]s [options] -c
+	%[1]s [options] --dump-modversions filename
+Management Options:
+	-a, --all                   Consider every non-argument to
+	                            be a module name to be inserted
+	                            or removed (-r)
+	-r, --remove                Remove modules instead of inserting
+	    --remove-dependencies   Deprecated: use --remove-holders
+	    --remove-holders        Also remove module holders (use together with -r)
+	-w, --wait <MSEC>           When removing a module, wait up to MSEC for
+	                            module's refcount to become 0 so it can be
+	                            removed (use together with -r)
+	    --first-time            Fail if module already inserted or removed
+	-i, --ignore-install        Ignore install commands
+	-i, --ignore-remove         Ignore remove commands
+	-b, --use-blacklist         Apply blacklist to resolved alias.
+	-f, --force                 Force module insertion or removal.
+	                            implies --force-modversions and
+	                            --force-vermagic
+	    --force-modversion      Ignore module's version
+	    --force-vermagic        Ignore module's version magic
+
+Query Options:
+	-R, --resolve-alias         Only lookup and print alias and exit
+	-D, --show-depends          Only print module dependencies and exit
+	-c, --showconfig            Print out known configuration and exit
+	-c, --show-config           Same as --showconfig
+	    --show-modversions      Dump module symbol version and exit
+	    --dump-modversions      Same as --show-modversions
+	    --show-exports          Only print module exported symbol versions and exit
+
+General Options:
+	-n, --dry-run               Do not execute operations, just print out
+	-n, --show                  Same as --dry-run
+	-C, --config=FILE           Use FILE instead of default search paths
+	-d, --dirname=DIR           Use DIR as filesystem root for /lib/modules
+	-S, --set-version=VERSION   Use VERSION instead of ` + "`uname -r`" + `
+	-s, --syslog                print to syslog, not stderr
+	-q, --quiet                 disable messages
+	-v, --verbose               enables more messages
+	-V, --version               show version
+	-h, --help                  show this help
+`
+
+// Version is what -V prints; see the depmod applet.
+const Version = "kmod version 30\n+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL\n"
+
+// Kernel is what modprobe needs of the running kernel. The loading issue
+// provides the real one; tests and dry runs use a Sys over a fake root.
+type Kernel interface {
+	State(name string) (kernel.State, error)
+	Refcnt(name string) (int, error)
+	Holders(name string) ([]string, error)
+	Cmdline() string
+	Insert(path string, image func() ([]byte, error), options string, flags InsertFlags) error
+	Remove(name string, flags int) error
+}
+
+// InsertFlags are the --force variants.
+type InsertFlags struct{ ForceVermagic, ForceModversion bool }
+
+// SysKernel reads state from /sys under Root; it cannot load modules.
+type SysKernel struct{ kernel.Sys }
+
+func (k SysKernel) State(name string) (kernel.State, error) { return k.InitState(name) }
+func (k SysKernel) Refcnt(name string) (int, error)         { return k.Sys.Refcnt(name) }
+func (k SysKernel) Holders(name string) ([]string, error)   { return k.Sys.Holders(name) }
+func (k SysKernel) Insert(string, func() ([]byte, error), string, InsertFlags) error {
+	return syscall.ENOSYS
+}
+func (k SysKernel) Remove(string, int) error { return syscall.ENOSYS }
+
+// NewKernel is the kernel modprobe runs against; the loading issue
+// replaces it with one that makes the syscalls.
+var NewKernel = func() Kernel { return SysKernel{} }
+
+type run struct {
+	env     *applet.Env
+	out     *bufio.Writer
+	log     *applet.Logger
+	k       Kernel
+	r       *moddep.Resolver
+	dirname string
+
+	msgLevel     modconf.Level // LOG()'s priority: FATAL, or WARNING with -a
+	verbose      int
+	doShow       bool
+	dryRun       bool
+	ignoreLoaded bool
+	lookupOnly   bool
+	firstTime    bool
+	ignoreCmds   bool
+	useBlacklist bool
+	force        bool
+	stripModver  bool
+	stripVermag  bool
+	removeHold   bool
+	waitMsec     uint64
+	childEnv     []string // for install and remove commands
+}
+
+// errExit ends a run where kmod's log_printf exits at once after a
+// message of priority FATAL.
+var errExit = errors.New("fatal message")
+
+// Run runs modprobe with args (without the program name) and returns its
+// exit code.
+func Run(env *applet.Env, args []string) int {
+	rn := &run{env: env, out: bufio.NewWriter(env.Stdout), log: applet.NewLogger(env), msgLevel: modconf.Crit, verbose: int(modconf.Warning)}
+	defer rn.out.Flush()
+	code, err := rn.main(args)
+	if errors.Is(err, errExit) {
+		return 1
+	}
+	return code
+}
+
+// logf is kmod modprobe's LOG(): its priority is FATAL, which exits, or
+// WARNING under -a.
+func (rn *run) logf(format string, args ...any) error {
+	if rn.msgLevel > rn.log.Priority {
+		return nil
+	}
+	rn.out.Flush()
+	rn.log.Report(rn.msgLevel, format, args...)
+	if rn.msgLevel <= modconf.Crit {
+		return errExit
+	}
+	return nil
+}
+
+func (rn *run) main(args []string) (int, error) {
+	args = append(envOptions(os.Getenv("MODPROBE_OPTIONS")), args...)
+	c, err := applet.Parse(rn.env, args, options)
+	if err != nil {
+		return 1, nil
+	}
+	var envAppend []string
+	for _, o := range c.Options {
+		switch o.Name {
+		case "all":
+			rn.msgLevel = modconf.Warning
+		case "wait":
+			v, ok := parseULong(o.Value)
+			if !ok {
+				rn.log.Report(modconf.Err, "unexpected wait value '%s'.\n", o.Value)
+				return 1, nil
+			}
+			rn.waitMsec = v
+		case "show-depends":
+			rn.ignoreLoaded, rn.dryRun, rn.doShow = true, true, true
+		case "config":
+			envAppend = append(envAppend, "-C", o.Value)
+		case "syslog":
+			envAppend = append(envAppend, "-s")
+		case "quiet":
+			envAppend = append(envAppend, "-q")
+			rn.verbose = 0
+		case "verbose":
+			envAppend = append(envAppend, "-v")
+			rn.verbose++
+		case "version":
+			rn.out.WriteString(Version)
+			return 0, nil
+		case "help":
+			n := rn.env.Name()
+			fmt.Fprintf(rn.out, helpText, n)
+			return 0, nil
+		}
+	}
+	// Install commands run by this modprobe inherit the options that
+	// matter to a nested modprobe, as kmod passes them on.
+	if len(envAppend) > 0 {
+		v := strings.Join(envAppend, " ")
+		if old, ok := os.LookupEnv("MODPROBE_OPTIONS"); ok {
+			v = old + " " + v
+		}
+		rn.childEnv = append(rn.childEnv, "MODPROBE_OPTIONS="+v)
+	}
+	rn.removeHold = c.Has("remove-holders")
+	rn.lookupOnly = c.Has("resolve-alias")
+	rn.firstTime = c.Has("first-time")
+	rn.ignoreCmds = c.Has("ignore-commands")
+	rn.useBlacklist = c.Has("use-blacklist")
+	rn.force = c.Has("force")
+	rn.stripModver = c.Has("force-modversion")
+	rn.stripVermag = c.Has("force-vermagic")
+	rn.dryRun = rn.dryRun || c.Has("dry-run")
+	if c.Has("syslog") {
+		rn.log.Syslog = applet.Syslog(rn.env.Name())
+	}
+	operands := c.Operands
+	showConfig := c.Has("show-config")
+	if !showConfig && len(operands) == 0 {
+		rn.log.Report(modconf.Err, "missing parameters. See -h.\n")
+		return 1, nil
+	}
+
+	rn.dirname = ""
+	if c.Has("dirname") || c.Has("set-version") {
+		root := c.String("dirname", "")
+		kv := c.String("set-version", "")
+		if !c.Has("set-version") {
+			kv, err = kernel.Release()
+			if err != nil {
+				rn.log.Report(modconf.Err, "uname() failed: %s\n", modconf.ErrnoString(err))
+				return 1, nil
+			}
+		}
+		rn.dirname = root + "/lib/modules/" + kv
+	}
+	if rn.dirname == "" {
+		kv, err := kernel.Release()
+		if err != nil {
+			rn.log.Report(modconf.Err, "kmod_new() failed!\n")
+			return 1, nil
+		}
+		rn.dirname = "/lib/modules/" + kv
+	}
+	rn.log.Priority = modconf.Level(rn.verbose)
+	if rn.verbose > int(modconf.Debug) {
+		rn.log.Priority = modconf.Debug
+	}
+	rn.k = NewKernel()
+
+	// kmod reads its configuration before it installs its own logger, so
+	// messages about it come from libkmod's default one.
+	libkmodPrio := modconf.Err
+	if v, ok := os.LookupEnv("KMOD_LOG"); ok {
+		libkmodPrio = modconf.ParseKmodLog(v)
+	}
+	confReport := modconf.LibkmodReporter(rn.env.Stderr, libkmodPrio, rn.log.Report)
+	conf, err := loadConfig(c.Strings("config"), c.Has("config"), rn.dirname, rn.k.Cmdline(), confReport)
+	if err != nil {
+		rn.log.Report(modconf.Err, "kmod_new() failed!\n")
+		return 1, nil
+	}
+	rn.r = moddep.NewResolver(rn.dirname, conf.conf)
+	rn.r.Report = rn.log.Report
+	rn.r.State = rn.k.State
+	defer rn.r.Close()
+
+	var status error
+	switch {
+	case showConfig:
+		status = rn.showConfig(conf)
+	case c.Has("show-modversions"):
+		status = rn.showSymbols(operands[0], "modversions", (*elfmod.Module).Versions)
+	case c.Has("show-exports"):
+		status = rn.showSymbols(operands[0], "symbols", (*elfmod.Module).Symbols)
+	case c.Has("remove"):
+		for _, a := range operands {
+			if err := rn.rmmod(a); err != nil {
+				if errors.Is(err, errExit) {
+					return 1, err
+				}
+				status = err
+			}
+		}
+	case c.Has("all"):
+		for _, a := range operands {
+			if err := rn.insmod(a, ""); err != nil {
+				if errors.Is(err, errExit) {
+					return 1, err
+				}
+				status = err
+			}
+		}
+	default:
+		status = rn.insmod(operands[0], optionsFromArgs(operands[1:]))
+	}
+	if errors.Is(status, errExit) {
+		return 1, status
+	}
+	if status != nil {
+		return 1, nil
+	}
+	return 0, nil
+}
+
+// parseULong is strtoul(s, &end, 0) that must consume all of s.
+func parseULong(s string) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if t != "" && (t[0] == '+' || t[0] == '-') {
+		neg, t = t[0] == '-', t[1:]
+	}
+	base := 10
+	switch {
+	case len(t) > 2 && (t[:2] == "0x" || t[:2] == "0X"):
+		base, t = 16, t[2:]
+	case len(t) > 1 && t[0] == '0':
+		base, t = 8, t[1:]
+	}
+	v, err := strconv.ParseUint(t, base, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			return ^uint64(0), true
+		}
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// optionsFromArgs joins the parameters given after the module name,
+// quoting a value that holds a space, as kmod does.
+func optionsFromArgs(args []string) string {
+	var parts []string
+	for _, a := range args {
+		key, value, ok := strings.Cut(a, "=")
+		if ok && value != "" && value[0] != '"' && value[0] != '\'' && strings.Contains(value, " ") {
+			a = key + "=\"" + value + "\""
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
+// envOptions splits MODPROBE_OPTIONS into words as kmod does: at single
+// spaces, with a quoted word's quotes dropped and quotes inside a word
+// removed.
+func envOptions(env string) []string {
+	if env == "" {
+		return nil
+	}
+	var out []string
+	b := []byte(env)
+	start := 0
+	quote := -1
+	for i := 0; i < len(b); i++ {
+		if quote < 0 {
+			switch b[i] {
+			case ' ':
+				out = append(out, string(b[start:i]))
+				start = i + 1
+			case '"', '\'':
+				quote = i
+			}
+			continue
+		}
+		if b[i] != b[quote] {
+			continue
+		}
+		if quote == start {
+			out = append(out, string(b[start+1:i]))
+			start = i + 1
+		} else {
+			// Drop both quote characters from inside the word.
+			b = append(b[:quote], b[quote+1:]...)
+			b = append(b[:i-1], b[i:]...)
+			i -= 2
+		}
+		quote = -1
+	}
+	if start < len(b) {
+		out = append(out, string(b[start:]))
+	}
+	return out
+}
+
+func (rn *run) showConfig(conf *config) error {
+	if err := conf.writeShowConfig(rn.out); err != nil {
+		return err
+	}
+	for _, name := range []string{"modules.alias.bin", "modules.symbols.bin"} {
+		ix, err := moddep.OpenIndex(rn.dirname + "/" + name)
+		if err != nil {
+			continue
+		}
+		ix.Dump(rn.out, "alias ")
+		ix.Close()
+	}
+	return nil
+}
+
+func (rn *run) showSymbols(path, what string, get func(*elfmod.Module) ([]elfmod.Symbol, error)) error {
+	if _, err := rn.r.NewFromPath(path); err != nil {
+		return rn.logf("Module %s not found.\n", path)
+	}
+	m, err := elfmod.Open(moddep.AbsFromCwd(path))
+	var syms []elfmod.Symbol
+	if err == nil {
+		syms, err = get(m)
+		m.Close()
+	}
+	if err != nil {
+		if e := rn.logf("could not get %s of %s: %s\n", what, path, modconf.ErrnoString(elfmod.Errno(err))); e != nil {
+			return e
+		}
+		return err
+	}
+	for _, s := range syms {
+		fmt.Fprintf(rn.out, "0x%08x\t%s\n", s.CRC, s.Name)
+	}
+	return nil
+}
+
+// show reports what a probe does (kmod's print_action), under -v, -n or
+// -D.
+func (rn *run) showing() bool { return rn.doShow || rn.verbose > int(modconf.Warning) }
+
+func (rn *run) printAction(m *moddep.Module, install bool, opts string) {
+	if install {
+		cmd, _ := m.InstallCommand()
+		fmt.Fprintf(rn.out, "install %s %s\n", cmd, opts)
+		return
+	}
+	path := m.Path()
+	if path == "" {
+		if s, err := m.InitState(); err == nil && s == kernel.Builtin {
+			fmt.Fprintf(rn.out, "builtin %s\n", m.Name)
+		}
+		return
+	}
+	fmt.Fprintf(rn.out, "insmod %s %s\n", path, opts)
+}
+
+// probeStopped is a positive result of kmod's probe: the module was
+// blacklisted, which modprobe does not count as a failure.
+const probeStopped = 1
+
+func (rn *run) insmod(name, extra string) error {
+	mods := rn.r.Lookup(name)
+	if len(mods) == 0 {
+		if err := rn.logf("Module %s not found in directory %s\n", name, rn.dirname); err != nil {
+			return err
+		}
+		return syscall.ENOENT
+	}
+	var status error
+	for _, m := range mods {
+		var err error
+		if rn.lookupOnly {
+			fmt.Fprintf(rn.out, "%s\n", m.Name)
+		} else {
+			err = rn.probeInsert(m, extra)
+		}
+		if err == nil {
+			status = nil
+			continue
+		}
+		if errors.Is(err, errExit) {
+			return err
+		}
+		status = err
+		rn.out.Flush()
+		switch {
+		case errors.Is(err, syscall.EEXIST):
+			rn.log.Report(modconf.Err, "could not insert '%s': Module already in kernel\n", m.Name)
+		case errors.Is(err, syscall.ENOENT):
+			rn.log.Report(modconf.Err, "could not insert '%s': Unknown symbol in module, or unknown parameter (see dmesg)\n", m.Name)
+		default:
+			rn.log.Report(modconf.Err, "could not insert '%s': %s\n", m.Name, modconf.ErrnoString(err))
+		}
+	}
+	return status
+}
+
+// probeInsert is kmod_module_probe_insert_module with modprobe's flags.
+func (rn *run) probeInsert(mod *moddep.Module, extra string) error {
+	if !rn.ignoreLoaded && mod.InKernel() {
+		if rn.firstTime {
+			return syscall.EEXIST
+		}
+		return nil
+	}
+	// modprobe always applies the blacklist to aliases, and with -b to
+	// every module.
+	if (mod.Alias != "" || rn.useBlacklist) && mod.Blacklisted() {
+		return nil
+	}
+	list := rn.r.ProbeList(mod, rn.ignoreCmds)
+	var err error
+	for _, m := range list {
+		if !rn.ignoreLoaded && m.InKernel() {
+			err = syscall.EEXIST
+		} else {
+			opts := joinOptions(m.Options(), extra, m == mod)
+			cmd, hasCmd := m.InstallCommand()
+			if hasCmd && !m.IgnoreCmd() {
+				if rn.showing() {
+					rn.printAction(m, true, opts)
+				}
+				if !rn.dryRun {
+					err = rn.runCommand(m, "install", cmd, opts)
+				}
+			} else {
+				if rn.showing() {
+					rn.printAction(m, false, opts)
+				}
+				if !rn.dryRun {
+					err = rn.insert(m, opts)
+				}
+			}
+		}
+		if errors.Is(err, syscall.EEXIST) && m == mod && rn.firstTime {
+			break
+		}
+		if errors.Is(err, syscall.EEXIST) || !m.Required() {
+			err = nil
+		} else if err != nil {
+			break
+		}
+	}
+	return err
+}
+
+// joinOptions is kmod's module_options_concat: configured options, a
+// space, then the command line's (for the module asked for only).
+func joinOptions(conf, extra string, target bool) string {
+	if !target {
+		extra = ""
+	}
+	switch {
+	case conf == "" && extra == "":
+		return ""
+	case conf == "":
+		return extra
+	}
+	return conf + " " + extra
+}
+
+func (rn *run) insert(m *moddep.Module, opts string) error {
+	path := m.Path()
+	if path == "" {
+		if m.IsBuiltin() {
+			return nil
+		}
+		return syscall.ENOENT
+	}
+	return rn.k.Insert(path, nil, opts, InsertFlags{
+		ForceVermagic:   rn.force || rn.stripVermag,
+		ForceModversion: rn.force || rn.stripModver,
+	})
+}
+
+// runCommand runs an install or remove command through /bin/sh with
+// $CMDLINE_OPTS replaced and MODPROBE_MODULE set, as kmod's system(3).
+func (rn *run) runCommand(m *moddep.Module, kind, cmd, opts string) error {
+	cmd = strings.ReplaceAll(cmd, "$CMDLINE_OPTS", opts)
+	rn.out.Flush()
+	code, err := kernel.RunShell(cmd, rn.env.Stdout, rn.env.Stderr, append(rn.childEnv, "MODPROBE_MODULE="+m.Name)...)
+	if err != nil {
+		rn.log.Report(modconf.Err, "Could not run %s command '%s' for module %s: %s\n", kind, cmd, m.Name, modconf.ErrnoString(err))
+		return syscall.EINVAL
+	}
+	if code != 0 {
+		rn.log.Report(modconf.Err, "Error running %s command '%s' for module %s: retcode %d\n", kind, cmd, m.Name, code)
+		return syscall.EINVAL
+	}
+	return nil
+}
+
+var _ io.Writer = (*bufio.Writer)(nil)
