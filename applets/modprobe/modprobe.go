@@ -22,8 +22,8 @@ import (
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/kernel"
-	"github.com/modutils/modutils/moddep"
 	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/moddep"
 )
 
 // options is kmod 30's modprobe table, in its order.

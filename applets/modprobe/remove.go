@@ -6,8 +6,8 @@ import (
 	"syscall"
 
 	"github.com/modutils/modutils/kernel"
-	"github.com/modutils/modutils/moddep"
 	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/moddep"
 )
 
 const (
