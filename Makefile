@@ -17,7 +17,7 @@ export CGO_ENABLED := 0
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w"
 
 # Debian packages the tests use: kmod is the oracle, never a runtime need.
-TEST_DEBS := kmod xz-utils zstd gzip
+TEST_DEBS := kmod xz-utils zstd gzip time
 
 .PHONY: all modutils install test deps trees bench fuzz demo clean
 

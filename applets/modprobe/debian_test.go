@@ -73,9 +73,13 @@ func clip(s string) string {
 // root and version to give modprobe.
 func debianTree(t *testing.T) (root, version, moddir string) {
 	moddir = debtree.KmodIndexes(t, kmodTreeRoot)
-	version = filepath.Base(moddir)
-	root = filepath.Dir(filepath.Dir(filepath.Dir(moddir)))
+	root, version = rootOf(moddir)
 	return root, version, moddir
+}
+
+// rootOf splits ROOT/lib/modules/VERSION.
+func rootOf(moddir string) (root, version string) {
+	return filepath.Dir(filepath.Dir(filepath.Dir(moddir))), filepath.Base(moddir)
 }
 
 // sample picks every step-th line of a file, deterministically.
@@ -172,5 +176,31 @@ func TestDebianErrors(t *testing.T) {
 	for _, c := range cases {
 		args := append(append([]string{}, base...), c...)
 		compare(t, args, runOurs(t, args...), runKmod(t, args...))
+	}
+}
+
+// TestModprobeOptionsEnv covers MODPROBE_OPTIONS, which kmod splits at
+// spaces, with quoting, and puts before the command line's own options.
+func TestModprobeOptionsEnv(t *testing.T) {
+	root, version, _ := debianTree(t)
+	conf := emptyConfig(t)
+	for _, env := range []string{"-v -n", "-D", `-C "` + conf + `" -R`, "-q", `-vn -C '` + conf + `'`, "  -n", "-x"} {
+		t.Setenv("MODPROBE_OPTIONS", env)
+		args := []string{"-C", conf, "-d", root, "-S", version, "btrfs", "x=1"}
+		compare(t, append([]string{"MODPROBE_OPTIONS=" + env}, args...), runOurs(t, args...), runKmod(t, args...))
+	}
+}
+
+// TestNoStdio runs the binary as the kernel runs its modprobe helper,
+// with no standard descriptors at all: it must still work and exit 0.
+func TestNoStdio(t *testing.T) {
+	root, version, _ := debianTree(t)
+	bin := filepath.Join(t.TempDir(), "modprobe")
+	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cmd := exec.Command("/bin/sh", "-c", `"$0" -q -d "$1" -S "$2" -D -- btrfs <&- >&- 2>&-`, bin, root, version)
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("modprobe without stdio: %v", err)
 	}
 }

@@ -493,6 +493,18 @@ func (rn *run) printAction(m *moddep.Module, install bool, opts string) {
 const probeStopped = 1
 
 func (rn *run) insmod(name, extra string) error {
+	// A path instead of a name, as newer kmod takes it (kmod 30 looks the
+	// path up as a name and fails).
+	if strings.HasPrefix(name, "/") || strings.HasPrefix(name, "./") {
+		m, err := rn.r.NewFromPath(name)
+		if err != nil {
+			if e := rn.logf("Failed to get module from path %s: %s\n", name, modconf.ErrnoString(err)); e != nil {
+				return e
+			}
+			return syscall.ENOENT
+		}
+		return rn.insertModules([]*moddep.Module{m}, extra)
+	}
 	mods := rn.r.Lookup(name)
 	if len(mods) == 0 {
 		if err := rn.logf("Module %s not found in directory %s\n", name, rn.dirname); err != nil {
@@ -500,6 +512,10 @@ func (rn *run) insmod(name, extra string) error {
 		}
 		return syscall.ENOENT
 	}
+	return rn.insertModules(mods, extra)
+}
+
+func (rn *run) insertModules(mods []*moddep.Module, extra string) error {
 	var status error
 	for _, m := range mods {
 		var err error
