@@ -17,7 +17,7 @@ import (
 // /lib/modprobe.d, and so do we. Where /lib is a link to /usr/lib (merged
 // /usr, as on Debian since bookworm) the two are one directory: the files are
 // the same either way, and we then name them under /lib, as kmod 30 does in
-// its messages (see LoadModprobeConfig).
+// its messages.
 var DefaultModprobePaths = []string{
 	"/etc/modprobe.d",
 	"/run/modprobe.d",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -235,4 +236,84 @@ func sortedLines(s string) string {
 	lines := strings.SplitAfter(s, "\n")
 	sort.Strings(lines)
 	return strings.Join(lines, "")
+}
+
+// TestModprobeKmodRandom compares random configuration files and kernel
+// command lines, made of the bytes kmod's parsers care about, with kmod.
+func TestModprobeKmodRandom(t *testing.T) {
+	debtree.Kmod(t, "modprobe")
+	seed := uint64(30)
+	if s := os.Getenv("MODCONF_SEED"); s != "" {
+		// Try other sequences: MODCONF_SEED=N go test -run KmodRandom
+		fmt.Sscan(s, &seed)
+	}
+	rng := rand.New(rand.NewPCG(seed, 2022))
+	pick := func(choices ...string) string { return choices[rng.IntN(len(choices))] }
+	word := func() string {
+		var b strings.Builder
+		for range 1 + rng.IntN(4) {
+			b.WriteString(pick("a", "b-c", "d_e", "[x-y]", "]", "[", "*", "pre:", "post:", "#", "\\", "\\\n", "\r", "\v", "\f", "é", "1", "pci:v*d*"))
+		}
+		return b.String()
+	}
+	space := func() string { return pick(" ", " ", " ", "\t", "  ", " \t ", "") }
+
+	t.Run("files", func(t *testing.T) {
+		files := map[string]string{}
+		for i := range 40 {
+			var b strings.Builder
+			for range 30 {
+				if rng.IntN(8) > 0 {
+					b.WriteString(pick("", " ", "\t", "#"))
+					b.WriteString(pick("alias", "options", "install", "remove", "softdep", "blacklist", "include", "config", "Alias", "bogus", "#"))
+				}
+				for range rng.IntN(6) {
+					b.WriteString(space())
+					b.WriteString(word())
+				}
+				b.WriteString(pick(space(), "") + pick("\n", "\n", "\n", "\\\n", "\r\n"))
+			}
+			files[fmt.Sprintf("c/%02d-%s.conf", i, pick("a", "b", "c"))] = b.String()
+		}
+		tc := modprobeCase{name: "random", files: files, paths: []string{"c"}}
+		root := t.TempDir()
+		tc.build(t, root)
+		cmdline := defaultTestCmdline
+		if !cmdlineControl() {
+			real, _ := os.ReadFile("/proc/cmdline")
+			cmdline = string(real)
+		}
+		wantOut, wantErr := runKmod(t, tc, root, cmdline)
+		gotOut, gotErr := runOurs(t, tc, root, cmdline)
+		if gotOut != wantOut {
+			t.Errorf("stdout differs from kmod's\n got: %q\nwant: %q", gotOut, wantOut)
+		}
+		if gotErr != wantErr {
+			t.Errorf("stderr differs from kmod's\n got: %q\nwant: %q", gotErr, wantErr)
+		}
+		if strings.Count(wantOut, "\n") < 100 || strings.Count(wantErr, "\n") < 100 {
+			t.Errorf("the random files gave too little to compare: %d lines, %d messages", strings.Count(wantOut, "\n"), strings.Count(wantErr, "\n"))
+		}
+	})
+
+	t.Run("cmdline", func(t *testing.T) {
+		if !cmdlineControl() {
+			debtree.Missing(t, "cannot give kmod another /proc/cmdline (needs root and unshare)")
+		}
+		root := t.TempDir()
+		tc := modprobeCase{name: "random-cmdline", paths: []string{"nonexistent"}}
+		tc.build(t, root)
+		for i := range 150 {
+			var b strings.Builder
+			for range rng.IntN(40) {
+				b.WriteString(pick("m", "x-y", "modprobe", "blacklist=", ".", ".", "=", "=", `"`, `"`, " ", " ", "\t", "\n", ",", "[", "]", "a b", "\x00", "v"))
+			}
+			cmdline := b.String()
+			wantOut, wantErr := runKmod(t, tc, root, cmdline)
+			gotOut, gotErr := runOurs(t, tc, root, cmdline)
+			if gotOut != wantOut || gotErr != wantErr {
+				t.Errorf("%d: cmdline %q\n got: %q %q\nwant: %q %q", i, cmdline, gotOut, gotErr, wantOut, wantErr)
+			}
+		}
+	})
 }
