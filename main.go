@@ -12,6 +12,7 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/depmod"
+	"github.com/modutils/modutils/applets/modinfo"
 	"github.com/modutils/modutils/applets/modprobe"
 )
 
@@ -25,7 +26,7 @@ var applets = map[string]runFunc{
 	"rmmod":    nil,
 	"lsmod":    nil,
 	"modprobe": modprobe.Run,
-	"modinfo":  nil,
+	"modinfo":  modinfo.Run,
 	"kerneld":  nil,
 	"kdstat":   nil,
 }

@@ -81,9 +81,9 @@ type ber struct {
 	depth int
 }
 
-// header is one decoded identifier and length: the content starts at
-// body and holds n bytes, unless indefinite, in which case it runs to an
-// end-of-contents marker.
+// header is one decoded identifier and length: the contents follow the
+// hdrLen header bytes and take n bytes; for an indefinite length, n is
+// everything left, and the contents end at an end-of-contents marker.
 type header struct {
 	class, tag  int
 	constructed bool
@@ -150,13 +150,10 @@ func readHeader(b []byte) (header, bool) {
 			n = n<<8 | uint64(b[p])
 			p++
 		}
-		if n > 1<<62 {
-			return h, false
-		}
-		h.n = int(min(n, 1<<62))
 		if n > uint64(len(b)-p) {
 			return h, false
 		}
+		h.n = int(n)
 	default:
 		h.n = int(c)
 		if h.n > len(b)-p {
@@ -272,28 +269,26 @@ func (f field) bad() bool { return !f.ok }
 // enclosing structure), with an implicit tag (class, tag) when tag >= 0.
 type decoder func(d *ber, b []byte, class, tag int, opt bool) field
 
-// primitive decodes a universal primitive type (INTEGER, OID, OCTET
-// STRING, NULL...) as asn1_d2i_ex_primitive does, handing its contents to
-// check. Constructed encodings are collected for string types and refused
-// for the others.
-func primitive(utype int, check func(content []byte) bool) decoder {
-	return func(d *ber, b []byte, class, tag int, opt bool) field {
-		if tag < 0 {
-			class, tag = classUniversal, utype
-		}
-		h, ok, abs := expect(b, class, tag, opt)
-		if abs {
-			return absent()
-		}
-		if !ok {
-			return fail()
-		}
-		content, n, ok := d.primitiveContent(utype, b, h)
-		if !ok || !check(content) {
-			return fail()
-		}
-		return took(n)
+// prim decodes a universal primitive type (INTEGER, OID, OCTET STRING,
+// NULL...) as asn1_d2i_ex_primitive does, handing its contents to check.
+// Constructed encodings are collected for string types and refused for
+// the others.
+func (d *ber) prim(b []byte, class, tag int, opt bool, utype int, check func(content []byte) bool) field {
+	if tag < 0 {
+		class, tag = classUniversal, utype
 	}
+	h, ok, abs := expect(b, class, tag, opt)
+	if abs {
+		return absent()
+	}
+	if !ok {
+		return fail()
+	}
+	content, n, ok := d.primitiveContent(utype, b, h)
+	if !ok || !check(content) {
+		return fail()
+	}
+	return took(n)
 }
 
 // primitiveContent returns the contents of the value whose header is h at
@@ -353,51 +348,39 @@ func checkInteger(c []byte) bool {
 }
 
 // integerMagnitude is ASN1_INTEGER_to_BN then BN_bn2bin: the absolute
-// value, big-endian, without leading zeros (empty for zero).
+// value of the two's complement contents c, big-endian, without leading
+// zeros (empty for zero).
 func integerMagnitude(c []byte) []byte {
-	neg := c[0]&0x80 != 0
-	if len(c) > 1 && (c[0] == 0 || c[0] == 0xff) && checkInteger(c) {
-		pad := c[0] == 0
-		if c[0] == 0xff {
-			for _, x := range c[1:] {
-				if x != 0 {
-					pad = true
-					break
-				}
-			}
-		}
-		if pad {
-			c = c[1:]
-		}
-	}
-	m := make([]byte, len(c))
-	copy(m, c)
-	if neg {
-		// Two's complement: invert, then add one.
+	m := append([]byte(nil), c...)
+	if len(m) > 0 && m[0]&0x80 != 0 {
 		for i := range m {
 			m[i] = ^m[i]
 		}
 		for i := len(m) - 1; i >= 0; i-- {
-			m[i]++
-			if m[i] != 0 {
+			if m[i]++; m[i] != 0 {
 				break
 			}
 		}
 	}
-	i := 0
-	for i < len(m) && m[i] == 0 {
-		i++
+	for len(m) > 0 && m[0] == 0 {
+		m = m[1:]
 	}
-	return m[i:]
+	return m
 }
 
 func anyContent([]byte) bool { return true }
 
-var (
-	decInteger     = primitive(tagInteger, checkInteger)
-	decOID         = primitive(tagOID, checkOID)
-	decOctetString = primitive(tagOctetString, anyContent)
-)
+func decInteger(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.prim(b, class, tag, opt, tagInteger, checkInteger)
+}
+
+func decOID(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.prim(b, class, tag, opt, tagOID, checkOID)
+}
+
+func decOctetString(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.prim(b, class, tag, opt, tagOctetString, anyContent)
+}
 
 // checkUniversal is what asn1_ex_c2i checks of a universal type's
 // contents in an ANY or a multi-string.
@@ -428,8 +411,7 @@ func decodeAny(d *ber, b []byte, class, tag int, opt bool) field {
 	if !ok {
 		return fail()
 	}
-	v, n, ok := d.anyValue(b, h, h.class != classUniversal)
-	_ = v
+	_, n, ok := d.anyValue(b, h, h.class != classUniversal)
 	if !ok {
 		return fail()
 	}
@@ -635,69 +617,109 @@ func implicitPrim(tag int, dec decoder) decoder {
 	}
 }
 
-// anyDecoder wraps decodeAny to hide the unused implicit tag.
-var decAny decoder = decodeAny
+// Templates of OpenSSL's PKCS#7 types, as functions so that nothing is
+// built at package initialisation.
 
-// Templates of OpenSSL's PKCS#7 types. Each X509_ALGOR is
-// { algorithm OID, parameter ANY OPTIONAL }.
-var (
-	decAlgor = seq([]decoder{decOID, decAny}, []bool{false, true})
+// decAlgor is X509_ALGOR: { algorithm OID, parameter ANY OPTIONAL }.
+func decAlgor(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{decOID, decodeAny}, []bool{false, true})
+}
 
-	// X509_ATTRIBUTE is { object OID, set SET OF ANY }.
-	decAttribute = seq([]decoder{decOID, setOf(decAny, -1)}, []bool{false, false})
+// decAttribute is X509_ATTRIBUTE: { object OID, set SET OF ANY }.
+func decAttribute(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{decOID, setOf(decodeAny, -1)}, []bool{false, false})
+}
 
-	decCerts = seqOf(decCertificate, 0)
-	decCRLs  = setOf(decCRL, 1)
+func decCerts(d *ber, b []byte, class, tag int, opt bool) field {
+	return seqOf(decCertificate, 0)(d, b, class, tag, opt)
+}
 
-	decIssuerAndSerial decoder = func(d *ber, b []byte, class, tag int, opt bool) field {
-		return d.sequence(b, class, tag, opt, []decoder{decName, decInteger}, []bool{false, false})
-	}
+func decCRLs(d *ber, b []byte, class, tag int, opt bool) field {
+	return setOf(decCRL, 1)(d, b, class, tag, opt)
+}
 
-	decRecipInfo = seq([]decoder{decInteger, decIssuerAndSerial, decAlgor, decOctetString}, []bool{false, false, false, false})
+func decIssuerAndSerial(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{decName, decInteger}, []bool{false, false})
+}
 
-	decEncContent = seq([]decoder{decOID, decAlgor, implicitPrim(0, decOctetString)}, []bool{false, false, true})
-)
+func decRecipInfo(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{decInteger, decIssuerAndSerial, decAlgor, decOctetString}, []bool{false, false, false, false})
+}
+
+func decEncContent(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{decOID, decAlgor, implicitPrim(0, decOctetString)}, []bool{false, false, true})
+}
 
 // Certificates and CRLs as OpenSSL's X509 and X509_CRL templates decode
 // them. (Module signatures carry neither; OpenSSL's post-decoding
 // callbacks, which can refuse some CRL extensions, are not reproduced.)
-var (
-	decBitString = primitive(tagBitString, func(c []byte) bool { return len(c) >= 1 && c[0] <= 7 })
-	decBoolean   = primitive(tagBoolean, func(c []byte) bool { return len(c) == 1 })
-	decTime      = func(d *ber, b []byte, class, tag int, opt bool) field {
-		h, ok := readHeader(b)
-		if !ok {
-			return fail()
-		}
-		if h.class != classUniversal || (h.tag != tagUTCTime && h.tag != tagGenTime) {
-			if opt {
-				return absent()
-			}
-			return fail()
-		}
-		_, n, ok := d.anyValue(b, h, false)
-		if !ok {
-			return fail()
-		}
-		return took(n)
+func decBitString(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.prim(b, class, tag, opt, tagBitString, func(c []byte) bool { return len(c) >= 1 && c[0] <= 7 })
+}
+
+func decBoolean(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.prim(b, class, tag, opt, tagBoolean, func(c []byte) bool { return len(c) == 1 })
+}
+
+// decTime is ASN1_TIME: a UTCTime or GeneralizedTime multi-string.
+func decTime(d *ber, b []byte, class, tag int, opt bool) field {
+	h, ok := readHeader(b)
+	if !ok {
+		return fail()
 	}
-	decExtension  = seq([]decoder{decOID, decBoolean, decOctetString}, []bool{false, true, false})
-	decExtensions = seqOf(decExtension, -1)
-	decTBSCert    = seq([]decoder{
-		explicit(0, decInteger), decInteger, decAlgor, decName,
-		seq([]decoder{decTime, decTime}, []bool{false, false}),
-		decName,
-		seq([]decoder{decAlgor, decBitString}, []bool{false, false}),
-		implicitPrim(1, decBitString), implicitPrim(2, decBitString),
-		explicit(3, decExtensions),
+	if h.class != classUniversal || (h.tag != tagUTCTime && h.tag != tagGenTime) {
+		if opt {
+			return absent()
+		}
+		return fail()
+	}
+	_, n, ok := d.anyValue(b, h, false)
+	if !ok {
+		return fail()
+	}
+	return took(n)
+}
+
+func decExtension(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{decOID, decBoolean, decOctetString}, []bool{false, true, false})
+}
+
+func decExtensions(d *ber, b []byte, class, tag int, opt bool) field {
+	return seqOf(decExtension, -1)(d, b, class, tag, opt)
+}
+
+func decTBSCert(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{
+		explicit(0, decInteger), decInteger, decAlgor, decName, decValidity, decName, decPubkey,
+		implicitPrim(1, decBitString), implicitPrim(2, decBitString), explicit(3, decExtensions),
 	}, []bool{true, false, false, false, false, false, false, true, true, true})
-	decCertificate = seq([]decoder{decTBSCert, decAlgor, decBitString}, []bool{false, false, false})
-	decRevoked     = seq([]decoder{decInteger, decTime, decExtensions}, []bool{false, false, true})
-	decCRLInfo     = seq([]decoder{
+}
+
+func decValidity(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{decTime, decTime}, []bool{false, false})
+}
+
+func decPubkey(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{decAlgor, decBitString}, []bool{false, false})
+}
+
+func decCertificate(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{decTBSCert, decAlgor, decBitString}, []bool{false, false, false})
+}
+
+func decRevoked(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{decInteger, decTime, decExtensions}, []bool{false, false, true})
+}
+
+func decCRLInfo(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{
 		decInteger, decAlgor, decName, decTime, decTime, seqOf(decRevoked, -1), explicit(0, decExtensions),
 	}, []bool{true, false, false, false, true, true, true})
-	decCRL = seq([]decoder{decCRLInfo, decAlgor, decBitString}, []bool{false, false, false})
-)
+}
+
+func decCRL(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt, []decoder{decCRLInfo, decAlgor, decBitString}, []bool{false, false, false})
+}
 
 // decName is X509_NAME: SEQUENCE OF SET OF { type OID, value
 // ASN1_PRINTABLE }, decoded from at most x509NameMax bytes, whose string
@@ -729,8 +751,7 @@ func printableTag(tag int) bool {
 
 // decPrintable is an ASN1_PRINTABLE multi-string value.
 func decPrintable(d *ber, b []byte, class, tag int, opt bool) field {
-	v, n, ok := d.printable(b)
-	_ = v
+	_, n, ok := d.printable(b)
 	if !ok {
 		return fail()
 	}
@@ -857,7 +878,7 @@ func (d *ber) message(b []byte, class, tag int, opt bool, out *pkcs7) field {
 		case p7Encrypted:
 			inner = seq([]decoder{decInteger, decEncContent}, []bool{false, false})
 		default:
-			inner = decAny
+			inner = decodeAny
 		}
 		f := explicit(0, inner)(d, body[p:], -1, -1, false)
 		if f.bad() {
@@ -909,9 +930,11 @@ func (d *ber) signedData(b []byte, enveloped bool, out *pkcs7) field {
 }
 
 // decSignerInfo is PKCS7_SIGNER_INFO.
-var decSignerInfo = seq(
-	[]decoder{decInteger, decIssuerAndSerial, decAlgor, seqOf(decAttribute, 0), decAlgor, decOctetString, setOf(decAttribute, 1)},
-	[]bool{false, false, false, true, false, false, true})
+func decSignerInfo(d *ber, b []byte, class, tag int, opt bool) field {
+	return d.sequence(b, class, tag, opt,
+		[]decoder{decInteger, decIssuerAndSerial, decAlgor, seqOf(decAttribute, 0), decAlgor, decOctetString, setOf(decAttribute, 1)},
+		[]bool{false, false, false, true, false, false, true})
+}
 
 // parsePKCS7 is d2i_PKCS7 followed by fill_pkcs7's extraction.
 func parsePKCS7(b []byte) (*SignatureInfo, bool) {

@@ -63,7 +63,7 @@ func nameCN(cn string) []byte {
 // signerInfo builds a SignerInfo; parts override the defaults by name.
 type siParts struct {
 	version, issuer, serial, digestAlg, authAttrs, encAlg, digest, unauth []byte
-	ias                                                                    []byte
+	ias                                                                   []byte
 }
 
 func (p siParts) build() []byte {
@@ -386,7 +386,7 @@ func TestSignatureKmod(t *testing.T) {
 				t.Fatalf("%s: not signed", p)
 			}
 			end := len(data) - sigTrailer
-			bases = append(bases, data[end-int(need):end][int(h.signerLen)+int(h.keyIDLen):])
+			bases = append(bases, data[end-int(need) : end][int(h.signerLen)+int(h.keyIDLen):])
 			add("real "+p, data)
 		}
 	}

@@ -200,7 +200,8 @@ func parseLong(prog string, args []string, i int, opts []Option, res *Result) (i
 	}
 	if ambiguous != nil {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s: option '--%s' is ambiguous; possibilities:", prog, name)
+		// glibc quotes the word as given, value included.
+		fmt.Fprintf(&b, "%s: option '--%s' is ambiguous; possibilities:", prog, body)
 		for _, k := range ambiguous {
 			fmt.Fprintf(&b, " '--%s'", opts[k].Long)
 		}

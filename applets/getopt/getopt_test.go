@@ -61,6 +61,7 @@ func TestNormalize(t *testing.T) {
 		{"unrecognized long", []string{"--foo=bar"}, "", "depmod: unrecognized option '--foo=bar'"},
 		{"argument not allowed", []string{"--all=3"}, "", "depmod: option '--all' doesn't allow an argument"},
 		{"ambiguous", []string{"--s"}, "", "depmod: option '--s' is ambiguous; possibilities: '--symvers' '--show' '--symbol-prefix'"},
+		{"ambiguous with value", []string{"--s=x"}, "", "depmod: option '--s=x' is ambiguous; possibilities: '--symvers' '--show' '--symbol-prefix'"},
 		{"ambiguous two", []string{"--ver"}, "", "depmod: option '--ver' is ambiguous; possibilities: '--verbose' '--version'"},
 	}
 	for _, tt := range tests {
