@@ -17,6 +17,9 @@
 //	func (m *Module) Symbols() ([]Symbol, error)               // kmod_module_get_symbols
 //	func (m *Module) DependencySymbols() ([]DepSymbol, error)  // kmod_module_get_dependency_symbols
 //	func (m *Module) Versions() ([]Symbol, error)              // kmod_module_get_versions
+//	func (m *Module) Signature() (*SignatureInfo, error)       // kmod_module_signature_info: the PKCS#7 trailer
+//	func ParseSignature(img []byte) *SignatureInfo
+//	func BuiltinModinfo(moduleDir, name string) ([]string, error) // modules.builtin.modinfo
 //	func (m *Module) Image() ([]byte, error)                   // whole image, for init_module
 //	func (m *Module) StripSection(name string) error           // for --force-modversion
 //	func (m *Module) StripVermagic() error                     // for --force-vermagic
