@@ -53,7 +53,7 @@ test: modutils trees
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 bench: modutils trees
-	$(GO) test -run '^$$' -bench . -benchtime 5x ./applets/depmod/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./applets/...
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \

@@ -50,6 +50,13 @@ func checkShowConfig(t *testing.T, c *Config) {
 	if !ok {
 		t.Fatalf("no trailer in %q", out.String())
 	}
+	// A quoted value on the kernel command line may hold a newline, which
+	// kmod keeps, so such an entry prints over two lines.
+	for _, o := range c.Options {
+		if strings.Contains(o.Modname+o.Options, "\n") {
+			return
+		}
+	}
 	if got := strings.Count(s, "\n"); got != entries(c) {
 		t.Errorf("%d lines for %d entries:\n%s", got, entries(c), s)
 	}

@@ -155,7 +155,7 @@ var views = struct {
 	m map[string]debtree.Tree
 }{m: map[string]debtree.Tree{}}
 
-func indexedView(t *testing.T, flavour string) debtree.Tree {
+func indexedView(t testing.TB, flavour string) debtree.Tree {
 	t.Helper()
 	tree := debtree.Get(t, flavour)
 	depmod := debtree.Kmod(t, "depmod")
