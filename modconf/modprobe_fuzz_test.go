@@ -57,6 +57,11 @@ func checkShowConfig(t *testing.T, c *Config) {
 			return
 		}
 	}
+	for _, b := range c.Blacklists {
+		if strings.Contains(b, "\n") {
+			return
+		}
+	}
 	if got := strings.Count(s, "\n"); got != entries(c) {
 		t.Errorf("%d lines for %d entries:\n%s", got, entries(c), s)
 	}
