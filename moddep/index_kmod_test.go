@@ -18,16 +18,7 @@ import (
 // depmod wrote for them, made once for this test binary (see TestMain).
 var kmodTreeDir string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "moddep-kmodtree")
-	if err != nil {
-		panic(err)
-	}
-	kmodTreeRoot = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { debtree.MainWithTempDir(m, "moddep-kmodtree", &kmodTreeRoot) }
 
 var kmodTreeRoot string
 

@@ -2,14 +2,12 @@ package depmod
 
 import (
 	"bytes"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/internal/debtree"
 	"github.com/modutils/modutils/moddep"
 )
@@ -19,44 +17,30 @@ import (
 var inputs = map[string]bool{"kernel": true, "modules.order": true, "modules.builtin": true, "modules.builtin.modinfo": true}
 
 type result struct {
-	code           int
-	stdout, stderr string
-	files          map[string][]byte
+	debtree.Result
+	files map[string][]byte
 }
 
 func runOurs(t *testing.T, args ...string) result {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := Run(&applet.Env{Argv0: "depmod", Stdout: &stdout, Stderr: &stderr}, args)
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return result{Result: debtree.RunApplet("depmod", Run, args...)}
 }
 
 func runKmod(t *testing.T, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(debtree.Kmod(t, "depmod"), args...)
-	cmd.Args[0] = "depmod"
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return result{Result: debtree.RunKmod(t, "depmod", args...)}
 }
 
 func compareResults(t *testing.T, got, want result) {
 	t.Helper()
-	if got.code != want.code {
-		t.Errorf("exit code = %d, want %d", got.code, want.code)
+	if got.Code != want.Code {
+		t.Errorf("exit code = %d, want %d", got.Code, want.Code)
 	}
-	if got.stdout != want.stdout {
-		t.Errorf("stdout differs:\n%s", firstDiff(got.stdout, want.stdout))
+	if got.Stdout != want.Stdout {
+		t.Errorf("stdout differs:\n%s", firstDiff(got.Stdout, want.Stdout))
 	}
-	if got.stderr != want.stderr {
-		t.Errorf("stderr = %q, want %q", clip(got.stderr), clip(want.stderr))
+	if got.Stderr != want.Stderr {
+		t.Errorf("stderr = %q, want %q", clip(got.Stderr), clip(want.Stderr))
 	}
 	compareFiles(t, got.files, want.files)
 }
@@ -143,11 +127,11 @@ func TestDebianDryRun(t *testing.T) {
 // file names changed.
 func TestDebianGzip(t *testing.T) {
 	plain, gz := debtree.View(t, debtree.Get(t, "ko")), debtree.View(t, debtree.Get(t, "ko.gz"))
-	if r := runOurs(t, "-b", plain.Root, plain.Version); r.code != 0 || r.stderr != "" {
-		t.Fatalf("plain tree: exit %d, stderr %q", r.code, r.stderr)
+	if r := runOurs(t, "-b", plain.Root, plain.Version); r.Code != 0 || r.Stderr != "" {
+		t.Fatalf("plain tree: exit %d, stderr %q", r.Code, r.Stderr)
 	}
-	if r := runOurs(t, "-b", gz.Root, gz.Version); r.code != 0 || r.stderr != "" {
-		t.Fatalf("gz tree: exit %d, stderr %q", r.code, r.stderr)
+	if r := runOurs(t, "-b", gz.Root, gz.Version); r.Code != 0 || r.Stderr != "" {
+		t.Fatalf("gz tree: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	want, got := snapshot(t, plain.ModDir()), snapshot(t, gz.ModDir())
 	for _, name := range []string{"modules.dep", "modules.alias", "modules.softdep", "modules.symbols", "modules.devname",

@@ -77,10 +77,10 @@ type fixtureCase struct {
 // print pointers, and -E's complaint about a bad version quotes a stale
 // errno. Our help also lists -m and -o, which kmod 30 lacks.
 func kmodDifferences(r result) result {
-	r.stdout = strings.Replace(r.stdout, "\t-F, --filesyms", "\t-m, --moduledir=DIR  Module directory (default: /lib/modules).\n"+
+	r.Stdout = strings.Replace(r.Stdout, "\t-F, --filesyms", "\t-m, --moduledir=DIR  Module directory (default: /lib/modules).\n"+
 		"\t-o, --outdir=DIR     Output root path (default: same as <basedir>).\n\t-F, --filesyms", 1)
 	var lines []string
-	for _, l := range strings.SplitAfter(r.stderr, "\n") {
+	for _, l := range strings.SplitAfter(r.Stderr, "\n") {
 		if strings.Contains(l, "libkmod/libkmod.c:") {
 			continue
 		}
@@ -89,7 +89,7 @@ func kmodDifferences(r result) result {
 		}
 		lines = append(lines, l)
 	}
-	r.stderr = strings.Join(lines, "")
+	r.Stderr = strings.Join(lines, "")
 	return r
 }
 
@@ -200,7 +200,7 @@ func TestFixturesAgainstKmod(t *testing.T) {
 			dir := filepath.Join(root, md)
 			want := kmodDifferences(runKmod(t, args...))
 			if tc.ourStderr != nil {
-				want.stderr = tc.ourStderr(want.stderr)
+				want.Stderr = tc.ourStderr(want.Stderr)
 			}
 			want.files = snapshot(t, dir)
 			clean(t, dir, want.files)
@@ -242,8 +242,8 @@ func clean(t *testing.T, dir string, files map[string][]byte) {
 // newer kmod writes it after modules.softdep, in module order.
 func TestWeakdep(t *testing.T) {
 	root := baseTree().write(t)
-	if r := runOurs(t, "-b", root, fixtureVersion); r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	if r := runOurs(t, "-b", root, fixtureVersion); r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 	got, err := os.ReadFile(filepath.Join(root, md, "modules.weakdep"))
 	if err != nil {
@@ -260,8 +260,8 @@ func TestWeakdep(t *testing.T) {
 func TestOutdir(t *testing.T) {
 	root := baseTree().write(t)
 	out := t.TempDir()
-	if r := runOurs(t, "-b", root, "-o", out, fixtureVersion); r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	if r := runOurs(t, "-b", root, "-o", out, fixtureVersion); r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 	ref := baseTree().write(t)
 	runOurs(t, "-b", ref, fixtureVersion)
@@ -279,8 +279,8 @@ func TestModuleDir(t *testing.T) {
 		tree[strings.Replace(k, "lib/modules/", "usr/lib/modules/", 1)] = v
 	}
 	root := tree.write(t)
-	if r := runOurs(t, "-b", root, "-m", "/usr/lib/modules", fixtureVersion); r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	if r := runOurs(t, "-b", root, "-m", "/usr/lib/modules", fixtureVersion); r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 	if _, err := os.Stat(filepath.Join(root, "usr", md, "modules.dep.bin")); err != nil {
 		t.Error(err)

@@ -177,16 +177,7 @@ func indexedView(t testing.TB, flavour string) debtree.Tree {
 
 var viewRoot string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "modinfo-views")
-	if err != nil {
-		panic(err)
-	}
-	viewRoot = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { debtree.MainWithTempDir(m, "modinfo-views", &viewRoot) }
 
 // lines reads a file of the module directory.
 func lines(t *testing.T, path string) []string {

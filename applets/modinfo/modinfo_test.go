@@ -11,42 +11,22 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/elfmod/elfmodtest"
 	"github.com/modutils/modutils/internal/debtree"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
+type result = debtree.Result
 
 func runOurs(t testing.TB, args ...string) result {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := Run(&applet.Env{Argv0: "modinfo", Stdout: &stdout, Stderr: &stderr}, args)
-	return result{code, stdout.String(), stderr.String()}
+	return (debtree.RunApplet("modinfo", Run, args...))
 }
 
 func runKmod(t testing.TB, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(debtree.Kmod(t, "modinfo"), args...)
-	cmd.Args[0] = "modinfo"
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-		if code < 0 {
-			t.Fatalf("kmod modinfo %q: %v", args, err)
-		}
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, stdout.String(), stderr.String()}
+	return (debtree.RunKmod(t, "modinfo", args...))
 }
 
 // check runs kmod's modinfo and ours with args and compares stdout,
@@ -61,14 +41,14 @@ func check(t testing.TB, args ...string) result {
 
 func compare(t testing.TB, args []string, got, want result) {
 	t.Helper()
-	if got.code != want.code {
-		t.Errorf("modinfo %s: exit %d, kmod %d", shellArgs(args), got.code, want.code)
+	if got.Code != want.Code {
+		t.Errorf("modinfo %s: exit %d, kmod %d", shellArgs(args), got.Code, want.Code)
 	}
-	if got.stdout != want.stdout {
-		t.Errorf("modinfo %s: stdout differs %s", shellArgs(args), firstDiff(got.stdout, want.stdout))
+	if got.Stdout != want.Stdout {
+		t.Errorf("modinfo %s: stdout differs %s", shellArgs(args), firstDiff(got.Stdout, want.Stdout))
 	}
-	if got.stderr != want.stderr {
-		t.Errorf("modinfo %s: stderr differs %s", shellArgs(args), firstDiff(got.stderr, want.stderr))
+	if got.Stderr != want.Stderr {
+		t.Errorf("modinfo %s: stderr differs %s", shellArgs(args), firstDiff(got.Stderr, want.Stderr))
 	}
 }
 
@@ -373,7 +353,7 @@ func TestGolden(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := runOurs(t, c.args...)
-			text := "exit " + strconv.Itoa(got.code) + "\n--- stdout\n" + strings.ReplaceAll(got.stdout, dir, "DIR") + "--- stderr\n" + got.stderr
+			text := "exit " + strconv.Itoa(got.Code) + "\n--- stdout\n" + strings.ReplaceAll(got.Stdout, dir, "DIR") + "--- stderr\n" + got.Stderr
 			golden := filepath.Join(wd, "testdata", c.name+".golden")
 			if *update {
 				if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
@@ -392,8 +372,8 @@ func TestGolden(t *testing.T) {
 	}
 	// The .ko.gz module reads as its uncompressed self.
 	gz, ko := runOurs(t, "gz.ko.gz"), runOurs(t, "gz.ko")
-	if strings.Replace(gz.stdout, "gz.ko.gz", "gz.ko", 1) != ko.stdout || gz.code != 0 || ko.code != 0 {
-		t.Errorf(".ko.gz:\n%s\n.ko:\n%s", gz.stdout, ko.stdout)
+	if strings.Replace(gz.Stdout, "gz.ko.gz", "gz.ko", 1) != ko.Stdout || gz.Code != 0 || ko.Code != 0 {
+		t.Errorf(".ko.gz:\n%s\n.ko:\n%s", gz.Stdout, ko.Stdout)
 	}
 }
 

@@ -2,63 +2,36 @@ package modprobe
 
 import (
 	"bufio"
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/internal/debtree"
 )
 
 var kmodTreeRoot string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "modprobe-kmodtree")
-	if err != nil {
-		panic(err)
-	}
-	kmodTreeRoot = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { debtree.MainWithTempDir(m, "modprobe-kmodtree", &kmodTreeRoot) }
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
+type result = debtree.Result
 
 func runOurs(t *testing.T, args ...string) result {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := Run(&applet.Env{Argv0: "modprobe", Stdout: &stdout, Stderr: &stderr}, args)
-	return result{code, stdout.String(), stderr.String()}
+	return (debtree.RunApplet("modprobe", Run, args...))
 }
 
 func runKmod(t *testing.T, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(debtree.Kmod(t, "modprobe"), args...)
-	cmd.Args[0] = "modprobe"
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, stdout.String(), stderr.String()}
+	return (debtree.RunKmod(t, "modprobe", args...))
 }
 
 func compare(t *testing.T, args []string, got, want result) {
 	t.Helper()
 	if got != want {
 		t.Errorf("modprobe %s:\n got: exit %d stdout %q stderr %q\nwant: exit %d stdout %q stderr %q",
-			strings.Join(args, " "), got.code, clip(got.stdout), clip(got.stderr), want.code, clip(want.stdout), clip(want.stderr))
+			strings.Join(args, " "), got.Code, clip(got.Stdout), clip(got.Stderr), want.Code, clip(want.Stdout), clip(want.Stderr))
 	}
 }
 

@@ -1,0 +1,57 @@
+package debtree
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/modutils/modutils/applets/applet"
+)
+
+// Result is what one run of a tool gave.
+type Result struct {
+	Code           int
+	Stdout, Stderr string
+}
+
+// RunKmod runs kmod's tool (depmod, modprobe, modinfo...) with args, named
+// by its usual name as scripts call it.
+func RunKmod(t testing.TB, tool string, args ...string) Result {
+	t.Helper()
+	cmd := exec.Command(Kmod(t, tool), args...)
+	cmd.Args[0] = tool
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+		if code < 0 {
+			t.Fatalf("kmod %s %q: %v", tool, args, err)
+		}
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return Result{code, stdout.String(), stderr.String()}
+}
+
+// RunApplet runs one of our applets in this process, called as name.
+func RunApplet(name string, run func(*applet.Env, []string) int, args ...string) Result {
+	var stdout, stderr bytes.Buffer
+	code := run(&applet.Env{Argv0: name, Stdout: &stdout, Stderr: &stderr}, args)
+	return Result{code, stdout.String(), stderr.String()}
+}
+
+// MainWithTempDir runs a package's tests with *dir set to a fresh
+// directory, removed afterwards: for oracle trees made once per package.
+func MainWithTempDir(m *testing.M, pattern string, dir *string) {
+	d, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		panic(err)
+	}
+	*dir = d
+	code := m.Run()
+	os.RemoveAll(d)
+	os.Exit(code)
+}
