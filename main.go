@@ -12,8 +12,11 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/depmod"
+	"github.com/modutils/modutils/applets/insmod"
+	"github.com/modutils/modutils/applets/lsmod"
 	"github.com/modutils/modutils/applets/modinfo"
 	"github.com/modutils/modutils/applets/modprobe"
+	"github.com/modutils/modutils/applets/rmmod"
 )
 
 type runFunc func(env *applet.Env, args []string) int
@@ -22,9 +25,9 @@ type runFunc func(env *applet.Env, args []string) int
 // issue has not landed yet.
 var applets = map[string]runFunc{
 	"depmod":   depmod.Run,
-	"insmod":   nil,
-	"rmmod":    nil,
-	"lsmod":    nil,
+	"insmod":   insmod.Run,
+	"rmmod":    rmmod.Run,
+	"lsmod":    lsmod.Run,
 	"modprobe": modprobe.Run,
 	"modinfo":  modinfo.Run,
 	"kerneld":  nil,

@@ -36,8 +36,12 @@ func (s State) String() string {
 }
 
 // Sys reads the kernel's view of modules under Root ("" for the running
-// system), so that tests can point it at a fake tree.
-type Sys struct{ Root string }
+// system), so that tests can point it at a fake tree, and makes the module
+// system calls through Calls (nil: the real ones).
+type Sys struct {
+	Root  string
+	Calls Syscalls
+}
 
 // InitState reads /sys/module/NAME/initstate as libkmod does: a module
 // directory without initstate is still coming up; no directory at all is

@@ -4,6 +4,7 @@
 package applet
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -55,6 +56,14 @@ func (l *Logger) Report(level modconf.Level, format string, args ...any) {
 		return
 	}
 	fmt.Fprintf(l.env.Stderr, "%s: %s: %s", l.env.Name(), level, msg)
+}
+
+// Capture runs an applet called as name with its output collected, as
+// tests and in-process callers need it.
+func Capture(name string, run func(*Env, []string) int, args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(&Env{Argv0: name, Stdout: &out, Stderr: &errOut}, args)
+	return code, out.String(), errOut.String()
 }
 
 // Parse parses args with GNU getopt's rules; an error is printed as glibc

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/internal/debtree"
 	"github.com/modutils/modutils/moddep"
 )
@@ -23,7 +24,7 @@ type result struct {
 
 func runOurs(t *testing.T, args ...string) result {
 	t.Helper()
-	return result{Result: debtree.RunApplet("depmod", Run, args...)}
+	return result{Result: debtree.Captured(applet.Capture("depmod", Run, args...))}
 }
 
 func runKmod(t *testing.T, args ...string) result {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/elfmod/elfmodtest"
 	"github.com/modutils/modutils/internal/debtree"
 )
@@ -21,7 +22,7 @@ type result = debtree.Result
 
 func runOurs(t testing.TB, args ...string) result {
 	t.Helper()
-	return (debtree.RunApplet("modinfo", Run, args...))
+	return (debtree.Captured(applet.Capture("modinfo", Run, args...)))
 }
 
 func runKmod(t testing.TB, args ...string) result {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/internal/debtree"
 )
 
@@ -19,7 +20,7 @@ type result = debtree.Result
 
 func runOurs(t *testing.T, args ...string) result {
 	t.Helper()
-	return (debtree.RunApplet("modprobe", Run, args...))
+	return (debtree.Captured(applet.Capture("modprobe", Run, args...)))
 }
 
 func runKmod(t *testing.T, args ...string) result {

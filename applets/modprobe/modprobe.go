@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 )
@@ -111,40 +113,64 @@ General Options:
 // Version is what -V prints; see the depmod applet.
 const Version = "kmod version 30\n+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL\n"
 
-// Kernel is what modprobe needs of the running kernel. The loading issue
-// provides the real one; tests and dry runs use a Sys over a fake root.
+// Kernel is what modprobe needs of the running kernel: SysKernel, or in
+// tests a SysKernel over a fake root with recorded system calls.
 type Kernel interface {
 	State(name string) (kernel.State, error)
 	Refcnt(name string) (int, error)
 	Holders(name string) ([]string, error)
 	Cmdline() string
-	Insert(path string, image func() ([]byte, error), options string, flags InsertFlags) error
+	// Insert loads the module file at path as kmod_module_insert_module;
+	// the error is an errno (EEXIST: loaded already).
+	Insert(path, options string, flags InsertFlags) error
+	// Remove is delete_module with O_NONBLOCK (and O_TRUNC for
+	// kernel.RemoveForce in flags).
 	Remove(name string, flags int) error
 }
 
 // InsertFlags are the --force variants.
-type InsertFlags struct{ ForceVermagic, ForceModversion bool }
+type InsertFlags = libkmod.InsertFlags
 
-// SysKernel reads state from /sys under Root; it cannot load modules.
-type SysKernel struct{ kernel.Sys }
+// SysKernel is the running kernel as libkmod sees it: state from /proc
+// and /sys under Root, messages through Log, the module system calls
+// through Calls (the real ones when nil).
+type SysKernel struct{ libkmod.Lib }
 
-func (k SysKernel) State(name string) (kernel.State, error) { return k.InitState(name) }
-func (k SysKernel) Refcnt(name string) (int, error)         { return k.Sys.Refcnt(name) }
-func (k SysKernel) Holders(name string) ([]string, error)   { return k.Sys.Holders(name) }
-func (k SysKernel) Insert(string, func() ([]byte, error), string, InsertFlags) error {
-	return syscall.ENOSYS
+func (k SysKernel) State(name string) (kernel.State, error) {
+	s, e := k.Lib.InitState(name)
+	if e != 0 {
+		if e == syscall.ENOENT {
+			return 0, fs.ErrNotExist
+		}
+		return 0, e
+	}
+	return s, nil
 }
-func (k SysKernel) Remove(string, int) error { return syscall.ENOSYS }
 
-// NewKernel is the kernel modprobe runs against; the loading issue
-// replaces it with one that makes the syscalls.
-var NewKernel = func() Kernel { return SysKernel{} }
+func (k SysKernel) Refcnt(name string) (int, error) {
+	n := k.Lib.Refcnt(name)
+	if n < 0 {
+		return 0, syscall.Errno(-n)
+	}
+	return n, nil
+}
+
+func (k SysKernel) Holders(name string) ([]string, error) { return k.Lib.Holders(name), nil }
+func (k SysKernel) Insert(path, options string, flags InsertFlags) error {
+	return libkmod.Insert(k.Sys, path, options, flags)
+}
+func (k SysKernel) Remove(name string, flags int) error { return k.Sys.Remove(name, flags) }
+
+// NewKernel is the kernel modprobe runs against; log receives libkmod's
+// messages.
+var NewKernel = func(log libkmod.LogFunc) Kernel { return SysKernel{libkmod.Lib{Log: log}} }
 
 type run struct {
 	env     *applet.Env
 	out     *bufio.Writer
 	log     *applet.Logger
 	k       Kernel
+	libLog  libkmod.LogFunc // libkmod's messages, through modprobe's logger
 	r       *moddep.Resolver
 	dirname string
 
@@ -287,7 +313,8 @@ func (rn *run) main(args []string) (int, error) {
 	if rn.verbose > int(modconf.Debug) {
 		rn.log.Priority = modconf.Debug
 	}
-	rn.k = NewKernel()
+	rn.libLog = libkmod.ToolLog(rn.log.Report)
+	rn.k = NewKernel(rn.libLog)
 
 	// kmod reads its configuration before it installs its own logger, so
 	// messages about it come from libkmod's default one.
@@ -617,10 +644,16 @@ func (rn *run) insert(m *moddep.Module, opts string) error {
 		}
 		return syscall.ENOENT
 	}
-	return rn.k.Insert(path, nil, opts, InsertFlags{
+	err := rn.k.Insert(path, opts, InsertFlags{
 		ForceVermagic:   rn.force || rn.stripVermag,
 		ForceModversion: rn.force || rn.stripModver,
 	})
+	var fe *libkmod.FileError
+	if err != nil && !errors.As(err, &fe) {
+		rn.out.Flush()
+		rn.libLog(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", path, modconf.ErrnoString(err))
+	}
+	return err
 }
 
 // runCommand runs an install or remove command through /bin/sh with

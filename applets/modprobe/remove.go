@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+	"time"
 
 	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 )
@@ -124,7 +126,8 @@ func (rn *run) removeModule(m *moddep.Module, flags int) error {
 	return nil
 }
 
-// removeOne is kmod's rmmod_do_remove_module.
+// removeOne is kmod's rmmod_do_remove_module: with -w, a module still in
+// use (EAGAIN) is retried with kmod's backoff until MSEC have passed.
 func (rn *run) removeOne(m *moddep.Module) error {
 	if rn.showing() {
 		fmt.Fprintf(rn.out, "rmmod %s\n", m.Name)
@@ -133,17 +136,75 @@ func (rn *run) removeOne(m *moddep.Module) error {
 		return nil
 	}
 	rn.out.Flush()
-	err := rn.k.Remove(m.Name, rn.removeFlags())
-	if errors.Is(err, syscall.EEXIST) {
-		if !rn.firstTime {
-			return nil
+	var err error
+	var t0, tend, interval uint64
+	for {
+		err = rn.k.Remove(m.Name, rn.removeFlags())
+		if err != nil && rn.waitMsec == 0 {
+			// libkmod logs the failure unless told KMOD_REMOVE_NOLOG,
+			// which modprobe -w passes.
+			rn.libLog(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", m.Name, modconf.ErrnoString(err))
 		}
-		return rn.logf("Module %s is not in kernel.\n", m.Name)
+		if errors.Is(err, syscall.EEXIST) {
+			if !rn.firstTime {
+				return nil
+			}
+			return rn.logf("Module %s is not in kernel.\n", m.Name)
+		}
+		if !errors.Is(err, syscall.EAGAIN) || rn.waitMsec == 0 {
+			break
+		}
+		if t0 == 0 {
+			t0 = nowMsec()
+			tend = t0 + rn.waitMsec
+			interval = 1
+		}
+		var until uint64
+		until, interval = backoffDelta(nowMsec(), tend, interval)
+		sleepUntilMsec(until)
+		if interval == 0 {
+			break
+		}
 	}
 	if err != nil && rn.waitMsec != 0 {
 		rn.log.Report(modconf.Err, "could not remove '%s': %s\n", m.Name, modconf.ErrnoString(err))
 	}
 	return err
+}
+
+// backoffDelta is kmod's get_backoff_delta_msec at time t: the retry
+// interval doubles, halving again while it would pass tend; once it is
+// zero the remaining time is waited, if any. It returns when to retry and
+// the new interval (0: this was the last try).
+func backoffDelta(t, tend, delta uint64) (until, next uint64) {
+	if delta == 0 {
+		delta = 1
+	} else {
+		delta <<= 1
+	}
+	for t+delta > tend {
+		delta >>= 1
+		if delta == 0 {
+			break
+		}
+	}
+	if delta == 0 && tend > t {
+		delta = tend - t
+	}
+	return t + delta, delta
+}
+
+var monoStart = time.Now()
+
+// nowMsec is kmod's now_msec: a monotonic clock in milliseconds (never
+// 0, which kmod's loop reads as "not started").
+var nowMsec = func() uint64 { return uint64(time.Since(monoStart)/time.Millisecond) + 1 }
+
+// sleepUntilMsec sleeps until nowMsec reaches msec.
+var sleepUntilMsec = func(msec uint64) {
+	if now := nowMsec(); msec > now {
+		time.Sleep(time.Duration(msec-now) * time.Millisecond)
+	}
 }
 
 func (rn *run) removeFlags() int {

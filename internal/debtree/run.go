@@ -5,8 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"testing"
-
-	"github.com/modutils/modutils/applets/applet"
 )
 
 // Result is what one run of a tool gave.
@@ -36,13 +34,6 @@ func RunKmod(t testing.TB, tool string, args ...string) Result {
 	return Result{code, stdout.String(), stderr.String()}
 }
 
-// RunApplet runs one of our applets in this process, called as name.
-func RunApplet(name string, run func(*applet.Env, []string) int, args ...string) Result {
-	var stdout, stderr bytes.Buffer
-	code := run(&applet.Env{Argv0: name, Stdout: &stdout, Stderr: &stderr}, args)
-	return Result{code, stdout.String(), stderr.String()}
-}
-
 // MainWithTempDir runs a package's tests with *dir set to a fresh
 // directory, removed afterwards: for oracle trees made once per package.
 func MainWithTempDir(m *testing.M, pattern string, dir *string) {
@@ -55,3 +46,6 @@ func MainWithTempDir(m *testing.M, pattern string, dir *string) {
 	os.RemoveAll(d)
 	os.Exit(code)
 }
+
+// Captured makes a Result of what applet.Capture returns.
+func Captured(code int, stdout, stderr string) Result { return Result{code, stdout, stderr} }

@@ -1,0 +1,176 @@
+// Package rmmod is the rmmod applet: it unloads modules by name or by
+// file, refusing (unless forced) those that are builtin, not loaded or in
+// use, as kmod 30's rmmod does.
+package rmmod
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/depmod"
+	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/libkmod"
+	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/moddep"
+)
+
+var options = []getopt.Option{
+	{Short: 'f', Long: "force"},
+	{Short: 's', Long: "syslog"},
+	{Short: 'v', Long: "verbose"},
+	{Short: 'V', Long: "version"},
+	{Short: 'w'},
+	{Short: 'h', Long: "help"},
+}
+
+const helpText = `Usage:
+	%s [options] modulename ...
+Options:
+	-f, --force       forces a module unload and may crash your
+	                  machine. This requires Forced Module Removal
+	                  option in your kernel. DANGEROUS
+	-s, --syslog      print to syslog, not stderr
+	-v, --verbose     enables more messages
+	-V, --version     show version
+	-h, --help        show this help
+`
+
+// Sys is the kernel rmmod works on; tests point it at a fake tree and
+// substitute its Calls.
+var Sys = kernel.Sys{}
+
+// ModuleDir is the module directory whose modules.builtin.bin says which
+// modules are builtin; "" is /lib/modules/`uname -r`.
+var ModuleDir = ""
+
+// Run runs rmmod with args (without the program name) and returns its
+// exit code.
+func Run(env *applet.Env, args []string) int {
+	log := applet.NewLogger(env)
+	c, err := applet.Parse(env, args, options)
+	if err != nil {
+		return 1
+	}
+	force, verbose := false, int(modconf.Err)
+	useSyslog := false
+	for _, o := range c.Options {
+		switch o.Name {
+		case "force":
+			force = true
+		case "syslog":
+			useSyslog = true
+		case "verbose":
+			verbose++
+		case "help":
+			fmt.Fprintf(env.Stdout, helpText, env.Name())
+			return 0
+		case "version":
+			fmt.Fprint(env.Stdout, depmod.Version)
+			return 0
+		default:
+			log.Report(modconf.Err, "unexpected getopt_long() value '%s'.\n", o.Name)
+			return 1
+		}
+	}
+	if useSyslog {
+		log.Syslog = applet.Syslog(env.Name())
+	}
+	if len(c.Operands) == 0 {
+		log.Report(modconf.Err, "missing module name.\n")
+		return 1
+	}
+	log.Priority = modconf.Level(verbose)
+	if verbose > int(modconf.Debug) {
+		log.Priority = modconf.Debug
+	}
+	dir := ModuleDir
+	if dir == "" {
+		kv, err := kernel.Release()
+		if err != nil {
+			log.Report(modconf.Err, "kmod_new() failed!\n")
+			return 1
+		}
+		dir = "/lib/modules/" + kv
+	}
+	r := moddep.NewResolver(dir, nil)
+	defer r.Close()
+	lib := libkmod.Lib{Sys: Sys, Log: libkmod.ToolLog(log.Report)}
+
+	failed := 0
+	for _, arg := range c.Operands {
+		var m *moddep.Module
+		if _, err := os.Stat(arg); err == nil {
+			m, err = r.NewFromPath(arg)
+			if err != nil {
+				log.Report(modconf.Err, "could not use module %s: %s\n", arg, modconf.ErrnoString(err))
+				break
+			}
+		} else {
+			m = r.NewFromName(arg)
+		}
+		if !force && checkInUse(env, log, lib, m) != nil {
+			failed++
+			continue
+		}
+		flags := 0
+		if force {
+			flags = kernel.RemoveForce
+		}
+		if err := Remove(lib, m.Name, flags); err != nil {
+			log.Report(modconf.Err, "could not remove module %s: %s\n", arg, modconf.ErrnoString(err))
+			failed++
+		}
+	}
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// Remove is kmod_module_remove_module without KMOD_REMOVE_NOLOG: it
+// logs a failure through libkmod's logger.
+func Remove(lib libkmod.Lib, name string, flags int) error {
+	err := lib.Remove(name, flags)
+	if err != nil && lib.Log != nil {
+		lib.Log(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", name, modconf.ErrnoString(err))
+	}
+	return err
+}
+
+// errRefused is check_module_inuse's refusal, after its message.
+var errRefused = fmt.Errorf("module refused")
+
+// checkInUse is rmmod's check_module_inuse.
+func checkInUse(env *applet.Env, log *applet.Logger, lib libkmod.Lib, m *moddep.Module) error {
+	if m.IsBuiltin() {
+		log.Report(modconf.Err, "Module %s is builtin.\n", m.Name)
+		return errRefused
+	}
+	if _, e := lib.InitState(m.Name); e != 0 {
+		log.Report(modconf.Err, "Module %s is not currently loaded\n", m.Name)
+		return errRefused
+	}
+	if holders := lib.Holders(m.Name); len(holders) > 0 {
+		log.Report(modconf.Err, "Module %s is in use by:", m.Name)
+		// The names go to stderr even under -s, as kmod writes them.
+		for _, h := range holders {
+			fmt.Fprintf(env.Stderr, " %s", h)
+		}
+		fmt.Fprint(env.Stderr, "\n")
+		return errRefused
+	}
+	n := lib.Refcnt(m.Name)
+	switch {
+	case n > 0:
+		log.Report(modconf.Err, "Module %s is in use\n", m.Name)
+		return errRefused
+	case n == -2: // -ENOENT
+		log.Report(modconf.Err, "Module unloading is not supported\n")
+	}
+	if n < 0 {
+		return errRefused
+	}
+	return nil
+}

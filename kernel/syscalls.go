@@ -1,0 +1,80 @@
+package kernel
+
+import (
+	"errors"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Flags of finit_module(2).
+const (
+	InitIgnoreModversions = 1 // MODULE_INIT_IGNORE_MODVERSIONS
+	InitIgnoreVermagic    = 2 // MODULE_INIT_IGNORE_VERMAGIC
+	InitCompressedFile    = 4 // MODULE_INIT_COMPRESSED_FILE (Linux 6.4)
+)
+
+// RemoveNowait is delete_module's O_NONBLOCK, which libkmod always
+// passes: fail with EAGAIN instead of waiting for a module in use.
+const RemoveNowait = unix.O_NONBLOCK
+
+// Syscalls are the module system calls. Sys uses the real ones when its
+// Calls is nil; tests substitute a recorder.
+type Syscalls interface {
+	FinitModule(fd int, params string, flags int) error
+	InitModule(image []byte, params string) error
+	DeleteModule(name string, flags int) error
+}
+
+type realCalls struct{}
+
+func (realCalls) FinitModule(fd int, params string, flags int) error {
+	return unix.FinitModule(fd, params, flags)
+}
+func (realCalls) InitModule(image []byte, params string) error {
+	return unix.InitModule(image, params)
+}
+func (realCalls) DeleteModule(name string, flags int) error {
+	return unix.DeleteModule(name, flags)
+}
+
+func (s Sys) calls() Syscalls {
+	if s.Calls == nil {
+		return realCalls{}
+	}
+	return s.Calls
+}
+
+// Remove unloads the module as kmod_module_remove_module does:
+// delete_module with O_NONBLOCK, and O_TRUNC when flags has RemoveForce.
+func (s Sys) Remove(name string, flags int) error {
+	return errnoOf(s.calls().DeleteModule(name, flags&RemoveForce|RemoveNowait))
+}
+
+// errnoOf unwraps a system call's or os package's error to its errno.
+func errnoOf(err error) error {
+	if err == nil {
+		return nil
+	}
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		return en
+	}
+	return err
+}
+
+// Syscalls returns the module system calls Sys makes: Calls, or the real
+// ones.
+func (s Sys) Syscalls() Syscalls { return s.calls() }
+
+// DecompressionFormat is /sys/module/compression: the format the kernel
+// decompresses modules in itself (Linux 6.4 with CONFIG_MODULE_DECOMPRESS:
+// "zstd\n", "xz\n" or "gzip\n"), or "" without it.
+func (s Sys) DecompressionFormat() string {
+	data, err := os.ReadFile(s.Root + "/sys/module/compression")
+	if err != nil {
+		return ""
+	}
+	return string(data)
+}
