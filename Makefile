@@ -6,6 +6,7 @@
 #   make bench      ours against kmod's, side by side, as ratios
 #   make fuzz       run every fuzz target for FUZZTIME each
 #   make demo       boot a VM whose only module tools are modutils
+#   make vmtest     the VM scenarios of testdata/vm alone, verbosely
 
 GO        ?= go
 PREFIX    ?= /usr/local
@@ -18,8 +19,11 @@ GOFLAGS_BUILD := -trimpath -ldflags "-s -w"
 
 # Debian packages the tests use: kmod is the oracle, never a runtime need.
 TEST_DEBS := kmod xz-utils zstd gzip time
+# And what the VM needs (make demo, make vmtest): qemu to boot Debian's
+# kernel, a static busybox for the initramfs's shell.
+VM_DEBS   := qemu-system-x86 busybox-static
 
-.PHONY: all modutils install test deps trees bench fuzz demo clean
+.PHONY: all modutils install test deps vmdeps trees bench fuzz demo vmtest clean
 
 all: modutils
 
@@ -31,13 +35,21 @@ install: modutils
 	install -m 0755 modutils $(DESTDIR)$(BINDIR)/modutils
 	for a in $(APPLETS); do ln -sf $$(realpath -m --relative-to=$(SBINDIR) $(BINDIR))/modutils $(DESTDIR)$(SBINDIR)/$$a; done
 
-# deps installs the Debian packages the tests need, where they are missing.
-deps:
-	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# install-debs installs the Debian packages named, where they are missing.
+define install-debs
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+
+# deps installs the Debian packages the tests need, where they are missing.
+deps:
+	$(call install-debs,$(TEST_DEBS) $(VM_DEBS))
+
+vmdeps:
+	$(call install-debs,$(VM_DEBS))
 
 trees: deps
 	testdata/debian-tree.sh >/dev/null
@@ -49,7 +61,7 @@ test: modutils trees
 	@size=$$(stat -c %s modutils); echo "modutils is $$size bytes"; \
 		[ $$size -lt $(MAX_SIZE) ] || { echo "modutils is over $(MAX_SIZE) bytes"; exit 1; }
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	VMMODUTILS=$(CURDIR)/modutils $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 bench: modutils trees
@@ -64,8 +76,18 @@ fuzz:
 		done; \
 	done
 
-demo: modutils
-	@echo "make demo boots a VM with modutils as its only module tools; it arrives with issue 4 (loading for real)."
+# The demo needs only the uncompressed tree: making the compressed
+# copies would take minutes on a fresh machine.
+demo: vmdeps
+	@start=$$(date +%s%N); \
+	$(MAKE) --no-print-directory -s modutils && \
+	testdata/debian-tree.sh --plain >/dev/null && \
+	$(GO) run ./internal/vm/demo -modutils ./modutils -start $$start
+
+# make test runs the VM scenarios too; vmtest runs them alone, with every
+# VM's console (VMSCENARIO=name for one, VMSCRIPT=file for your own).
+vmtest: modutils trees
+	VMMODUTILS=$(CURDIR)/modutils $(GO) test -count=1 -run TestScenarios -v ./internal/vm
 
 clean:
 	rm -f modutils

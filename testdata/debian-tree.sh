@@ -3,6 +3,7 @@
 # depends on), unpack its module tree once, and make .ko.xz, .ko.zst and
 # .ko.gz copies of it, all cached outside the clone. Prints the cache
 # directory of the current package; the Go tests find the trees there.
+# With --plain (make demo) it leaves the compressed copies out.
 #
 #   $CACHE/<package>/deb              the .deb
 #   $CACHE/<package>/tree             uncompressed, as Debian ships it
@@ -43,9 +44,11 @@ compress() { # suffix, command...
 	touch "$out/.complete"
 }
 # The options of the kernel's scripts/Makefile.modinst.
-compress xz  xz --check=crc32 --lzma2=dict=1MiB -q
-compress zst zstd -T0 --rm -f -q
-compress gz  gzip -n -f -9
+if [ "${1:-}" != --plain ]; then
+	compress xz  xz --check=crc32 --lzma2=dict=1MiB -q
+	compress zst zstd -T0 --rm -f -q
+	compress gz  gzip -n -f -9
+fi
 
 ln -sfn "$pkg" "$cache/current"
 echo "$dir"

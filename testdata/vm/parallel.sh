@@ -1,0 +1,22 @@
+# parallel: 16 modprobes of one module at once all succeed, as udev's
+# workers and the kernel's own requests race on a real boot.
+race() { # NAME MODULE
+	_i=0
+	while [ $_i -lt 16 ]; do
+		(/sbin/modprobe "$2" 2>/tmp/race.$_i.err; echo $? >/tmp/race.$_i.rc) &
+		_i=$((_i + 1))
+	done
+	wait
+	_bad=
+	_i=0
+	while [ $_i -lt 16 ]; do
+		[ "$(cat /tmp/race.$_i.rc)" = 0 ] || _bad="$_bad #$_i exit $(cat /tmp/race.$_i.rc): $(oneline /tmp/race.$_i.err);"
+		_i=$((_i + 1))
+	done
+	if [ -z "$_bad" ]; then ok "$1"; else fail "$1" "$_bad"; fi
+}
+race parallel-loop loop
+expect_loaded parallel-loop-loaded loop
+race parallel-btrfs btrfs
+expect_loaded parallel-btrfs-loaded btrfs xor raid6_pq zstd_compress libcrc32c
+same parallel-lsmod lsmod
