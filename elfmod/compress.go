@@ -9,7 +9,8 @@ import (
 	"math"
 	"sync"
 
-	"github.com/klauspost/compress/gzip"
+	"compress/gzip"
+
 	"github.com/klauspost/compress/zstd"
 	"github.com/xi2/xz"
 )
