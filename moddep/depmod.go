@@ -615,33 +615,39 @@ func (d *Depmod) reportCycles(users []int) {
 // LoadSymvers reads the kernel's own symbols and their CRCs from a
 // Module.symvers file (-E).
 func (d *Depmod) LoadSymvers(path string) error {
+	return eachCLine(path, func(lineNum int, line string) {
+		// kmod splits on blanks only: a newline stays part of the last word.
+		fields := strings.FieldsFunc(cString(line), func(r rune) bool { return r == ' ' || r == '\t' })
+		if len(fields) < 3 || fields[2] != "vmlinux" {
+			return
+		}
+		crc, ok := parseHexCRC(fields[0])
+		if !ok {
+			// kmod prints a stale errno here; the version is what is wrong.
+			d.cfg.Report(modconf.Err, "%s:%d Invalid symbol version %s: %s\n", path, lineNum, fields[0], modconf.ErrnoString(syscall.EINVAL))
+			return
+		}
+		d.addSymbol(fields[1], false, crc, nil)
+	}, d.addFakeSymbols)
+}
+
+// eachCLine calls fn for each line of a file as kmod's fgets loops read
+// it (lines of at most 10239 bytes, newline kept), then done.
+func eachCLine(path string, fn func(lineNum int, line string), done func()) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	r := bufio.NewReader(f)
-	lineNum := 0
-	for {
+	for lineNum := 1; ; lineNum++ {
 		line, err := readCLine(r, 10240)
 		if line == "" && err != nil {
 			break
 		}
-		lineNum++
-		// kmod splits on blanks only: a newline stays part of the last word.
-		fields := strings.FieldsFunc(cString(line), func(r rune) bool { return r == ' ' || r == '\t' })
-		if len(fields) < 3 || fields[2] != "vmlinux" {
-			continue
-		}
-		crc, ok := parseHexCRC(fields[0])
-		if !ok {
-			// kmod prints a stale errno here; the version is what is wrong.
-			d.cfg.Report(modconf.Err, "%s:%d Invalid symbol version %s: %s\n", path, lineNum, fields[0], modconf.ErrnoString(syscall.EINVAL))
-			continue
-		}
-		d.addSymbol(fields[1], false, crc, nil)
+		fn(lineNum, line)
 	}
-	d.addFakeSymbols()
+	done()
 	return nil
 }
 
@@ -696,19 +702,7 @@ func readCLine(r *bufio.Reader, n int) (string, error) {
 
 // LoadSystemMap reads the kernel's exported symbols from a System.map (-F).
 func (d *Depmod) LoadSystemMap(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
-	lineNum := 0
-	for {
-		raw, err := readCLine(r, 10240)
-		if raw == "" && err != nil {
-			break
-		}
-		lineNum++
+	return eachCLine(path, func(lineNum int, raw string) {
 		line := cString(raw)
 		_, rest, ok := strings.Cut(line, " ")
 		if ok {
@@ -716,22 +710,20 @@ func (d *Depmod) LoadSystemMap(path string) error {
 		}
 		if !ok {
 			d.cfg.Report(modconf.Err, "%s:%d: invalid line: %s\n", path, lineNum, line)
-			continue
+			return
 		}
 		if d.cfg.SymPrefix != 0 && len(rest) > 0 && rest[0] == d.cfg.SymPrefix {
 			rest = rest[1:]
 		}
 		name, ok := strings.CutPrefix(rest, "__ksymtab_")
 		if !ok {
-			continue
+			return
 		}
 		if i := strings.IndexByte(name, '\n'); i >= 0 {
 			name = name[:i]
 		}
 		d.addSymbol(name, true, 0, nil)
-	}
-	d.addFakeSymbols()
-	return nil
+	}, d.addFakeSymbols)
 }
 
 func (d *Depmod) addFakeSymbols() {
