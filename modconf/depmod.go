@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -55,6 +56,13 @@ func LoadDepmodConfig(paths []string, kversion string, report Reporter) *DepmodC
 	for _, f := range listConfigFiles(paths, ".conf", report) {
 		cfg.parseFile(f, kversion, report)
 	}
+	// parseFile appends in order of appearance; kmod pushes onto linked
+	// lists, so reverse once here. (Prepending to a slice per word made a
+	// long line quadratic, which the fuzzer would call a hang.)
+	slices.Reverse(cfg.Searches)
+	slices.Reverse(cfg.Overrides)
+	slices.Reverse(cfg.Externals)
+	slices.Reverse(cfg.Excludes)
 	if len(cfg.Searches) == 0 {
 		cfg.Searches = []Search{{Kind: SearchPath, Path: "updates"}}
 	}
@@ -144,7 +152,7 @@ func (cfg *DepmodConfig) parseFile(path string, kversion string, report Reporter
 		switch cmd {
 		case "search":
 			for _, a := range args {
-				cfg.Searches = prepend(cfg.Searches, searchFor(a))
+				cfg.Searches = append(cfg.Searches, searchFor(a))
 			}
 		case "override":
 			if len(args) < 3 {
@@ -155,7 +163,7 @@ func (cfg *DepmodConfig) parseFile(path string, kversion string, report Reporter
 				report(Info, "%s:%d: override kernel did not match %s\n", path, lr.LineNum, args[1])
 				continue
 			}
-			cfg.Overrides = prepend(cfg.Overrides, Override{Path: args[2] + "/" + args[0]})
+			cfg.Overrides = append(cfg.Overrides, Override{Path: args[2] + "/" + args[0]})
 		case "external":
 			if len(args) < 2 {
 				report(Err, "%s:%d: ignoring bad line starting with '%s'\n", path, lr.LineNum, cmd)
@@ -165,10 +173,10 @@ func (cfg *DepmodConfig) parseFile(path string, kversion string, report Reporter
 				report(Info, "%s:%d: external directory did not match %s\n", path, lr.LineNum, args[0])
 				continue
 			}
-			cfg.Externals = prepend(cfg.Externals, args[1])
+			cfg.Externals = append(cfg.Externals, args[1])
 		case "exclude":
 			for _, a := range args {
-				cfg.Excludes = prepend(cfg.Excludes, a)
+				cfg.Excludes = append(cfg.Excludes, a)
 			}
 		case "include", "make_map_files":
 			report(Info, "%s:%d: command %s not implemented yet\n", path, lr.LineNum, cmd)
@@ -186,10 +194,6 @@ func searchFor(word string) Search {
 		return Search{Kind: SearchExternal}
 	}
 	return Search{Kind: SearchPath, Path: word}
-}
-
-func prepend[T any](list []T, v T) []T {
-	return append([]T{v}, list...)
 }
 
 // kernelMatches applies an override or external line's version pattern:

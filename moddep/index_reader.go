@@ -160,7 +160,8 @@ type indexNode struct {
 	last     byte
 	children []byte // (last-first+1) big-endian offsets
 	nvalues  uint32
-	valuesAt int // offset of the first value record
+	valuesAt int  // offset of the first value record
+	cut      bool // the child table runs past the end of the file
 }
 
 func (ix *Index) corrupt(off int, format string, args ...any) error {
@@ -197,10 +198,17 @@ func (ix *Index) readNode(offset uint32) (n indexNode, ok bool, err error) {
 		}
 		pos += 2
 		size := 4 * (int(last) - int(first) + 1)
-		if len(d)-pos < size {
-			return n, false, ix.corrupt(pos, "truncated child table")
-		}
 		n.first, n.last = first, last
+		if len(d)-pos < size {
+			// A truncated table keeps the entries that are whole; child
+			// reads the others as absent, and the node has no values.
+			// That is what libkmod's mmap reader makes of it: it reads
+			// on into the zeros that fill the file's last page (and
+			// faults beyond that page, where we need not follow).
+			n.children = d[pos : pos+(len(d)-pos)/4*4]
+			n.cut = true
+			return n, true, nil
+		}
 		n.children = d[pos : pos+size]
 		pos += size
 	}
@@ -238,7 +246,11 @@ func (n *indexNode) child(c byte) uint32 {
 	if n.children == nil || c < n.first || c > n.last {
 		return 0
 	}
-	return binary.BigEndian.Uint32(n.children[4*int(c-n.first):])
+	i := 4 * int(c-n.first)
+	if i+4 > len(n.children) {
+		return 0 // cut off by a truncated file: see readNode
+	}
+	return binary.BigEndian.Uint32(n.children[i:])
 }
 
 // values decodes n's values in file order into dst.
@@ -501,6 +513,11 @@ func (d *indexDumper) node(n *indexNode, depth int) error {
 	}
 	if d.budget--; d.budget < 0 {
 		return d.ix.corrupt(int(n.off), "node visited too often: children shared or cyclic")
+	}
+	if n.cut {
+		// Lookups make do with what is left (see readNode); a walk of the
+		// whole index must report it.
+		return d.ix.corrupt(int(n.off), "truncated child table")
 	}
 	mark := len(d.key)
 	d.key = append(d.key, n.prefix...)

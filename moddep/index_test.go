@@ -350,7 +350,9 @@ func TestIndexDamaged(t *testing.T) {
 	}{
 		{"root beyond end", damagedIndex(500 | nodeValues), true, true},
 		{"unterminated prefix", damagedIndex(12|nodePrefix, []byte("abc")), true, true},
-		{"truncated child table", damagedIndex(12|nodeChildren, []byte{'a', 'b', 0, 0}), true, true},
+		// Lookups read a cut-off child table as libkmod's mmap reader
+		// does, the missing entries as absent children.
+		{"truncated child table", damagedIndex(12|nodeChildren, []byte{'a', 'b', 0, 0}), false, false},
 		{"child range reversed", damagedIndex(12|nodeChildren, []byte{'b', 'a'}, u32s(0, 0)), true, true},
 		{"child range beyond ASCII", damagedIndex(12|nodeChildren, []byte{0x80, 0x80}, u32s(0)), true, true},
 		{"huge value count", damagedIndex(12|nodeValues, u32s(0xFFFFFFFF)), true, true},
