@@ -13,6 +13,8 @@ import (
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/depmod"
 	"github.com/modutils/modutils/applets/insmod"
+	"github.com/modutils/modutils/applets/kdstat"
+	"github.com/modutils/modutils/applets/kerneld"
 	"github.com/modutils/modutils/applets/lsmod"
 	"github.com/modutils/modutils/applets/modinfo"
 	"github.com/modutils/modutils/applets/modprobe"
@@ -30,8 +32,8 @@ var applets = map[string]runFunc{
 	"lsmod":    lsmod.Run,
 	"modprobe": modprobe.Run,
 	"modinfo":  modinfo.Run,
-	"kerneld":  nil,
-	"kdstat":   nil,
+	"kerneld":  kerneld.Run,
+	"kdstat":   kdstat.Run,
 }
 
 var appletOrder = []string{"depmod", "insmod", "kdstat", "kerneld", "lsmod", "modinfo", "modprobe", "rmmod"}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/applets/kerneld/kdsock"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
@@ -198,6 +199,15 @@ var errExit = errors.New("fatal message")
 // Run runs modprobe with args (without the program name) and returns its
 // exit code.
 func Run(env *applet.Env, args []string) int {
+	// The kernel's request_module() runs exactly "modprobe -q -- NAME".
+	// When kerneld runs, it answers such a request itself, so that what
+	// it loads it also knows to autoclean; without it (no socket, or
+	// refused) modprobe goes on as always.
+	if len(args) == 3 && args[0] == "-q" && args[1] == "--" && args[2] != "" && args[2][0] != '-' && os.Getenv("MODPROBE_OPTIONS") == "" {
+		if code, ok := kdsock.Request(kdsock.Path, args[2]); ok {
+			return code
+		}
+	}
 	rn := &run{env: env, out: bufio.NewWriter(env.Stdout), log: applet.NewLogger(env), msgLevel: modconf.Crit, verbose: int(modconf.Warning)}
 	defer rn.out.Flush()
 	code, err := rn.main(args)

@@ -46,6 +46,8 @@ type Image struct {
 	Extra map[string]string
 	Files map[string]string // more files: path -> content
 	Kmod  bool              // ship kmod under /kmod as the oracle
+	// Bins are executables: path in the image -> file on the host.
+	Bins map[string]string
 }
 
 // module is one line of modules.dep.
@@ -222,6 +224,13 @@ func (h *Host) Build(img Image, dst string) ([]string, error) {
 	}
 	for p, content := range img.Files {
 		c.File(p, 0o644, []byte(content))
+	}
+	for p, host := range img.Bins {
+		data, err := os.ReadFile(host)
+		if err != nil {
+			return nil, err
+		}
+		c.File(p, 0o755, data)
 	}
 	if err := c.Close(); err != nil {
 		return nil, err

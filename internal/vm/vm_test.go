@@ -72,8 +72,18 @@ func setup(t *testing.T) (*Host, string) {
 				return
 			}
 		}
+		// The scenarios' helper (forged uevents, running as another
+		// user), static like everything in the image.
+		helper := filepath.Join(dir, "vmhelper")
+		hb := exec.Command("go", "build", "-trimpath", "-o", helper, "github.com/modutils/modutils/internal/vm/vmhelper")
+		hb.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := hb.CombinedOutput(); err != nil {
+			shared.err = errors.New("go build vmhelper: " + string(out))
+			return
+		}
 		img := scenarioImage
 		img.Modutils = bin
+		img.Bins = map[string]string{"bin/vmhelper": helper}
 		initrd := filepath.Join(dir, "initrd.gz")
 		if _, err := h.Build(img, initrd); err != nil {
 			shared.err = err

@@ -1,0 +1,69 @@
+// Package kdstat is the kdstat applet: it shows kerneld's state and
+// changes its settings over kerneld's socket, as the 1990s kdstat did
+// over kerneld's message queue.
+package kdstat
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/kerneld/kdsock"
+	"golang.org/x/sys/unix"
+)
+
+const usage = `Usage: kdstat [debug|nodebug|keep|nokeep|delay=SECONDS|flush|reload|watch]
+	(none)     show kerneld's state
+	debug      log every event, request and load; nodebug stops it
+	keep       never unload modules; nokeep unloads idle ones again
+	delay=N    unload a module kerneld loaded once idle N seconds
+	flush      unload every idle module kerneld loaded, now
+	reload     read the configuration and indexes again (as SIGHUP)
+	watch      print events, requests and loads as they happen
+`
+
+// Socket is where kdstat finds kerneld; tests change it.
+var Socket = kdsock.Path
+
+// Run is the kdstat applet.
+func Run(env *applet.Env, args []string) int {
+	cmd := "status"
+	switch {
+	case len(args) > 1:
+		fmt.Fprint(env.Stderr, usage)
+		return 1
+	case len(args) == 1:
+		cmd = strings.TrimLeft(args[0], "-")
+		switch cmd {
+		case "h", "help":
+			io.WriteString(env.Stdout, usage)
+			return 0
+		case "status", "debug", "nodebug", "keep", "nokeep", "flush", "reload", "watch":
+		default:
+			if !strings.HasPrefix(cmd, "delay=") {
+				fmt.Fprintf(env.Stderr, "kdstat: unknown command '%s'\n%s", args[0], usage)
+				return 1
+			}
+		}
+	}
+	code, err := kdsock.Call(Socket, cmd, env.Stdout)
+	switch {
+	case err == nil:
+		return code
+	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ECONNREFUSED):
+		fmt.Fprintf(env.Stderr, "kdstat: kerneld is not running (no %s)\n", Socket)
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+		fmt.Fprintf(env.Stderr, "kdstat: permission denied: only root may talk to kerneld\n")
+	case errors.Is(err, kdsock.ErrProtocol):
+		if cmd == "watch" {
+			fmt.Fprintf(env.Stderr, "kdstat: kerneld went away\n")
+		} else {
+			fmt.Fprintf(env.Stderr, "kdstat: kerneld closed the connection without an answer\n")
+		}
+	default:
+		fmt.Fprintf(env.Stderr, "kdstat: %s: %v\n", Socket, err)
+	}
+	return 1
+}

@@ -1,0 +1,639 @@
+// Package kerneld is the kernel module daemon of Linux 1.3-2.1, rebuilt
+// for today's kernels. The old kerneld answered the kernel's requests
+// over a System V message queue and unloaded idle modules every minute.
+// Today the kernel runs modprobe itself and announces devices through
+// uevents, so this kerneld:
+//
+//   - listens to the kernel's uevents (NETLINK_KOBJECT_UEVENT) and loads
+//     the modules of every device that appears (hotplug), after loading
+//     those of every device already present (coldplug), as "modprobe -b"
+//     would, in process;
+//   - answers the kernel's own requests ("modprobe -q -- NAME"), which
+//     modprobe hands over through kerneld's socket;
+//   - unloads the modules it loaded once they have stayed idle (autoclean);
+//   - reports and takes commands from kdstat over that socket.
+package kerneld
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/kerneld/kdsock"
+	"github.com/modutils/modutils/applets/modprobe"
+	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/libkmod"
+	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/moddep"
+)
+
+// Version is what kdstat reports.
+const Version = "modutils kerneld 1 (kmod version 30)"
+
+// readyEnv marks the background child and names its readiness pipe.
+const readyEnv = "KERNELD_READY_FD"
+
+// Parallel bounds how many loads run at once: enough to overlap the
+// kernel's module initialisation, few enough not to stall a small machine.
+const Parallel = 4
+
+const usage = `Usage: kerneld [debug] [keep] [delay=SECONDS]
+       kerneld [--foreground] [--debug] [--keep] [--delay=SECONDS]
+	debug, --debug      log every event, request and load
+	keep, --keep        never unload modules (no autoclean)
+	delay=N, --delay=N  unload a module kerneld loaded once idle N seconds (60)
+	-f, --foreground    stay in the foreground, log to stderr
+`
+
+// Options are kerneld's settings.
+type Options struct {
+	Debug, Keep, Foreground bool
+	Delay                   time.Duration
+	Socket                  string // kdsock.Path
+	Root                    string // "" for the running system; tests use a fake /sys
+}
+
+func parseArgs(args []string) (Options, error) {
+	o := Options{Delay: 60 * time.Second, Socket: kdsock.Path}
+	for i := 0; i < len(args); i++ {
+		a := strings.TrimLeft(args[i], "-")
+		long := a != args[i]
+		name, val, hasVal := strings.Cut(a, "=")
+		switch {
+		case name == "debug":
+			o.Debug = true
+		case name == "keep":
+			o.Keep = true
+		case long && (name == "foreground" || name == "f"):
+			o.Foreground = true
+		case name == "delay":
+			if !hasVal && long && i+1 < len(args) {
+				i++
+				val, hasVal = args[i], true
+			}
+			n, err := strconv.Atoi(val)
+			if !hasVal || err != nil || n < 1 {
+				return o, fmt.Errorf("bad delay '%s'", val)
+			}
+			o.Delay = time.Duration(n) * time.Second
+		case long && name == "socket" && hasVal:
+			o.Socket = val
+		default:
+			return o, fmt.Errorf("unknown argument '%s'", args[i])
+		}
+	}
+	return o, nil
+}
+
+// Run is the kerneld applet.
+func Run(env *applet.Env, args []string) int {
+	for _, a := range args {
+		if a == "-h" || a == "--help" {
+			io.WriteString(env.Stdout, usage)
+			return 0
+		}
+	}
+	o, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kerneld: %v\n%s", err, usage)
+		return 1
+	}
+	readyFD := os.Getenv(readyEnv)
+	if !o.Foreground && readyFD == "" {
+		return background(env, args)
+	}
+	var ready *os.File
+	if readyFD != "" {
+		os.Unsetenv(readyEnv)
+		if n, err := strconv.Atoi(readyFD); err == nil {
+			ready = os.NewFile(uintptr(n), "ready")
+		}
+	}
+	d := newDaemon(o)
+	if ready != nil {
+		sl := kernel.OpenSyslog("kerneld")
+		d.logOut = func(level modconf.Level, msg string) { sl.Write(int(level), msg) }
+	} else {
+		d.logOut = func(_ modconf.Level, msg string) { fmt.Fprintf(env.Stderr, "kerneld: %s", msg) }
+	}
+	return d.main(ready)
+}
+
+// background starts kerneld again as a child in a session of its own, and
+// returns once it says it is ready (sockets open, coldplug done) or has
+// died: a boot script that starts kerneld can then rely on it.
+func background(env *applet.Env, args []string) int {
+	r, w, err := os.Pipe()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kerneld: %v\n", err)
+		return 1
+	}
+	// Executing a link named kerneld (as installed) makes the process's
+	// name kerneld in ps and /proc/PID/comm, as it was in 1996.
+	exe := "/proc/self/exe"
+	if p, err := exec.LookPath(env.Argv0); err == nil && filepath.Base(p) == "kerneld" {
+		exe = p
+	}
+	devnull, err := os.OpenFile("/dev/null", os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kerneld: %v\n", err)
+		return 1
+	}
+	cmd := &exec.Cmd{
+		Path:        exe,
+		Args:        append([]string{"kerneld"}, args...),
+		Env:         append(os.Environ(), readyEnv+"=3"),
+		Stdin:       devnull,
+		Stdout:      devnull,
+		Stderr:      devnull,
+		ExtraFiles:  []*os.File{w},
+		Dir:         "/",
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+	}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(env.Stderr, "kerneld: %v\n", err)
+		return 1
+	}
+	w.Close()
+	devnull.Close()
+	msg, _ := io.ReadAll(r)
+	if string(msg) != "ready\n" {
+		// The child says why it failed, or died without a word.
+		cmd.Wait()
+		if len(msg) == 0 {
+			msg = []byte("kerneld: the daemon died while starting\n")
+		}
+		env.Stderr.Write(msg)
+		return 1
+	}
+	cmd.Process.Release()
+	return 0
+}
+
+// daemon is kerneld's state; mu guards everything below it.
+type daemon struct {
+	o      Options
+	sys    kernel.Sys
+	logOut func(level modconf.Level, msg string)
+	start  time.Time
+	// load loads what a name stands for; tests replace it.
+	load func(name string, blacklist bool) error
+
+	mu        sync.Mutex
+	events    int
+	requests  int
+	rejected  int
+	overflows int
+	loaded    map[string]time.Time // modules kerneld loaded and has not removed
+	failed    map[string]string    // names that failed to load, with why
+	removed   []string
+	idleSince map[string]time.Time
+	queue     int
+	inflight  map[string]*call
+	watchers  map[chan string]bool
+	kick      chan struct{} // the autoclean settings changed
+	// hotplugSem bounds the loads uevents start; the kernel's own
+	// requests are bounded by the kernel (kmod_concurrent_max).
+	hotplugSem chan struct{}
+
+	// Resolvers, one per parallel load: a Resolver is not safe for
+	// concurrent use. gen counts reloads; a resolver of an older
+	// generation is replaced when next taken.
+	pool     chan *resolver
+	gen      int
+	dir      string
+	depMtime time.Time
+}
+
+type resolver struct {
+	r   *moddep.Resolver
+	gen int
+}
+
+type call struct {
+	done chan struct{}
+	err  error
+}
+
+func newDaemon(o Options) *daemon {
+	d := &daemon{o: o, sys: kernel.Sys{Root: o.Root}, start: time.Now(),
+		loaded: map[string]time.Time{}, failed: map[string]string{}, idleSince: map[string]time.Time{},
+		inflight: map[string]*call{}, watchers: map[chan string]bool{}, kick: make(chan struct{}, 1),
+		pool: make(chan *resolver, Parallel), hotplugSem: make(chan struct{}, Parallel)}
+	for range Parallel {
+		d.pool <- &resolver{gen: -1}
+	}
+	d.load = d.modprobe
+	return d
+}
+
+// logf logs at level: errors always, the rest only under debug.
+func (d *daemon) logf(level modconf.Level, format string, args ...any) {
+	d.mu.Lock()
+	debug := d.o.Debug
+	d.mu.Unlock()
+	if level > modconf.Err && !debug {
+		return
+	}
+	if d.logOut != nil {
+		d.logOut(level, fmt.Sprintf(format, args...))
+	}
+}
+
+// note logs a debug line and sends it to every kdstat watch.
+func (d *daemon) note(format string, args ...any) {
+	line := time.Now().Format("15:04:05.000 ") + fmt.Sprintf(format, args...)
+	d.logf(modconf.Debug, "%s\n", line)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for ch := range d.watchers {
+		select {
+		case ch <- line:
+		default: // a watcher too slow to keep up loses lines, not kerneld
+		}
+	}
+}
+
+func (d *daemon) main(ready *os.File) int {
+	fail := func(format string, args ...any) int {
+		msg := fmt.Sprintf("kerneld: "+format+"\n", args...)
+		if ready != nil {
+			io.WriteString(ready, msg)
+		}
+		d.logf(modconf.Err, "%s", strings.TrimPrefix(msg, "kerneld: "))
+		return 1
+	}
+	kv, err := kernel.Release()
+	if err != nil {
+		return fail("uname: %v", err)
+	}
+	d.dir = d.o.Root + "/lib/modules/" + kv
+	// The uevent socket first: a device that appears during coldplug is
+	// then either seen by the scan or queued on the socket.
+	ul, err := kernel.ListenUevents()
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer ul.Close()
+	lfd, err := Listen(d.o.Socket)
+	if err != nil {
+		return fail("%v", err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); d.serve(lfd) }()
+	defer func() {
+		unix.Shutdown(lfd, unix.SHUT_RDWR)
+		unix.Close(lfd)
+		os.Remove(d.o.Socket)
+		wg.Wait()
+	}()
+
+	d.coldplug()
+	if ready != nil {
+		io.WriteString(ready, "ready\n")
+		ready.Close()
+	}
+	d.logf(modconf.Info, "ready, pid %d\n", os.Getpid())
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	go d.autoclean(ctx)
+	events := make(chan kernel.Uevent, 256)
+	go d.receive(ctx, ul, events)
+	for {
+		select {
+		case s := <-sigs:
+			if s == syscall.SIGHUP {
+				d.reload("SIGHUP")
+				continue
+			}
+			d.note("exit on %v", s)
+			stop()
+			d.closeWatchers()
+			return 0
+		case u := <-events:
+			d.hotplug(u)
+		}
+	}
+}
+
+// receive reads uevents until ctx ends; after an overflow it rescans, as
+// the events it lost are lost for good.
+func (d *daemon) receive(ctx context.Context, ul *kernel.UeventListener, out chan<- kernel.Uevent) {
+	for ctx.Err() == nil {
+		u, err := ul.Receive()
+		d.mu.Lock()
+		d.rejected = ul.Rejected
+		d.mu.Unlock()
+		switch {
+		case err == nil:
+			out <- u
+		case kernel.IsTimeout(err):
+		case errors.Is(err, kernel.ErrOverflow):
+			d.mu.Lock()
+			d.overflows++
+			d.mu.Unlock()
+			d.note("overflow: rescanning")
+			go d.coldplug()
+		default:
+			d.logf(modconf.Err, "%v\n", err)
+			time.Sleep(time.Second)
+		}
+	}
+}
+
+func (d *daemon) hotplug(u kernel.Uevent) {
+	d.mu.Lock()
+	d.events++
+	d.mu.Unlock()
+	d.note("event %s %s %s", u.Action, u.Devpath, u.Modalias)
+	if u.Action == "add" && u.Modalias != "" {
+		go func() {
+			d.hotplugSem <- struct{}{}
+			defer func() { <-d.hotplugSem }()
+			d.request(u.Modalias, true, "hotplug")
+		}()
+	}
+}
+
+// coldplug loads the modules of every device present, each modalias
+// once, Parallel at a time, and returns when all are done.
+func (d *daemon) coldplug() {
+	aliases := scanModaliases(d.o.Root)
+	d.note("coldplug: %d modaliases", len(aliases))
+	sem := make(chan struct{}, Parallel)
+	var wg sync.WaitGroup
+	for _, a := range aliases {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			d.request(a, true, "coldplug")
+			<-sem
+		}()
+	}
+	wg.Wait()
+}
+
+// scanModaliases lists, sorted and each once, the modaliases of the
+// devices in /sys: the buses' modalias files, and MODALIAS in the uevent
+// files of devices on no bus.
+func scanModaliases(root string) []string {
+	seen := map[string]bool{}
+	files, _ := filepath.Glob(root + "/sys/bus/*/devices/*/modalias")
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			if a := strings.TrimSpace(string(b)); a != "" {
+				seen[a] = true
+			}
+		}
+	}
+	filepath.WalkDir(root+"/sys/devices", func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() || e.Name() != "uevent" {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if a, ok := strings.CutPrefix(l, "MODALIAS="); ok && a != "" {
+				seen[a] = true
+			}
+		}
+		return nil
+	})
+	out := make([]string, 0, len(seen))
+	for a := range seen {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// request loads name once even when asked for it many times at once:
+// identical requests in flight share the first one's answer.
+func (d *daemon) request(name string, blacklist bool, why string) error {
+	key := fmt.Sprintf("%s\x00%v", name, blacklist)
+	d.mu.Lock()
+	if why == "request" {
+		d.requests++
+	}
+	if c := d.inflight[key]; c != nil {
+		d.mu.Unlock()
+		<-c.done
+		return c.err
+	}
+	c := &call{done: make(chan struct{})}
+	d.inflight[key] = c
+	d.queue++
+	d.mu.Unlock()
+	d.note("%s %s", why, name)
+
+	c.err = d.load(name, blacklist)
+
+	d.mu.Lock()
+	delete(d.inflight, key)
+	d.queue--
+	if c.err != nil {
+		d.failed[name] = modconf.ErrnoString(c.err)
+	} else {
+		delete(d.failed, name)
+	}
+	d.mu.Unlock()
+	if c.err != nil {
+		d.note("failed %s: %s", name, modconf.ErrnoString(c.err))
+	}
+	close(c.done)
+	return c.err
+}
+
+// recordingKernel notes every module the probe logic inserts, so that
+// autoclean knows which modules kerneld loaded.
+type recordingKernel struct {
+	modprobe.Kernel
+	d *daemon
+}
+
+func (k recordingKernel) Insert(path, options string, flags modprobe.InsertFlags) error {
+	err := k.Kernel.Insert(path, options, flags)
+	if err == nil {
+		name := moddep.NormalizeName(filepath.Base(path))
+		k.d.mu.Lock()
+		k.d.loaded[name] = time.Now()
+		k.d.mu.Unlock()
+		k.d.note("loaded %s", name)
+	}
+	return err
+}
+
+func (d *daemon) report(level modconf.Level, format string, args ...any) {
+	d.logf(level, format, args...)
+}
+
+func (d *daemon) kernel() modprobe.Kernel {
+	return recordingKernel{modprobe.NewKernel(libkmod.ToolLog(d.report)), d}
+}
+
+// modprobe is the real load: modprobe's own logic with one of the pool's
+// resolvers.
+func (d *daemon) modprobe(name string, blacklist bool) error {
+	d.checkIndex()
+	// A module's init may itself ask the kernel for another module, and
+	// that request comes back here while its parent's load holds a
+	// resolver: waiting for one could deadlock, so a load that finds
+	// none free makes a resolver of its own for the occasion.
+	var res *resolver
+	select {
+	case res = <-d.pool:
+		defer func() { d.pool <- res }()
+	default:
+		res = &resolver{gen: -1}
+		defer func() { res.r.Close() }()
+	}
+	k := d.kernel()
+	d.mu.Lock()
+	gen, debug := d.gen, d.o.Debug
+	d.mu.Unlock()
+	if res.gen != gen || res.r == nil {
+		if res.r != nil {
+			res.r.Close()
+		}
+		res.r, res.gen = modprobe.NewResolver(d.dir, k, d.report), gen
+	}
+	log := applet.NewLogger(&applet.Env{Argv0: "kerneld", Stderr: io.Discard})
+	log.Syslog = func(level modconf.Level, msg string) { d.logf(level, "%s", msg) }
+	log.Priority = modconf.Err
+	if debug {
+		log.Priority = modconf.Debug
+	}
+	return modprobe.Load(res.r, k, log, name, blacklist)
+}
+
+// checkIndex reloads when modules.dep.bin changed: depmod after
+// installing a kernel update needs no SIGHUP.
+func (d *daemon) checkIndex() {
+	st, err := os.Stat(d.dir + "/modules.dep.bin")
+	if err != nil {
+		return
+	}
+	d.mu.Lock()
+	changed := !d.depMtime.IsZero() && !st.ModTime().Equal(d.depMtime)
+	d.depMtime = st.ModTime()
+	d.mu.Unlock()
+	if changed {
+		d.reload("modules.dep.bin changed")
+	}
+}
+
+// reload makes every resolver read the configuration and indexes anew
+// the next time it is used.
+func (d *daemon) reload(why string) {
+	d.mu.Lock()
+	d.gen++
+	d.mu.Unlock()
+	d.note("reload: %s", why)
+}
+
+// autoclean sweeps every delay until ctx ends.
+func (d *daemon) autoclean(ctx context.Context) {
+	for {
+		d.mu.Lock()
+		delay := d.o.Delay
+		d.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.kick:
+			continue
+		case <-time.After(delay):
+		}
+		d.sweep(false)
+	}
+}
+
+// sweep removes the idle modules kerneld loaded: those idle over two
+// sweeps, or with flush every idle one now.
+func (d *daemon) sweep(flush bool) []string {
+	d.mu.Lock()
+	if d.o.Keep && !flush {
+		d.idleSince = map[string]time.Time{}
+		d.mu.Unlock()
+		return nil
+	}
+	names := make([]string, 0, len(d.loaded))
+	for n := range d.loaded {
+		names = append(names, n)
+	}
+	delay := d.o.Delay
+	d.mu.Unlock()
+	sort.Strings(names)
+	var states []ModState
+	for _, n := range names {
+		s := readModState(d.sys, n)
+		if !s.Loaded {
+			// Someone else removed it; it is no longer ours.
+			d.mu.Lock()
+			delete(d.loaded, n)
+			d.mu.Unlock()
+			continue
+		}
+		states = append(states, s)
+	}
+	now := time.Now()
+	d.mu.Lock()
+	idle := d.idleSince
+	d.mu.Unlock()
+	if flush {
+		idle = map[string]time.Time{}
+		for _, s := range states {
+			idle[s.Name] = now.Add(-delay)
+		}
+	}
+	remove, next := Sweep(states, idle, now, delay)
+	k := d.kernel()
+	var done []string
+	for _, n := range remove {
+		if err := k.Remove(n, 0); err != nil {
+			d.note("autoclean %s: %s", n, modconf.ErrnoString(err))
+			continue
+		}
+		done = append(done, n)
+		d.note("removed %s", n)
+	}
+	d.mu.Lock()
+	d.idleSince = next
+	for _, n := range done {
+		delete(d.loaded, n)
+		d.removed = append(d.removed, n)
+	}
+	d.mu.Unlock()
+	return done
+}
+
+func (d *daemon) closeWatchers() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for ch := range d.watchers {
+		close(ch)
+		delete(d.watchers, ch)
+	}
+}

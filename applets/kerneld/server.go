@@ -1,0 +1,198 @@
+package kerneld
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/modutils/modutils/applets/kerneld/kdsock"
+)
+
+// Listen creates kerneld's socket at path, mode 0600. A socket already
+// answering there is another kerneld, an error; a dead one is replaced.
+func Listen(path string) (int, error) {
+	if f, err := kdsock.Dial(path); err == nil {
+		f.Close()
+		return -1, fmt.Errorf("%s: kerneld is already running", path)
+	}
+	os.Remove(path)
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	// The umask makes the socket 0600 from its creation: a chmod after
+	// bind would leave a moment in which anyone could connect.
+	old := unix.Umask(0o177)
+	err = unix.Bind(fd, &unix.SockaddrUnix{Name: path})
+	unix.Umask(old)
+	if err == nil {
+		err = unix.Listen(fd, 64)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("%s: %w", path, err)
+	}
+	return fd, nil
+}
+
+// allowedUID is who may talk to kerneld; a variable for tests that do
+// not run as root.
+var allowedUID = uint32(0)
+
+// serve accepts connections until the socket is shut down.
+func (d *daemon) serve(lfd int) {
+	for {
+		nfd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
+		if err != nil {
+			if errors.Is(err, unix.EINTR) || errors.Is(err, unix.ECONNABORTED) {
+				continue
+			}
+			return
+		}
+		go d.handle(nfd)
+	}
+}
+
+// handle answers one connection: one command, its answer, "=CODE".
+func (d *daemon) handle(nfd int) {
+	f := os.NewFile(uintptr(nfd), "kerneld-client")
+	defer f.Close()
+	// The socket's mode keeps others out already; SO_PEERCRED is what
+	// the kernel says of the peer, so a descriptor passed to another
+	// process does not carry root's rights with it.
+	cred, err := unix.GetsockoptUcred(nfd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	if err != nil || cred.Uid != allowedUID {
+		io.WriteString(f, "kerneld: permission denied: only root may talk to kerneld\n=1\n")
+		return
+	}
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if err != nil {
+		return
+	}
+	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	if c, v, ok := strings.Cut(cmd, "="); ok {
+		cmd, arg = c, v
+	}
+	w := bufio.NewWriter(f)
+	defer w.Flush()
+	answer := func(code int, format string, args ...any) {
+		fmt.Fprintf(w, format, args...)
+		fmt.Fprintf(w, "=%d\n", code)
+	}
+	switch cmd {
+	case "request":
+		if arg == "" {
+			answer(1, "kerneld: request what?\n")
+			return
+		}
+		if err := d.request(arg, false, "request"); err != nil {
+			answer(1, "")
+			return
+		}
+		answer(0, "")
+	case "status", "":
+		d.status(w)
+		answer(0, "")
+	case "debug", "nodebug", "keep", "nokeep":
+		d.mu.Lock()
+		switch cmd {
+		case "debug", "nodebug":
+			d.o.Debug = cmd == "debug"
+		default:
+			d.o.Keep = cmd == "keep"
+		}
+		d.mu.Unlock()
+		d.note("kdstat %s", cmd)
+		answer(0, "kerneld: %s\n", cmd)
+	case "delay":
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 1 {
+			answer(1, "kerneld: bad delay '%s'\n", arg)
+			return
+		}
+		d.mu.Lock()
+		d.o.Delay = time.Duration(n) * time.Second
+		d.mu.Unlock()
+		select {
+		case d.kick <- struct{}{}:
+		default:
+		}
+		d.note("kdstat delay=%d", n)
+		answer(0, "kerneld: delay=%d\n", n)
+	case "flush":
+		removed := d.sweep(true)
+		answer(0, "kerneld: removed %d idle module(s)%s\n", len(removed), names(removed))
+	case "reload":
+		d.reload("kdstat reload")
+		answer(0, "kerneld: reloading configuration and indexes\n")
+	case "watch":
+		ch := make(chan string, 256)
+		d.mu.Lock()
+		d.watchers[ch] = true
+		d.mu.Unlock()
+		defer func() {
+			d.mu.Lock()
+			if d.watchers[ch] {
+				delete(d.watchers, ch)
+				close(ch)
+			}
+			d.mu.Unlock()
+		}()
+		w.WriteString("kerneld: watching\n")
+		w.Flush()
+		for l := range ch {
+			if _, err := fmt.Fprintf(w, "%s\n", l); err != nil {
+				return
+			}
+			if w.Flush() != nil {
+				return
+			}
+		}
+		answer(0, "kerneld: exiting\n")
+	default:
+		answer(1, "kerneld: unknown command '%s'\n", cmd)
+	}
+}
+
+func names(l []string) string {
+	if len(l) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(l, " ")
+}
+
+// status is what a bare kdstat prints.
+func (d *daemon) status(w io.Writer) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	loaded := make([]string, 0, len(d.loaded))
+	for n := range d.loaded {
+		loaded = append(loaded, n)
+	}
+	sort.Strings(loaded)
+	failed := make([]string, 0, len(d.failed))
+	for n, why := range d.failed {
+		failed = append(failed, n+" ("+why+")")
+	}
+	sort.Strings(failed)
+	onoff := map[bool]string{true: "on", false: "off"}
+	fmt.Fprintf(w, "version: %s\n", Version)
+	fmt.Fprintf(w, "pid: %d\n", os.Getpid())
+	fmt.Fprintf(w, "uptime: %s\n", time.Since(d.start).Round(time.Second))
+	fmt.Fprintf(w, "autoclean: %s, delay %d s, keep %s\n", onoff[!d.o.Keep], int(d.o.Delay/time.Second), onoff[d.o.Keep])
+	fmt.Fprintf(w, "debug: %s\n", onoff[d.o.Debug])
+	fmt.Fprintf(w, "events: %d (rejected %d, overflows %d)\n", d.events, d.rejected, d.overflows)
+	fmt.Fprintf(w, "requests: %d\n", d.requests)
+	fmt.Fprintf(w, "loaded: %d%s\n", len(loaded), names(loaded))
+	fmt.Fprintf(w, "failed: %d%s\n", len(failed), names(failed))
+	fmt.Fprintf(w, "removed: %d%s\n", len(d.removed), names(d.removed))
+	fmt.Fprintf(w, "queue: %d\n", d.queue)
+}

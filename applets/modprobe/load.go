@@ -1,0 +1,43 @@
+package modprobe
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"syscall"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/kernel/libkmod"
+	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/moddep"
+)
+
+// NewResolver is the resolver modprobe would use for the module
+// directory dir: modprobe.d, modules.softdep and the kernel command line
+// of k, with module states read from k. kerneld keeps a few of them for
+// its whole life and makes new ones when the configuration changes.
+func NewResolver(dir string, k Kernel, report modconf.Reporter) *moddep.Resolver {
+	conf, _ := loadConfig(nil, false, dir, k.Cmdline(), report)
+	r := moddep.NewResolver(dir, conf.conf)
+	r.Report = report
+	r.State = k.State
+	return r
+}
+
+// Load loads what name stands for as "modprobe -q NAME" (with -b when
+// useBlacklist) does, in process: the same lookup, probe list, softdeps,
+// options and install commands. A resolver is not safe for concurrent
+// use; callers loading in parallel give each its own. A name that
+// resolves to nothing is ENOENT; a blacklisted module is no error.
+func Load(r *moddep.Resolver, k Kernel, log *applet.Logger, name string, useBlacklist bool) error {
+	env := &applet.Env{Argv0: "modprobe", Stdout: io.Discard, Stderr: io.Discard}
+	rn := &run{env: env, out: bufio.NewWriter(io.Discard), log: log, k: k, r: r,
+		msgLevel: modconf.Crit, useBlacklist: useBlacklist, dirname: r.Dir}
+	rn.libLog = libkmod.ToolLog(log.Report)
+	err := rn.insmod(name, "")
+	if errors.Is(err, errExit) {
+		// Only "not found" is fatal in insmod, once it is printed.
+		return syscall.ENOENT
+	}
+	return err
+}
