@@ -23,8 +23,7 @@ import (
 
 type runFunc func(env *applet.Env, args []string) int
 
-// applets maps each name to its entry point; nil marks an applet whose
-// issue has not landed yet.
+// applets maps each name to its entry point.
 var applets = map[string]runFunc{
 	"depmod":   depmod.Run,
 	"insmod":   insmod.Run,
@@ -66,10 +65,6 @@ func dispatch(argv []string, stdout, stderr io.Writer) int {
 	if !ok {
 		fmt.Fprintf(stderr, "modutils: unknown applet '%s'\n", name)
 		usage(stderr)
-		return 1
-	}
-	if run == nil {
-		fmt.Fprintf(stderr, "modutils: %s is not built yet\n", name)
 		return 1
 	}
 	return run(&applet.Env{Argv0: argv0, Stdout: stdout, Stderr: stderr}, args)
