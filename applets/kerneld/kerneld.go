@@ -450,16 +450,19 @@ func (d *daemon) request(name string, blacklist bool, why string) error {
 
 	c.err = d.load(name, blacklist)
 
+	// Most devices have no module (bridges, the CPU, the keyboard
+	// controller built in): for a device event, that is no failure.
+	noModule := why != "request" && errors.Is(c.err, modprobe.ErrNotFound)
 	d.mu.Lock()
 	delete(d.inflight, key)
 	d.queue--
-	if c.err != nil {
+	if c.err != nil && !noModule {
 		d.failed[name] = modconf.ErrnoString(c.err)
 	} else {
 		delete(d.failed, name)
 	}
 	d.mu.Unlock()
-	if c.err != nil {
+	if c.err != nil && !noModule {
 		d.note("failed %s: %s", name, modconf.ErrnoString(c.err))
 	}
 	close(c.done)

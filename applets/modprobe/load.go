@@ -28,7 +28,7 @@ func NewResolver(dir string, k Kernel, report modconf.Reporter) *moddep.Resolver
 // useBlacklist) does, in process: the same lookup, probe list, softdeps,
 // options and install commands. A resolver is not safe for concurrent
 // use; callers loading in parallel give each its own. A name that
-// resolves to nothing is ENOENT; a blacklisted module is no error.
+// resolves to nothing is ErrNotFound; a blacklisted module is no error.
 func Load(r *moddep.Resolver, k Kernel, log *applet.Logger, name string, useBlacklist bool) error {
 	env := &applet.Env{Argv0: "modprobe", Stdout: io.Discard, Stderr: io.Discard}
 	rn := &run{env: env, out: bufio.NewWriter(io.Discard), log: log, k: k, r: r,
@@ -37,7 +37,16 @@ func Load(r *moddep.Resolver, k Kernel, log *applet.Logger, name string, useBlac
 	err := rn.insmod(name, "")
 	if errors.Is(err, errExit) {
 		// Only "not found" is fatal in insmod, once it is printed.
-		return syscall.ENOENT
+		return ErrNotFound
 	}
 	return err
 }
+
+// ErrNotFound is Load's answer for a name no module stands for; it
+// matches syscall.ENOENT, the errno kmod reports for it.
+var ErrNotFound error = notFound{}
+
+type notFound struct{}
+
+func (notFound) Error() string        { return "module not found" }
+func (notFound) Is(target error) bool { return target == syscall.ENOENT }

@@ -9,15 +9,14 @@ echo "Linux $(uname -r) is up at $(t) s. /sbin has: $(ls /sbin | tr '\n' ' ')"
 echo "/proc/sys/kernel/modprobe is $(cat /proc/sys/kernel/modprobe)"
 echo "depmod -a indexed $(wc -l </lib/modules/$(uname -r)/modules.dep) modules"
 
-# Coldplug, as udev does at boot: every device's modalias through
-# modprobe -b. A second pass finds what the first one's bus drivers
-# (virtio_pci) brought to light.
+# kerneld starts the way the 1996 article started it from rc.local: it
+# opens the kernel's uevent socket, loads what every device present needs
+# (coldplug, as udev does at boot), then returns and stays in the
+# background for hotplug, the kernel's own requests and autoclean.
 before=$(modset)
 start=$(t)
-for pass in 1 2; do
-	/sbin/modprobe -a -q -b $(sort -u /sys/bus/*/devices/*/modalias)
-done
-echo "coldplug: modprobe -a -b with the modaliases of $(ls /sys/bus/*/devices/*/modalias | wc -l) devices loaded: $(new "$before" "$(modset)")($(awk "BEGIN{printf \"%.1f\", $(t) - $start}") s)"
+/sbin/kerneld keep
+echo "kerneld: coldplug of $(sort -u /sys/bus/*/devices/*/modalias | wc -l) device modaliases loaded: $(new "$before" "$(modset)")($(awk "BEGIN{printf \"%.1f\", $(t) - $start}") s)"
 for n in /sys/class/net/eth*; do
 	[ -e "$n" ] || continue
 	ip link set "${n##*/}" up
@@ -36,7 +35,7 @@ mknod /dev/loop0 b 7 0
 dd if=/dev/zero of=/tmp/fat.img bs=1k count=1440 2>/dev/null
 mkdosfs /tmp/fat.img >/dev/null
 losetup /dev/loop0 /tmp/fat.img && mount -t vfat /dev/loop0 /mnt &&
-	echo "mount -t vfat: the kernel called /sbin/modprobe, which loaded: $(new "$before" "$(modset)")"
+	echo "mount -t vfat: the kernel asked for its modules; modprobe handed the requests to kerneld, which loaded: $(new "$before" "$(modset)")"
 umount /mnt 2>/dev/null
 losetup -d /dev/loop0 2>/dev/null
 
@@ -44,6 +43,8 @@ before=$(modset)
 if /sbin/modprobe btrfs; then
 	echo "modprobe btrfs: loaded $(new "$before" "$(modset)")(dependencies and soft dependencies first)"
 fi
+echo
+/sbin/kdstat | sed 's/^/  kdstat| /'
 echo
 /sbin/lsmod
 echo
