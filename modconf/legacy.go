@@ -179,13 +179,8 @@ func (p *legacyParser) line(raw string, lineNum int) {
 		}
 		p.cfg.Aliases = append(p.cfg.Aliases, Alias{Name: name, Modname: mod})
 	case "options":
-		if len(words) < 2 {
-			p.bad(lineNum, cmd)
-			return
-		}
-		mod, ok := Underscores(words[1])
+		mod, ok := p.module(words, 2, lineNum, cmd)
 		if !ok {
-			p.bad(lineNum, cmd)
 			return
 		}
 		opts := rest()
@@ -195,13 +190,8 @@ func (p *legacyParser) line(raw string, lineNum int) {
 		}
 		p.cfg.Options = append(p.cfg.Options, ModOptions{Modname: mod, Options: strings.ReplaceAll(opts, "\t", " ")})
 	case "install", "remove", "pre-install", "post-install", "pre-remove", "post-remove":
-		if len(words) < 3 {
-			p.bad(lineNum, cmd)
-			return
-		}
-		mod, ok := Underscores(words[1])
+		mod, ok := p.module(words, 3, lineNum, cmd)
 		if !ok {
-			p.bad(lineNum, cmd)
 			return
 		}
 		remove := strings.HasSuffix(cmd, "remove")
@@ -215,13 +205,8 @@ func (p *legacyParser) line(raw string, lineNum int) {
 			c.main = append(c.main, rest())
 		}
 	case "below", "above":
-		if len(words) < 3 {
-			p.bad(lineNum, cmd)
-			return
-		}
-		mod, ok := Underscores(words[1])
+		mod, ok := p.module(words, 3, lineNum, cmd)
 		if !ok {
-			p.bad(lineNum, cmd)
 			return
 		}
 		i, seen := p.deps[mod]
@@ -242,6 +227,20 @@ func (p *legacyParser) line(raw string, lineNum int) {
 	default:
 		p.bad(lineNum, cmd)
 	}
+}
+
+// module is the module a directive names in its second word, given at
+// least min words; a line short of words or with a bad name is reported.
+func (p *legacyParser) module(words []string, min, lineNum int, cmd string) (string, bool) {
+	if len(words) < min {
+		p.bad(lineNum, cmd)
+		return "", false
+	}
+	mod, ok := Underscores(words[1])
+	if !ok {
+		p.bad(lineNum, cmd)
+	}
+	return mod, ok
 }
 
 // command returns the install or remove command being collected for
