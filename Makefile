@@ -64,8 +64,10 @@ test: modutils trees
 	VMMODUTILS=$(CURDIR)/modutils $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
-bench: modutils trees
+# Each VM benchmark boot already times several rounds inside the VM.
+bench: modutils trees vmdeps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./applets/...
+	VMMODUTILS=$(CURDIR)/modutils $(GO) test -run '^$$' -bench . -benchtime 1x ./internal/vm/...
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
