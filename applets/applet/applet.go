@@ -14,6 +14,11 @@ import (
 	"github.com/modutils/modutils/modconf"
 )
 
+// Version is what every kmod tool prints for -V: kmod's version line,
+// which scripts parse, then the features this build has (it reads
+// .ko.gz, which Debian's kmod cannot).
+const Version = "kmod version 30\n+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL\n"
+
 // Env is what an applet is run with. Argv0 is the name it was called by,
 // as given; glibc's getopt quotes it in its messages, and kmod's own
 // messages use its base name.

@@ -73,10 +73,6 @@ The following options are useful for people managing distributions:
 	                     symbol versions.
 `
 
-// Version is what -V prints: kmod's version line, which scripts parse,
-// and the features this build has.
-const Version = "kmod version 30\n+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL\n"
-
 // memoryLimit is the heap size past which the collector works harder. A
 // run keeps about 25 MiB live, plus a decompressed module per core on
 // compressed trees; without a limit the collector lets the heap double
@@ -110,7 +106,7 @@ func Run(env *applet.Env, args []string) int {
 			fmt.Fprintf(env.Stdout, helpText, env.Name())
 			return 0
 		case "version":
-			io.WriteString(env.Stdout, Version)
+			io.WriteString(env.Stdout, applet.Version)
 			return 0
 		}
 	}

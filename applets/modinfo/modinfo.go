@@ -17,7 +17,6 @@ import (
 	"syscall"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/depmod"
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/kernel"
@@ -111,7 +110,7 @@ func Run(env *applet.Env, args []string) int {
 			fmt.Fprintf(env.Stdout, helpText, env.Name())
 			return 0
 		case "version":
-			io.WriteString(env.Stdout, depmod.Version)
+			io.WriteString(env.Stdout, applet.Version)
 			return 0
 		}
 	}
@@ -237,7 +236,7 @@ func earlyExit(env *applet.Env, opts []getopt.Parsed) (int, bool) {
 			fmt.Fprintf(env.Stdout, helpText, env.Name())
 			return 0, true
 		case "version":
-			io.WriteString(env.Stdout, depmod.Version)
+			io.WriteString(env.Stdout, applet.Version)
 			return 0, true
 		}
 	}

@@ -111,9 +111,6 @@ General Options:
 	-h, --help                  show this help
 `
 
-// Version is what -V prints; see the depmod applet.
-const Version = "kmod version 30\n+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL\n"
-
 // Kernel is what modprobe needs of the running kernel: SysKernel, or in
 // tests a SysKernel over a fake root with recorded system calls.
 type Kernel interface {
@@ -262,7 +259,7 @@ func (rn *run) main(args []string) (int, error) {
 			envAppend = append(envAppend, "-v")
 			rn.verbose++
 		case "version":
-			rn.out.WriteString(Version)
+			rn.out.WriteString(applet.Version)
 			return 0, nil
 		case "help":
 			n := rn.env.Name()

@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/depmod"
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
@@ -67,7 +66,7 @@ func Run(env *applet.Env, args []string) int {
 			fmt.Fprintf(env.Stdout, helpText, env.Name())
 			return 0
 		case "version":
-			fmt.Fprint(env.Stdout, depmod.Version)
+			fmt.Fprint(env.Stdout, applet.Version)
 			return 0
 		default:
 			log.Report(modconf.Err, "unexpected getopt_long() value '%s'.\n", o.Name)
