@@ -260,27 +260,14 @@ func fnBracket[P ~string | ~[]byte](pat P, p int, fn byte) (int, int) {
 		case c == 0:
 			return fnBrLiteral, 0
 		case c == '[' && fnAt(pat, p) == '.':
-			startp := p
-			c1 := 0
-			for {
-				p++
-				c = fnAt(pat, p)
-				if c == '.' && fnAt(pat, p+1) == ']' {
-					p += 2
-					break
-				}
-				if c == 0 {
-					return fnBrNoMatch, 0
-				}
-				c1++
+			sym, next, ok := fnCollatingSymbol(pat, p)
+			if !ok {
+				return fnBrNoMatch, 0
 			}
+			p = next
 			// glibc's test differs from normal_bracket's: "[.a.]-]" is
 			// taken for a range and then is not one.
 			isRange := fnAt(pat, p) == '-' && fnAt(pat, p+1) != 0
-			if c1 != 1 {
-				return fnBrNoMatch, 0
-			}
-			sym := fnAt(pat, startp+1)
 			if !isRange && fn == sym {
 				return fnSkipBracket(pat, p, not)
 			}
@@ -303,24 +290,11 @@ func fnBracket[P ~string | ~[]byte](pat P, p int, fn byte) (int, int) {
 			cend := fnAt(pat, p)
 			p++
 			if cend == '[' && fnAt(pat, p) == '.' {
-				startp := p
-				c1 := 0
-				for {
-					p++
-					c = fnAt(pat, p)
-					if c == '.' && fnAt(pat, p+1) == ']' {
-						p += 2
-						break
-					}
-					if c == 0 {
-						return fnBrNoMatch, 0
-					}
-					c1++
-				}
-				if c1 != 1 {
+				sym, next, ok := fnCollatingSymbol(pat, p)
+				if !ok {
 					return fnBrNoMatch, 0
 				}
-				cend = fnAt(pat, startp+1)
+				cend, p = sym, next
 			} else {
 				if cend == '\\' {
 					cend = fnAt(pat, p)
@@ -351,6 +325,23 @@ func fnBracket[P ~string | ~[]byte](pat P, p int, fn byte) (int, int) {
 // a member. Its parsing is glibc's second, slightly different one (e.g. a
 // malformed "[=" fails here instead of counting as members); since glibc
 // 2.36 (bug 28792) an unterminated expression turns literal here too.
+// fnCollatingSymbol reads "[.c.]" whose '.' after the '[' is at p: the
+// C locale knows only one-byte symbols. ok is false for a longer one or
+// an unterminated one, which glibc takes as no match.
+func fnCollatingSymbol[P ~string | ~[]byte](pat P, p int) (sym byte, next int, ok bool) {
+	start := p
+	for {
+		p++
+		c := fnAt(pat, p)
+		if c == '.' && fnAt(pat, p+1) == ']' {
+			return fnAt(pat, start+1), p + 2, p-start-1 == 1
+		}
+		if c == 0 {
+			return 0, 0, false
+		}
+	}
+}
+
 func fnSkipBracket[P ~string | ~[]byte](pat P, p int, not bool) (int, int) {
 	for {
 		c := fnAt(pat, p)
