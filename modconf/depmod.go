@@ -2,6 +2,7 @@ package modconf
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -56,6 +57,12 @@ func LoadDepmodConfig(paths []string, kversion string, report Reporter) *DepmodC
 	for _, f := range listConfigFiles(paths, ".conf", report) {
 		cfg.parseFile(f, kversion, report)
 	}
+	cfg.finish()
+	return cfg
+}
+
+// finish puts the lists in kmod's order and adds the default search.
+func (cfg *DepmodConfig) finish() {
 	// parseFile appends in order of appearance; kmod pushes onto linked
 	// lists, so reverse once here. (Prepending to a slice per word made a
 	// long line quadratic, which the fuzzer would call a hang.)
@@ -66,7 +73,6 @@ func LoadDepmodConfig(paths []string, kversion string, report Reporter) *DepmodC
 	if len(cfg.Searches) == 0 {
 		cfg.Searches = []Search{{Kind: SearchPath, Path: "updates"}}
 	}
-	return cfg
 }
 
 // listConfigFiles lists configuration files the way kmod's depmod does
@@ -135,7 +141,12 @@ func (cfg *DepmodConfig) parseFile(path string, kversion string, report Reporter
 		return
 	}
 	defer f.Close()
-	lr := NewLineReader(f)
+	cfg.parse(f, path, kversion, report)
+}
+
+// parse reads one depmod.d file's lines; path only names it in messages.
+func (cfg *DepmodConfig) parse(r io.Reader, path string, kversion string, report Reporter) {
+	lr := NewLineReader(r)
 	for {
 		raw, ok := lr.Next()
 		if !ok {
