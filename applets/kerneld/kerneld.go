@@ -10,7 +10,8 @@
 //     would, in process;
 //   - answers the kernel's own requests ("modprobe -q -- NAME"), which
 //     modprobe hands over through kerneld's socket;
-//   - unloads the modules it loaded once they have stayed idle (autoclean);
+//   - unloads the modules it loaded once they have stayed idle (autoclean),
+//     through their modprobe.d remove commands where they have one;
 //   - reports and takes commands from kdstat over that socket.
 package kerneld
 
@@ -499,6 +500,26 @@ func (d *daemon) kernel() modprobe.Kernel {
 // modprobe is the real load: modprobe's own logic with one of the pool's
 // resolvers.
 func (d *daemon) modprobe(name string, blacklist bool) error {
+	var err error
+	d.withResolver(func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
+		err = modprobe.Load(r, k, log, name, blacklist)
+	})
+	return err
+}
+
+// unload is autoclean's removal of one module, its remove command
+// included.
+func (d *daemon) unload(name string) error {
+	var err error
+	d.withResolver(func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
+		err = modprobe.Unload(r, k, log, name)
+	})
+	return err
+}
+
+// withResolver runs f with a resolver of the pool's, up to date with the
+// configuration, and a logger into kerneld's log.
+func (d *daemon) withResolver(f func(*moddep.Resolver, modprobe.Kernel, *applet.Logger)) {
 	d.checkIndex()
 	// A module's init may itself ask the kernel for another module, and
 	// that request comes back here while its parent's load holds a
@@ -528,7 +549,7 @@ func (d *daemon) modprobe(name string, blacklist bool) error {
 	if debug {
 		log.Priority = modconf.Debug
 	}
-	return modprobe.Load(res.r, k, log, name, blacklist)
+	f(res.r, k, log)
 }
 
 // checkIndex reloads when modules.dep.bin changed: depmod after
@@ -612,11 +633,15 @@ func (d *daemon) sweep(flush bool) []string {
 		}
 	}
 	remove, next := Sweep(states, idle, now, delay)
-	k := d.kernel()
 	var done []string
 	for _, n := range remove {
-		if err := k.Remove(n, 0); err != nil {
+		if err := d.unload(n); err != nil {
 			d.note("autoclean %s: %s", n, modconf.ErrnoString(err))
+			continue
+		}
+		if readModState(d.sys, n).Loaded {
+			// A remove command that kept it; the next sweeps try again.
+			d.note("autoclean %s: still loaded after its remove command", n)
 			continue
 		}
 		done = append(done, n)

@@ -3,6 +3,7 @@ package modprobe
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"syscall"
 
@@ -30,16 +31,46 @@ func NewResolver(dir string, k Kernel, report modconf.Reporter) *moddep.Resolver
 // use; callers loading in parallel give each its own. A name that
 // resolves to nothing is ErrNotFound; a blacklisted module is no error.
 func Load(r *moddep.Resolver, k Kernel, log *applet.Logger, name string, useBlacklist bool) error {
-	env := &applet.Env{Argv0: "modprobe", Stdout: io.Discard, Stderr: io.Discard}
-	rn := &run{env: env, out: bufio.NewWriter(io.Discard), log: log, k: k, r: r,
-		msgLevel: modconf.Crit, useBlacklist: useBlacklist, dirname: r.Dir}
-	rn.libLog = libkmod.ToolLog(log.Report)
+	rn := inProcess(r, k, log, modconf.Crit)
+	rn.useBlacklist = useBlacklist
 	err := rn.insmod(name, "")
 	if errors.Is(err, errExit) {
 		// Only "not found" is fatal in insmod, once it is printed.
 		return ErrNotFound
 	}
 	return err
+}
+
+// Unload removes the one module name as kerneld's autoclean wants it
+// gone: through its remove command if modprobe.d gives one (so that what
+// "modprobe -r" would do first, such as saving a mixer's settings, is
+// done), else with delete_module. Unlike "modprobe -r" it leaves
+// softdeps and dependencies alone: they may be someone else's.
+func Unload(r *moddep.Resolver, k Kernel, log *applet.Logger, name string) error {
+	// At Err, a failed remove command is logged and its exit status
+	// returned, where Crit would end a modprobe run.
+	rn := inProcess(r, k, log, modconf.Err)
+	m := r.NewFromName(name)
+	if cmd, ok := m.RemoveCommand(); ok {
+		err := rn.removeCommand(m, cmd)
+		// modprobe turns the command's exit status into an errno;
+		// kerneld's log says what it was.
+		if code, ok := err.(syscall.Errno); ok {
+			return fmt.Errorf("remove command exited with status %d", int(code))
+		}
+		return err
+	}
+	return rn.removeOne(m)
+}
+
+// inProcess is a run for kerneld: no command line, no output of its
+// own, messages through log at msgLevel.
+func inProcess(r *moddep.Resolver, k Kernel, log *applet.Logger, msgLevel modconf.Level) *run {
+	env := &applet.Env{Argv0: "modprobe", Stdout: io.Discard, Stderr: io.Discard}
+	rn := &run{env: env, out: bufio.NewWriter(io.Discard), log: log, k: k, r: r,
+		msgLevel: msgLevel, dirname: r.Dir}
+	rn.libLog = libkmod.ToolLog(log.Report)
+	return rn
 }
 
 // ErrNotFound is Load's answer for a name no module stands for; it

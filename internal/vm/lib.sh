@@ -39,6 +39,21 @@ check() {
 # loaded NAME: the module is in /proc/modules.
 loaded() { grep -q "^$1 " /proc/modules; }
 
+# notloaded NAME: the module is not in /proc/modules.
+notloaded() { ! loaded "$1"; }
+
+# wait_for SECONDS CMD...: poll until CMD succeeds.
+wait_for() {
+	_t=$(($1 * 4))
+	shift
+	while [ $_t -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.25
+		_t=$((_t - 1))
+	done
+	return 1
+}
+
 # expect_loaded NAME MODULE...
 expect_loaded() {
 	_n=$1

@@ -1,23 +1,14 @@
 # kerneld: the daemon loads what the devices present need (coldplug), what
 # appears later (hotplug) and what the kernel asks for (through modprobe's
 # hand-over), ignores forged uevents, unloads what it loaded once idle
-# (delay=2 here), and answers kdstat for root only.
-
-# wait_for SECONDS CMD...: poll until CMD succeeds.
-wait_for() {
-	_t=$(($1 * 4))
-	shift
-	while [ $_t -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.25
-		_t=$((_t - 1))
-	done
-	return 1
-}
-notloaded() { ! loaded "$1"; }
+# (delay=2 here) through a remove command where one is configured, and
+# answers kdstat for root only.
 
 # A module a person loads is never autocleaned.
 check user-loads-dummy modprobe dummy
+
+# Autoclean runs a module's remove command, as "modprobe -r" would.
+echo 'remove minix echo "$MODPROBE_MODULE" >/tmp/remove-ran; /sbin/modprobe -r -i minix' >/etc/modprobe.d/kerneld-remove.conf
 
 # keep until coldplug is checked: a module that nothing uses (crc32c_intel,
 # for the CPU) would otherwise be autocleaned while kmod's loop runs.
@@ -57,6 +48,8 @@ check request-loaded-by-kerneld grep -q '^loaded: .*minix' /tmp/kdstat.out
 check autoclean-minix wait_for 20 notloaded minix
 expect_loaded autoclean-keeps dummy e1000
 check autoclean-reported sh -c 'kdstat | grep -q "^removed: .*minix"'
+check autoclean-remove-command grep -qx minix /tmp/remove-ran
+rm /etc/modprobe.d/kerneld-remove.conf
 
 # Hotplug: the e1000 device goes (its driver, idle now, is autocleaned)
 # and comes back: kerneld loads e1000 again.

@@ -3,6 +3,7 @@
 //
 //	vmhelper uevent 'add@/devices/x|ACTION=add|...'   send a forged uevent ("|" is NUL)
 //	vmhelper asuser UID CMD ARGS...                   run CMD as UID
+//	vmhelper nocap CAP CMD ARGS...                    run CMD without capability CAP (a number)
 //
 // It is a test tool, never part of modutils.
 package main
@@ -19,7 +20,7 @@ import (
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: vmhelper uevent MSG | asuser UID CMD...")
+		fmt.Fprintln(os.Stderr, "usage: vmhelper uevent MSG | asuser UID CMD... | nocap CAP CMD...")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -49,6 +50,19 @@ func main() {
 		}
 		if err == nil {
 			err = syscall.Setuid(uid)
+		}
+		if err == nil && len(os.Args) > 3 {
+			err = syscall.Exec(os.Args[3], os.Args[3:], os.Environ())
+		}
+		fmt.Fprintln(os.Stderr, "vmhelper:", err)
+		os.Exit(1)
+	case "nocap":
+		// Dropped from the bounding set, the capability is gone from
+		// what root's exec grants: CMD runs as root without it, as in a
+		// container that withholds it.
+		capability, err := strconv.Atoi(os.Args[2])
+		if err == nil {
+			err = unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(capability), 0, 0, 0)
 		}
 		if err == nil && len(os.Args) > 3 {
 			err = syscall.Exec(os.Args[3], os.Args[3:], os.Environ())
