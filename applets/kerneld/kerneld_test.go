@@ -106,8 +106,8 @@ func serveTemp(t *testing.T, d *daemon) string {
 }
 
 func TestProtocol(t *testing.T) {
-	allowedUID = uint32(os.Getuid())
-	defer func() { allowedUID = 0 }()
+	allowedUID.Store(uint32(os.Getuid()))
+	defer allowedUID.Store(0)
 	d := newDaemon(Options{Delay: time.Minute})
 	var calls atomic.Int32
 	release := make(chan struct{})
@@ -195,7 +195,7 @@ func TestProtocol(t *testing.T) {
 	}
 
 	// Someone not allowed is refused by SO_PEERCRED.
-	allowedUID = 12345
+	allowedUID.Store(12345)
 	if code, out, _ := applet.Capture("kdstat", kdstat.Run); code != 1 || !strings.Contains(out, "permission denied") {
 		t.Errorf("other uid: %d %q", code, out)
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -43,9 +44,9 @@ func Listen(path string) (int, error) {
 	return fd, nil
 }
 
-// allowedUID is who may talk to kerneld; a variable for tests that do
-// not run as root.
-var allowedUID = uint32(0)
+// allowedUID is who may talk to kerneld (zero: root); a variable for
+// tests, which change it while handlers run.
+var allowedUID atomic.Uint32
 
 // serve accepts connections until the socket is shut down.
 func (d *daemon) serve(lfd int) {
@@ -69,7 +70,7 @@ func (d *daemon) handle(nfd int) {
 	// the kernel says of the peer, so a descriptor passed to another
 	// process does not carry root's rights with it.
 	cred, err := unix.GetsockoptUcred(nfd, unix.SOL_SOCKET, unix.SO_PEERCRED)
-	if err != nil || cred.Uid != allowedUID {
+	if err != nil || cred.Uid != allowedUID.Load() {
 		io.WriteString(f, "kerneld: permission denied: only root may talk to kerneld\n=1\n")
 		return
 	}
