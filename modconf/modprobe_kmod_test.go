@@ -31,6 +31,31 @@ var cmdlineControl = sync.OnceValue(func() bool {
 
 // runKmod runs kmod's `modprobe -c` on the case's tree; cmdline is what it
 // reads as /proc/cmdline, or, without cmdlineControl, the real one.
+// testCmdline is the kernel command line both sides see: ours, or the
+// host's where kmod cannot be given another.
+func testCmdline() string {
+	if cmdlineControl() {
+		return defaultTestCmdline
+	}
+	real, _ := os.ReadFile("/proc/cmdline")
+	return string(real)
+}
+
+// compareKmod runs kmod's modprobe and ours on the case and wants the same
+// stdout and stderr; it returns kmod's.
+func compareKmod(t *testing.T, tc modprobeCase, root, cmdline string) (stdout, stderr string) {
+	t.Helper()
+	wantOut, wantErr := runKmod(t, tc, root, cmdline)
+	gotOut, gotErr := runOurs(t, tc, root, cmdline)
+	if gotOut != wantOut {
+		t.Errorf("stdout differs from kmod's\n got: %q\nwant: %q", gotOut, wantOut)
+	}
+	if gotErr != wantErr {
+		t.Errorf("stderr differs from kmod's\n got: %q\nwant: %q", gotErr, wantErr)
+	}
+	return wantOut, wantErr
+}
+
 func runKmod(t *testing.T, tc modprobeCase, root, cmdline string, extraArgs ...string) (stdout, stderr string) {
 	t.Helper()
 	modprobe := debtree.Kmod(t, "modprobe")
@@ -82,14 +107,7 @@ func TestModprobeKmod(t *testing.T) {
 			}
 			root := t.TempDir()
 			tc.build(t, root)
-			wantOut, wantErr := runKmod(t, tc, root, cmdline)
-			gotOut, gotErr := runOurs(t, tc, root, cmdline)
-			if gotOut != wantOut {
-				t.Errorf("stdout differs from kmod's\n got: %q\nwant: %q", gotOut, wantOut)
-			}
-			if gotErr != wantErr {
-				t.Errorf("stderr differs from kmod's\n got: %q\nwant: %q", gotErr, wantErr)
-			}
+			wantOut, wantErr := compareKmod(t, tc, root, cmdline)
 			if *update {
 				base := filepath.Join("testdata/modprobe", tc.name)
 				if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
@@ -142,19 +160,8 @@ func TestModprobeKmodPathTooLong(t *testing.T) {
 	}
 	tc := modprobeCase{name: "path-too-long", paths: []string{strings.TrimPrefix(dir, root+"/")}}
 	tc.build(t, root)
-	cmdline := defaultTestCmdline
-	if !cmdlineControl() {
-		real, _ := os.ReadFile("/proc/cmdline")
-		cmdline = string(real)
-	}
-	wantOut, wantErr := runKmod(t, tc, root, cmdline)
-	gotOut, gotErr := runOurs(t, tc, root, cmdline)
-	if gotOut != wantOut {
-		t.Errorf("stdout differs from kmod's\n got: %q\nwant: %q", gotOut, wantOut)
-	}
-	if gotErr != wantErr {
-		t.Errorf("stderr differs from kmod's\n got: %q\nwant: %q", gotErr, wantErr)
-	}
+	cmdline := testCmdline()
+	wantOut, wantErr := compareKmod(t, tc, root, cmdline)
 	if !strings.Contains(wantErr, "path too long") || !strings.Contains(wantOut, "alias len_4095 m") {
 		t.Errorf("the test missed the limit:\n%s%s", wantOut, wantErr)
 	}
@@ -183,23 +190,12 @@ func TestModprobeKmodDangling(t *testing.T) {
 			return m
 		}(), paths: []string{"a"}},
 	}
-	cmdline := defaultTestCmdline
-	if !cmdlineControl() {
-		real, _ := os.ReadFile("/proc/cmdline")
-		cmdline = string(real)
-	}
+	cmdline := testCmdline()
 	for _, tc := range trees {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
 			tc.build(t, root)
-			wantOut, wantErr := runKmod(t, tc, root, cmdline)
-			gotOut, gotErr := runOurs(t, tc, root, cmdline)
-			if gotOut != wantOut {
-				t.Errorf("stdout differs from kmod's\n got: %q\nwant: %q", gotOut, wantOut)
-			}
-			if gotErr != wantErr {
-				t.Errorf("stderr differs from kmod's\n got: %q\nwant: %q", gotErr, wantErr)
-			}
+			compareKmod(t, tc, root, cmdline)
 		})
 	}
 }
@@ -278,19 +274,8 @@ func TestModprobeKmodRandom(t *testing.T) {
 		tc := modprobeCase{name: "random", files: files, paths: []string{"c"}}
 		root := t.TempDir()
 		tc.build(t, root)
-		cmdline := defaultTestCmdline
-		if !cmdlineControl() {
-			real, _ := os.ReadFile("/proc/cmdline")
-			cmdline = string(real)
-		}
-		wantOut, wantErr := runKmod(t, tc, root, cmdline)
-		gotOut, gotErr := runOurs(t, tc, root, cmdline)
-		if gotOut != wantOut {
-			t.Errorf("stdout differs from kmod's\n got: %q\nwant: %q", gotOut, wantOut)
-		}
-		if gotErr != wantErr {
-			t.Errorf("stderr differs from kmod's\n got: %q\nwant: %q", gotErr, wantErr)
-		}
+		cmdline := testCmdline()
+		wantOut, wantErr := compareKmod(t, tc, root, cmdline)
 		if strings.Count(wantOut, "\n") < 100 || strings.Count(wantErr, "\n") < 100 {
 			t.Errorf("the random files gave too little to compare: %d lines, %d messages", strings.Count(wantOut, "\n"), strings.Count(wantErr, "\n"))
 		}

@@ -312,14 +312,10 @@ func TestDefaultModprobePaths(t *testing.T) {
 // TestModprobeKmodDefaultPaths compares `modprobe -c` without -C, the
 // system's own configuration, with kmod's.
 func TestModprobeKmodDefaultPaths(t *testing.T) {
-	cmdline := defaultTestCmdline
+	cmdline := testCmdline()
 	root := t.TempDir()
 	tc := modprobeCase{name: "defaults"}
 	tc.build(t, root)
-	if !cmdlineControl() {
-		real, _ := os.ReadFile("/proc/cmdline")
-		cmdline = string(real)
-	}
 	wantOut, wantErr := runKmod(t, tc, root, cmdline)
 	var out, errs bytes.Buffer
 	cfg := LoadModprobeConfig(ModprobeOptions{
