@@ -126,7 +126,7 @@ func (c *Config) kcmdlineResult(modname, param string, value int, cstr func(int)
 	}
 	name, ok := Underscores(modname)
 	if !ok {
-		libkmodErr(report, siteKcmdline, "Ignoring bad option on kernel command line while parsing module name: '%s'\n", name)
+		LibkmodErr(report, siteKcmdline, "Ignoring bad option on kernel command line while parsing module name: '%s'\n", name)
 		return
 	}
 	c.Options = append(c.Options, ModOptions{Modname: name, Options: strings.ReplaceAll(param, "\t", " ")})

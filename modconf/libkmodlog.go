@@ -32,8 +32,8 @@ const (
 	siteKcmdline   LibkmodSite = "../libkmod/libkmod-config.c:489 kcmdline_parse_result: "
 )
 
-// libkmodErr reports a libkmod ERR message.
-func libkmodErr(report Reporter, site LibkmodSite, format string, args ...any) {
+// LibkmodErr reports a libkmod ERR message from site.
+func LibkmodErr(report Reporter, site LibkmodSite, format string, args ...any) {
 	report(Err, "%s"+format, append([]any{site}, args...)...)
 }
 
@@ -55,6 +55,26 @@ func LibkmodReporter(w io.Writer, priority Level, other Reporter) Reporter {
 			other(level, format, args...)
 		}
 	}
+}
+
+// ToolReporter hands libkmod's messages to report as kmod's modprobe and
+// rmmod print them once their own logger is installed (log_kmod): the site
+// as "FILE:LINE FUNC() ", then the text. Other messages pass unchanged.
+func ToolReporter(report Reporter) Reporter {
+	return func(level Level, format string, args ...any) {
+		if len(args) > 0 {
+			if site, ok := args[0].(LibkmodSite); ok {
+				args = append([]any{site.tool()}, args[1:]...)
+			}
+		}
+		report(level, format, args...)
+	}
+}
+
+// tool turns the default logger's "FILE:LINE FUNC: " into the tools'
+// "FILE:LINE FUNC() ".
+func (s LibkmodSite) tool() string {
+	return strings.TrimSuffix(string(s), ": ") + "() "
 }
 
 // libkmodLevelName is the label of libkmod's log_filep, which differs from

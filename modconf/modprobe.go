@@ -136,7 +136,7 @@ func LoadModprobeConfig(opts ModprobeOptions) *Config {
 	for _, f := range files {
 		path := f.path()
 		if !f.single && len(f.dir)+1+len(f.name) >= pathMax {
-			libkmodErr(report, sitePathLong, "Error parsing %s/%s: path too long\n", f.dir, f.name)
+			LibkmodErr(report, sitePathLong, "Error parsing %s/%s: path too long\n", f.dir, f.name)
 			continue
 		}
 		fp, err := os.Open(path)
@@ -218,7 +218,7 @@ func listModprobeFiles(files []confFile, path string, lastDir *bool, report Repo
 	}
 	d, err := os.Open(path)
 	if err != nil {
-		libkmodErr(report, siteOpendir, "opendir(%s): %s\n", path, errnoText(err))
+		LibkmodErr(report, siteOpendir, "opendir(%s): %s\n", path, errnoText(err))
 		return files
 	}
 	defer d.Close()
@@ -243,7 +243,7 @@ func listModprobeFiles(files []confFile, path string, lastDir *bool, report Repo
 			*lastDir = st.Mode&unix.S_IFMT == unix.S_IFDIR
 		}
 		if *lastDir {
-			libkmodErr(report, siteSubdir, "Directories inside directories are not supported: %s/%s\n", path, name)
+			LibkmodErr(report, siteSubdir, "Directories inside directories are not supported: %s/%s\n", path, name)
 			continue
 		}
 		files = insertConfFile(files, confFile{dir: path, name: name})
@@ -288,10 +288,10 @@ func (c *Config) Parse(r io.Reader, filename string, report Reporter) {
 		}
 		if !c.parseDirective(cmd, &t) {
 			if cmd == "include" || cmd == "config" {
-				libkmodErr(report, siteDeprecated, "%s: command %s is deprecated and not parsed anymore\n", filename, cmd)
+				LibkmodErr(report, siteDeprecated, "%s: command %s is deprecated and not parsed anymore\n", filename, cmd)
 				continue
 			}
-			libkmodErr(report, siteBadLine, "%s line %d: ignoring bad line starting with '%s'\n", filename, lr.LineNum, cmd)
+			LibkmodErr(report, siteBadLine, "%s line %d: ignoring bad line starting with '%s'\n", filename, lr.LineNum, cmd)
 		}
 	}
 }

@@ -83,7 +83,7 @@ func TestLibkmodReporter(t *testing.T) {
 	r := LibkmodReporter(&w, Err, func(level Level, format string, args ...any) {
 		fmt.Fprintf(&other, "%s: "+format, append([]any{level}, args...)...)
 	})
-	libkmodErr(r, siteBadLine, "%s line %d: ignoring bad line starting with '%s'\n", "/x.conf", 3, "foo")
+	LibkmodErr(r, siteBadLine, "%s line %d: ignoring bad line starting with '%s'\n", "/x.conf", 3, "foo")
 	r(Warning, "%s line %d: legacy\n", "/etc/modules.conf", 4)
 	libkmodReport := func(level Level) { r(level, "%sdebug\n", siteBadLine) }
 	libkmodReport(Debug) // above the priority

@@ -3,6 +3,8 @@ package moddep
 import (
 	"errors"
 	"fmt"
+
+	"github.com/modutils/modutils/modconf"
 )
 
 // On-disk constants of kmod's index format (libkmod/libkmod-index.c). All
@@ -35,6 +37,10 @@ type IndexError struct {
 	File   string
 	Offset int64
 	Reason string
+
+	// libkmod's index_mm_open logs a bad header; this is its message.
+	libkmodSite modconf.LibkmodSite
+	libkmodMsg  string
 }
 
 func (e *IndexError) Error() string {

@@ -105,10 +105,12 @@ func newIndex(data []byte, name string, m *indexMapping) (*Index, error) {
 		return nil, &IndexError{File: name, Offset: int64(len(data)), Reason: "file too short for an index header"}
 	}
 	if magic := binary.BigEndian.Uint32(data); magic != indexMagic {
-		return nil, &IndexError{File: name, Reason: fmt.Sprintf("bad magic %#08x, want %#08x", magic, indexMagic)}
+		return nil, &IndexError{File: name, Reason: fmt.Sprintf("bad magic %#08x, want %#08x", magic, indexMagic),
+			libkmodSite: siteIndexMagic, libkmodMsg: fmt.Sprintf("magic check fail: %x instead of %x\n", magic, indexMagic)}
 	}
 	if v := binary.BigEndian.Uint32(data[4:]); v>>16 != indexVersionMajor {
-		return nil, &IndexError{File: name, Offset: 4, Reason: fmt.Sprintf("unsupported major version %d, want %d", v>>16, indexVersionMajor)}
+		return nil, &IndexError{File: name, Offset: 4, Reason: fmt.Sprintf("unsupported major version %d, want %d", v>>16, indexVersionMajor),
+			libkmodSite: siteIndexVersion, libkmodMsg: fmt.Sprintf("major version check fail: %d instead of %d\n", v>>16, indexVersionMajor)}
 	}
 	return &Index{
 		name: name,

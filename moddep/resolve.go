@@ -82,6 +82,34 @@ func (r *Resolver) index(i index) *Index {
 	return r.indexes[i]
 }
 
+// LoadResources is kmod_load_resources, which modprobe calls before any
+// lookup: it opens the indexes in libkmod's order, reporting a damaged
+// header as libkmod does. If one cannot be opened (modules.builtin.alias
+// excepted: older depmods did not write it), libkmod closes them all and
+// every later lookup reads its file afresh with the stream reader, whose
+// order of equal values differs; so does the resolver.
+func (r *Resolver) LoadResources() {
+	for i := range numIndexes {
+		r.tried[i] = true
+		ix, err := OpenIndex(r.Dir + "/" + indexFiles[i] + ".bin")
+		if err == nil {
+			r.indexes[i] = ix
+			continue
+		}
+		var ie *IndexError
+		if errors.As(err, &ie) && ie.libkmodMsg != "" {
+			modconf.LibkmodErr(r.Report, ie.libkmodSite, "%s", ie.libkmodMsg)
+		}
+		if i == indexBuiltinAlias {
+			continue
+		}
+		r.Close()
+		r.tried = [numIndexes]bool{}
+		r.Stream = true
+		return
+	}
+}
+
 func (r *Resolver) search(i index, key string) (string, bool) {
 	ix := r.index(i)
 	if ix == nil {
@@ -157,7 +185,7 @@ func (r *Resolver) NewFromPath(path string) (*Module, error) {
 	case m.path == "":
 		m.path = abs
 	case m.path != abs:
-		r.Report(modconf.Err, "kmod_module '%s' already exists with different path: new-path='%s' old-path='%s'\n", name, abs, m.path)
+		modconf.LibkmodErr(r.Report, siteNewPath, "kmod_module '%s' already exists with different path: new-path='%s' old-path='%s'\n", name, abs, m.path)
 		return nil, syscall.EEXIST
 	}
 	m.builtin = -1
@@ -258,6 +286,16 @@ func (r *Resolver) fromBuiltinAliases(name string) []*Module {
 	return mods
 }
 
+// Where in libkmod the resolver's messages come from (see
+// modconf.LibkmodSite).
+const (
+	siteDepline = modconf.LibkmodSite("../libkmod/libkmod-module.c:191 kmod_module_parse_depline: ")
+	siteNewPath = modconf.LibkmodSite("../libkmod/libkmod-module.c:428 kmod_module_new_from_path: ")
+
+	siteIndexMagic   = modconf.LibkmodSite("../libkmod/libkmod-index.c:790 index_mm_open: ")
+	siteIndexVersion = modconf.LibkmodSite("../libkmod/libkmod-index.c:797 index_mm_open: ")
+)
+
 // parseDepLine learns a module's path and dependencies from its
 // modules.dep line. The dependencies are kept in reverse order, as libkmod
 // keeps them: the order to load them in.
@@ -277,8 +315,11 @@ func (m *Module) parseDepLine(line string) {
 	for _, dep := range strings.FieldsFunc(rest, func(c rune) bool { return c == ' ' || c == '\t' }) {
 		d, err := m.r.NewFromPath(joinPath(base, dep))
 		if err != nil {
-			m.r.Report(modconf.Err, "ctx=%p path=%s error=%s\n", m.r, joinPath(base, dep), modconf.ErrnoString(err))
+			modconf.LibkmodErr(m.r.Report, siteDepline, "ctx=%p path=%s error=%s\n", m.r, joinPath(base, dep), modconf.ErrnoString(err))
+			// As libkmod does, forget the line: the next question
+			// about dependencies reads (and reports) it again.
 			m.deps = nil
+			m.depsKnown = false
 			return
 		}
 		m.deps = append([]*Module{d}, m.deps...)

@@ -62,6 +62,9 @@ func (d *daemon) serve(lfd int) {
 	}
 }
 
+// maxCommand bounds a command line: a name to load is at most a path.
+const maxCommand = 8192
+
 // handle answers one connection: one command, its answer, "=CODE".
 func (d *daemon) handle(nfd int) {
 	f := os.NewFile(uintptr(nfd), "kerneld-client")
@@ -69,12 +72,16 @@ func (d *daemon) handle(nfd int) {
 	// The socket's mode keeps others out already; SO_PEERCRED is what
 	// the kernel says of the peer, so a descriptor passed to another
 	// process does not carry root's rights with it.
-	cred, err := unix.GetsockoptUcred(nfd, unix.SOL_SOCKET, unix.SO_PEERCRED)
-	if err != nil || cred.Uid != allowedUID.Load() {
+	//
+	// The command is read first, though: a refusal written to a peer
+	// that is still sending would reset its connection, and it would
+	// never learn why. Reading is all that happens before the check.
+	line, err := bufio.NewReader(io.LimitReader(f, maxCommand)).ReadString('\n')
+	cred, cerr := unix.GetsockoptUcred(nfd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	if cerr != nil || cred.Uid != allowedUID.Load() {
 		io.WriteString(f, "kerneld: permission denied: only root may talk to kerneld\n=1\n")
 		return
 	}
-	line, err := bufio.NewReader(f).ReadString('\n')
 	if err != nil {
 		return
 	}

@@ -279,6 +279,9 @@ func (r *runner) showPath(path string) error {
 func (r *runner) resolver() *moddep.Resolver {
 	res := moddep.NewResolver(r.dir, r.conf)
 	res.Stream = true
+	// modinfo installs no logger: libkmod's own prints what the lookup
+	// reports.
+	res.Report = modconf.LibkmodReporter(r.env.Stderr, r.libkmodLv, r.log.Report)
 	return res
 }
 

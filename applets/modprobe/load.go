@@ -22,6 +22,7 @@ func NewResolver(dir string, k Kernel, report modconf.Reporter) *moddep.Resolver
 	r := moddep.NewResolver(dir, conf.conf)
 	r.Report = report
 	r.State = k.State
+	r.LoadResources()
 	return r
 }
 

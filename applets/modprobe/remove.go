@@ -131,6 +131,7 @@ func (rn *run) removeModule(m *moddep.Module, flags int) error {
 func (rn *run) removeOne(m *moddep.Module) error {
 	if rn.showing() {
 		fmt.Fprintf(rn.out, "rmmod %s\n", m.Name)
+		rn.out.Flush() // kmod's SHOW flushes stdout, dry run or not
 	}
 	if rn.dryRun {
 		return nil
@@ -219,6 +220,7 @@ func (rn *run) removeFlags() int {
 func (rn *run) removeCommand(m *moddep.Module, cmd string) error {
 	if rn.showing() {
 		fmt.Fprintf(rn.out, "remove %s\n", cmd)
+		rn.out.Flush()
 	}
 	if rn.dryRun {
 		return nil

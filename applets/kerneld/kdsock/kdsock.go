@@ -47,7 +47,9 @@ func Call(path, cmd string, w io.Writer) (int, error) {
 		return 1, err
 	}
 	defer f.Close()
-	if _, err := io.WriteString(f, cmd+"\n"); err != nil {
+	// A write that fails because kerneld already answered and closed
+	// (a refusal) is no reason not to read that answer.
+	if _, err := io.WriteString(f, cmd+"\n"); err != nil && !errors.Is(err, unix.EPIPE) && !errors.Is(err, unix.ECONNRESET) {
 		return 1, err
 	}
 	br := bufio.NewReader(f)
