@@ -8,3 +8,7 @@ require (
 	github.com/xi2/xz v0.0.0-20171230120015-48954b6210f8
 	golang.org/x/sys v0.49.0
 )
+
+replace github.com/klauspost/compress => ./third_party/github.com/klauspost/compress
+
+replace github.com/xi2/xz => ./third_party/github.com/xi2/xz

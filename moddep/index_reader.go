@@ -6,7 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"slices"
 	"strings"
 	"sync"
@@ -59,16 +59,19 @@ type indexMapping struct {
 // OpenIndex maps the index file at path read-only. Like libkmod it accepts
 // any minor version of format 2.
 func OpenIndex(path string) (*Index, error) {
-	f, err := os.Open(path)
+	// Raw calls: os.Open would also try (and fail) to register the file
+	// with the poller, five more system calls for each of the indexes
+	// every modprobe opens.
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open module index: %w", err)
+		return nil, fmt.Errorf("open module index: %w", &fs.PathError{Op: "open", Path: path, Err: err})
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("open module index: %w", err)
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, fmt.Errorf("open module index: %w", &fs.PathError{Op: "stat", Path: path, Err: err})
 	}
-	size := st.Size()
+	size := st.Size
 	if size < indexHeaderSize {
 		return nil, &IndexError{File: path, Offset: size, Reason: "file too short for an index header"}
 	}
@@ -76,12 +79,22 @@ func OpenIndex(path string) (*Index, error) {
 		return nil, &IndexError{File: path, Offset: size, Reason: "file too large for an index"}
 	}
 	m := &indexMapping{}
-	data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE)
+	data, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE)
 	if err != nil {
 		// Some filesystems cannot be mapped; reading is only slower.
-		data, err = io.ReadAll(io.LimitReader(f, size))
-		if err != nil {
-			return nil, fmt.Errorf("read module index %s: %w", path, err)
+		data = make([]byte, size)
+		for off := 0; off < len(data); {
+			n, err := unix.Pread(fd, data[off:], int64(off))
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil || n == 0 {
+				if err == nil {
+					err = io.ErrUnexpectedEOF
+				}
+				return nil, fmt.Errorf("read module index %s: %w", path, err)
+			}
+			off += n
 		}
 	} else {
 		m.mapped = data

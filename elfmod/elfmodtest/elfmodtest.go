@@ -17,7 +17,8 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/klauspost/compress/gzip"
+	"compress/gzip"
+
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
 )

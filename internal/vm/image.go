@@ -14,7 +14,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/klauspost/compress/gzip"
+	"compress/gzip"
 
 	"github.com/modutils/modutils/internal/debtree"
 )

@@ -1,0 +1,3 @@
+module github.com/xi2/xz
+
+go 1.21
