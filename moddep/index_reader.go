@@ -78,6 +78,17 @@ func OpenIndex(path string) (*Index, error) {
 	if size > 1<<31 {
 		return nil, &IndexError{File: path, Offset: size, Reason: "file too large for an index"}
 	}
+	// The header is read, not touched in the mapping: a fault there
+	// would map the pages around it too, and modprobe opens every index
+	// but reads one or two.
+	var hdr [indexHeaderSize]byte
+	if n, err := unix.Pread(fd, hdr[:], 0); err != nil || n < indexHeaderSize {
+		return nil, &IndexError{File: path, Offset: int64(n), Reason: "cannot read the index header"}
+	}
+	root, err := readIndexHeader(hdr[:], path)
+	if err != nil {
+		return nil, err
+	}
 	m := &indexMapping{}
 	data, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE)
 	if err != nil {
@@ -99,12 +110,7 @@ func OpenIndex(path string) (*Index, error) {
 	} else {
 		m.mapped = data
 	}
-	ix, err := newIndex(data, path, m)
-	if err != nil {
-		m.release()
-		return nil, err
-	}
-	return ix, nil
+	return &Index{name: path, data: data, root: root, m: m}, nil
 }
 
 // NewIndex reads an index held in memory; data must not change while the
@@ -114,23 +120,27 @@ func NewIndex(data []byte, name string) (*Index, error) {
 }
 
 func newIndex(data []byte, name string, m *indexMapping) (*Index, error) {
-	if len(data) < indexHeaderSize {
-		return nil, &IndexError{File: name, Offset: int64(len(data)), Reason: "file too short for an index header"}
+	root, err := readIndexHeader(data, name)
+	if err != nil {
+		return nil, err
 	}
-	if magic := binary.BigEndian.Uint32(data); magic != indexMagic {
-		return nil, &IndexError{File: name, Reason: fmt.Sprintf("bad magic %#08x, want %#08x", magic, indexMagic),
+	return &Index{name: name, data: data, root: root, m: m}, nil
+}
+
+// readIndexHeader checks an index's header and returns its root offset.
+func readIndexHeader(hdr []byte, name string) (root uint32, err error) {
+	if len(hdr) < indexHeaderSize {
+		return 0, &IndexError{File: name, Offset: int64(len(hdr)), Reason: "file too short for an index header"}
+	}
+	if magic := binary.BigEndian.Uint32(hdr); magic != indexMagic {
+		return 0, &IndexError{File: name, Reason: fmt.Sprintf("bad magic %#08x, want %#08x", magic, indexMagic),
 			libkmodSite: siteIndexMagic, libkmodMsg: fmt.Sprintf("magic check fail: %x instead of %x\n", magic, indexMagic)}
 	}
-	if v := binary.BigEndian.Uint32(data[4:]); v>>16 != indexVersionMajor {
-		return nil, &IndexError{File: name, Offset: 4, Reason: fmt.Sprintf("unsupported major version %d, want %d", v>>16, indexVersionMajor),
+	if v := binary.BigEndian.Uint32(hdr[4:]); v>>16 != indexVersionMajor {
+		return 0, &IndexError{File: name, Offset: 4, Reason: fmt.Sprintf("unsupported major version %d, want %d", v>>16, indexVersionMajor),
 			libkmodSite: siteIndexVersion, libkmodMsg: fmt.Sprintf("major version check fail: %d instead of %d\n", v>>16, indexVersionMajor)}
 	}
-	return &Index{
-		name: name,
-		data: data,
-		root: binary.BigEndian.Uint32(data[8:]),
-		m:    m,
-	}, nil
+	return binary.BigEndian.Uint32(hdr[8:]), nil
 }
 
 func (m *indexMapping) release() error {
