@@ -87,16 +87,8 @@ func libkmodLevelName(l Level) string {
 		return "ALERT"
 	case Crit:
 		return "CRITICAL"
-	case Err:
-		return "ERROR"
-	case Warning:
-		return "WARNING"
-	case Notice:
-		return "NOTICE"
-	case Info:
-		return "INFO"
-	case Debug:
-		return "DEBUG"
+	case Err, Warning, Notice, Info, Debug:
+		return l.String()
 	}
 	return fmt.Sprintf("L:%d", int(l))
 }

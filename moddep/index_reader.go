@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -82,8 +83,10 @@ func OpenIndex(path string) (*Index, error) {
 	// would map the pages around it too, and modprobe opens every index
 	// but reads one or two.
 	var hdr [indexHeaderSize]byte
-	if n, err := unix.Pread(fd, hdr[:], 0); err != nil || n < indexHeaderSize {
-		return nil, &IndexError{File: path, Offset: int64(n), Reason: "cannot read the index header"}
+	if n, err := unix.Pread(fd, hdr[:], 0); err != nil {
+		return nil, fmt.Errorf("read module index header: %w", &fs.PathError{Op: "read", Path: path, Err: err})
+	} else if n < indexHeaderSize {
+		return nil, &IndexError{File: path, Offset: int64(n), Reason: "file too short for an index header"}
 	}
 	root, err := readIndexHeader(hdr[:], path)
 	if err != nil {
@@ -93,19 +96,8 @@ func OpenIndex(path string) (*Index, error) {
 	data, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE)
 	if err != nil {
 		// Some filesystems cannot be mapped; reading is only slower.
-		data = make([]byte, size)
-		for off := 0; off < len(data); {
-			n, err := unix.Pread(fd, data[off:], int64(off))
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil || n == 0 {
-				if err == nil {
-					err = io.ErrUnexpectedEOF
-				}
-				return nil, fmt.Errorf("read module index %s: %w", path, err)
-			}
-			off += n
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("read module index: %w", err)
 		}
 	} else {
 		m.mapped = data

@@ -142,9 +142,8 @@ func TestDamagedIndexes(t *testing.T) {
 					continue
 				}
 				compared++
-				if got, want := withoutLibkmodLog(got), withoutLibkmodLog(want); got != want {
-					t.Errorf("%s %s: modprobe %s:\n got: exit %d stdout %q stderr %q\nwant: exit %d stdout %q stderr %q",
-						file, d.name, strings.Join(q, " "), got.Code, got.Stdout, got.Stderr, want.Code, want.Stdout, want.Stderr)
+				if got, want := maskPointers(got), maskPointers(want); got != want {
+					t.Error(mismatch(fmt.Sprintf("%s %s: modprobe %s", file, d.name, strings.Join(q, " ")), got, want))
 				}
 			}
 			for _, q := range infos {
@@ -161,9 +160,8 @@ func TestDamagedIndexes(t *testing.T) {
 				}
 				want.Stdout = strings.ReplaceAll(want.Stdout, root, "ROOT")
 				compared++
-				if got, want := withoutLibkmodLog(got), withoutLibkmodLog(want); got != want {
-					t.Errorf("%s %s: modinfo %s:\n got: exit %d stdout %q stderr %q\nwant: exit %d stdout %q stderr %q",
-						file, d.name, strings.Join(q, " "), got.Code, got.Stdout, got.Stderr, want.Code, want.Stdout, want.Stderr)
+				if got, want := maskPointers(got), maskPointers(want); got != want {
+					t.Error(mismatch(fmt.Sprintf("%s %s: modinfo %s", file, d.name, strings.Join(q, " ")), got, want))
 				}
 			}
 		}
@@ -174,9 +172,9 @@ func TestDamagedIndexes(t *testing.T) {
 	t.Logf("compared with kmod %d times; kmod crashed %d times", compared, crashed)
 }
 
-// withoutLibkmodLog masks the pointers in libkmod's "ctx=%p" lines,
-// which differ between any two runs, kmod's own included.
-func withoutLibkmodLog(r result) result {
+// maskPointers masks the pointers in libkmod's "ctx=%p" lines, which
+// differ between any two runs, kmod's own included.
+func maskPointers(r result) result {
 	r.Stderr = ctxPointer.ReplaceAllString(r.Stderr, "ctx=PTR")
 	return r
 }
@@ -202,9 +200,8 @@ func TestStaleModdep(t *testing.T) {
 		if strings.Contains(want.Stderr, "kmod_module_parse_depline") {
 			reported++
 		}
-		if got, want := withoutLibkmodLog(got), withoutLibkmodLog(want); got != want {
-			t.Errorf("%s %s:\n got: exit %d stdout %q stderr %q\nwant: exit %d stdout %q stderr %q",
-				tool, strings.Join(args, " "), got.Code, got.Stdout, got.Stderr, want.Code, want.Stdout, want.Stderr)
+		if got, want := maskPointers(got), maskPointers(want); got != want {
+			t.Error(mismatch(tool+" "+strings.Join(args, " "), got, want))
 		}
 	}
 	for _, q := range [][]string{

@@ -2,6 +2,7 @@ package modprobe
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,9 +32,14 @@ func runKmod(t *testing.T, args ...string) result {
 func compare(t *testing.T, args []string, got, want result) {
 	t.Helper()
 	if got != want {
-		t.Errorf("modprobe %s:\n got: exit %d stdout %q stderr %q\nwant: exit %d stdout %q stderr %q",
-			strings.Join(args, " "), got.Code, clip(got.Stdout), clip(got.Stderr), want.Code, clip(want.Stdout), clip(want.Stderr))
+		t.Error(mismatch("modprobe "+strings.Join(args, " "), got, want))
 	}
+}
+
+// mismatch says what ran and how our result differs from kmod's.
+func mismatch(what string, got, want result) string {
+	return fmt.Sprintf("%s:\n got: exit %d stdout %q stderr %q\nwant: exit %d stdout %q stderr %q",
+		what, got.Code, clip(got.Stdout), clip(got.Stderr), want.Code, clip(want.Stdout), clip(want.Stderr))
 }
 
 func clip(s string) string {

@@ -44,12 +44,11 @@ var (
 	SiteHolders      = Site{"../libkmod/libkmod-module.c", 1998, "kmod_module_get_holders"}
 )
 
-// Default is the site as libkmod's default logger prints it, after
-// "libkmod: LEVEL ".
-func (s Site) Default() string { return fmt.Sprintf("%s:%d %s: ", s.File, s.Line, s.Func) }
-
-// Tool is the site as the tools' logger prints it, after "NAME: LEVEL: ".
-func (s Site) Tool() string { return fmt.Sprintf("%s:%d %s() ", s.File, s.Line, s.Func) }
+// libkmodSite is the site as modconf's reporters take it, which print
+// it as libkmod's default logger or as the tools' logger does.
+func (s Site) libkmodSite() modconf.LibkmodSite {
+	return modconf.LibkmodSite(fmt.Sprintf("%s:%d %s: ", s.File, s.Line, s.Func))
+}
 
 // LogFunc receives libkmod's messages.
 type LogFunc func(level modconf.Level, site Site, format string, args ...any)
@@ -327,17 +326,20 @@ func DefaultLog(w io.Writer) LogFunc {
 	if v, ok := os.LookupEnv("KMOD_LOG"); ok {
 		prio = modconf.ParseKmodLog(v)
 	}
-	report := modconf.LibkmodReporter(w, prio, nil)
-	return func(level modconf.Level, site Site, format string, args ...any) {
-		report(level, "%s"+format, append([]any{modconf.LibkmodSite(site.Default())}, args...)...)
-	}
+	return reportTo(modconf.LibkmodReporter(w, prio, nil))
 }
 
 // ToolLog is the logger kmod's rmmod and modprobe install in libkmod
 // (log_kmod): report (the tool's own logger, which filters by priority and
 // prints "NAME: LEVEL: ") gets the text after the site.
 func ToolLog(report modconf.Reporter) LogFunc {
+	return reportTo(modconf.ToolReporter(report))
+}
+
+// reportTo hands each message to report with its site first, as
+// modconf's reporters expect libkmod's messages.
+func reportTo(report modconf.Reporter) LogFunc {
 	return func(level modconf.Level, site Site, format string, args ...any) {
-		report(level, "%s"+format, append([]any{site.Tool()}, args...)...)
+		report(level, "%s"+format, append([]any{site.libkmodSite()}, args...)...)
 	}
 }

@@ -28,11 +28,12 @@ func fakeTree(t *testing.T, files map[string]string) string {
 	return root
 }
 
+// logTo is the tools' logger writing "LEVEL SITE text" to b.
 func logTo(b *strings.Builder) LogFunc {
-	return func(level modconf.Level, site Site, format string, args ...any) {
-		fmt.Fprintf(b, "%d %s", level, site.Tool())
+	return ToolLog(func(level modconf.Level, format string, args ...any) {
+		fmt.Fprintf(b, "%d ", level)
 		fmt.Fprintf(b, format, args...)
-	}
+	})
 }
 
 func TestLib(t *testing.T) {
