@@ -1,8 +1,11 @@
-// Package debtree gives tests the real world to compare against: Debian's
-// kernel module tree (uncompressed and as .ko.xz, .ko.zst and .ko.gz
-// copies, prepared by testdata/debian-tree.sh) and kmod's tools as the
-// oracle. Where either is missing a test skips, except under CI, where a
-// skipped oracle test would hide a regression and so fails instead.
+// Package debtree gives tests the real world to compare against: Debian
+// 12's kernel module tree (uncompressed and as .ko.xz, .ko.zst and .ko.gz
+// copies, prepared by testdata/debian-tree.sh), Debian 13's tree as it
+// ships (.ko.xz, prepared by testdata/trixie.sh), and kmod's tools as the
+// oracles: Debian 13's kmod 34.2, the reference, and Debian 12's kmod 30,
+// a second oracle where the two agree. Where any of it is missing a test
+// skips, except under CI, where a skipped oracle test would hide a
+// regression and so fails instead.
 package debtree
 
 import (
@@ -37,25 +40,59 @@ func Missing(t testing.TB, format string, args ...any) {
 }
 
 // CacheDir is where testdata/debian-tree.sh keeps the current package.
-func CacheDir() string {
+func CacheDir() string { return filepath.Join(cacheBase(), "current") }
+
+// TrixieDir is where testdata/trixie.sh keeps kmod 34.2 and, under
+// current, Debian 13's kernel package.
+func TrixieDir() string { return filepath.Join(cacheBase(), "trixie") }
+
+func cacheBase() string {
 	base := os.Getenv("XDG_CACHE_HOME")
 	if base == "" {
 		home, _ := os.UserHomeDir()
 		base = filepath.Join(home, ".cache")
 	}
-	return filepath.Join(base, "modutils", "current")
+	return filepath.Join(base, "modutils")
 }
 
-// Get returns the tree of the given flavour.
+// Get returns Debian 12's tree of the given flavour.
 func Get(t testing.TB, flavour string) Tree {
 	t.Helper()
 	dir := "tree"
 	if flavour != "ko" {
 		dir = "tree-" + flavour[len("ko."):]
 	}
-	root := filepath.Join(CacheDir(), dir)
+	return open(t, filepath.Join(CacheDir(), dir), flavour, "testdata/debian-tree.sh")
+}
+
+// Trixie returns Debian 13's tree as it ships: 4,230 modules as .ko.xz in
+// a merged-/usr root.
+func Trixie(t testing.TB) Tree {
+	t.Helper()
+	return open(t, filepath.Join(TrixieDir(), "current", "tree"), "ko.xz", "testdata/trixie.sh")
+}
+
+// All returns every tree the differential suites run on: Debian 13's,
+// then Debian 12's in each flavour. Names are for subtests.
+func All(t testing.TB) []Named {
+	t.Helper()
+	all := []Named{{"deb13.ko.xz", Trixie(t)}}
+	for _, f := range Flavours {
+		all = append(all, Named{"deb12." + f, Get(t, f)})
+	}
+	return all
+}
+
+// Named is a tree with a name for its subtest.
+type Named struct {
+	Name string
+	Tree
+}
+
+func open(t testing.TB, root, flavour, script string) Tree {
+	t.Helper()
 	if _, err := os.Stat(filepath.Join(root, ".complete")); err != nil {
-		Missing(t, "Debian module tree %s not prepared (run testdata/debian-tree.sh)", root)
+		Missing(t, "Debian module tree %s not prepared (run %s)", root, script)
 	}
 	versions, err := os.ReadDir(filepath.Join(root, "lib/modules"))
 	if err != nil || len(versions) != 1 {
@@ -64,8 +101,23 @@ func Get(t testing.TB, flavour string) Tree {
 	return Tree{Flavour: flavour, Root: root, Version: versions[0].Name()}
 }
 
-// Kmod returns the path of one of kmod's tools, the oracle.
+// Kmod returns the path of one of kmod 34.2's tools, the reference oracle
+// (Debian 13's kmod, run with Debian 13's libraries).
 func Kmod(t testing.TB, tool string) string {
+	t.Helper()
+	p := filepath.Join(TrixieDir(), "kmod", "bin", tool)
+	if _, err := os.Stat(filepath.Join(TrixieDir(), "kmod", ".complete")); err != nil {
+		Missing(t, "kmod 34.2 not prepared (run testdata/trixie.sh)")
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("kmod 34.2 has no %s: %v", tool, err)
+	}
+	return p
+}
+
+// Kmod30 returns the path of one of Debian 12's kmod 30 tools, the second
+// oracle, installed on this machine.
+func Kmod30(t testing.TB, tool string) string {
 	t.Helper()
 	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/bin", "/bin"} {
 		p := filepath.Join(dir, tool)

@@ -13,11 +13,22 @@ type Result struct {
 	Stdout, Stderr string
 }
 
-// RunKmod runs kmod's tool (depmod, modprobe, modinfo...) with args, named
-// by its usual name as scripts call it.
+// RunKmod runs kmod 34.2's tool (depmod, modprobe, modinfo...) with args,
+// named by its usual name as scripts call it.
 func RunKmod(t testing.TB, tool string, args ...string) Result {
 	t.Helper()
-	cmd := exec.Command(Kmod(t, tool), args...)
+	return run(t, Kmod(t, tool), tool, args)
+}
+
+// RunKmod30 is RunKmod with Debian 12's kmod 30.
+func RunKmod30(t testing.TB, tool string, args ...string) Result {
+	t.Helper()
+	return run(t, Kmod30(t, tool), tool, args)
+}
+
+func run(t testing.TB, path, tool string, args []string) Result {
+	t.Helper()
+	cmd := exec.Command(path, args...)
 	cmd.Args[0] = tool
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
