@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/kerneld/kdsock"
@@ -26,6 +27,10 @@ const usage = `Usage: kdstat [debug|nodebug|keep|nokeep|delay=SECONDS|flush|relo
 
 // Socket is where kdstat finds kerneld; tests change it.
 var Socket = kdsock.Path
+
+// Timeout bounds a command's answer: a flush unloads modules, which can
+// take a while, but a kerneld that says nothing for this long is stuck.
+const Timeout = 30 * time.Second
 
 // Run is the kdstat applet.
 func Run(env *applet.Env, args []string) int {
@@ -48,7 +53,13 @@ func Run(env *applet.Env, args []string) int {
 			}
 		}
 	}
-	code, err := kdsock.Call(Socket, cmd, env.Stdout)
+	// A command other than watch has its answer within seconds from a
+	// kerneld that works; watch reads for as long as kerneld runs.
+	cl := kdsock.Client{Path: Socket, Timeout: Timeout}
+	if cmd == "watch" {
+		cl.Timeout = 0
+	}
+	code, err := cl.Call(cmd, env.Stdout)
 	switch {
 	case err == nil:
 		return code
@@ -56,6 +67,10 @@ func Run(env *applet.Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "kdstat: kerneld is not running (no %s)\n", Socket)
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
 		fmt.Fprintf(env.Stderr, "kdstat: permission denied: only root may talk to kerneld\n")
+	case errors.Is(err, kdsock.ErrNotKerneld):
+		fmt.Fprintf(env.Stderr, "kdstat: %s: %v: not talking to it\n", Socket, err)
+	case errors.Is(err, kdsock.ErrTimeout):
+		fmt.Fprintf(env.Stderr, "kdstat: %s: kerneld did not answer within %d s (stopped or stuck?)\n", Socket, int(cl.Timeout/time.Second))
 	case errors.Is(err, kdsock.ErrProtocol):
 		if cmd == "watch" {
 			fmt.Fprintf(env.Stderr, "kdstat: kerneld went away\n")

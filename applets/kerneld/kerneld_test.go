@@ -146,7 +146,7 @@ func TestProtocol(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			code, ok := kdsock.Request(path, "fs-minix")
+			code, ok := kdsock.Client{Path: path, Timeout: time.Minute}.Request("fs-minix")
 			if !ok {
 				code = -1
 			}
@@ -167,10 +167,11 @@ func TestProtocol(t *testing.T) {
 	if calls.Load() != 1 || !slices.Equal(codes, []int{0, 0, 0}) {
 		t.Errorf("merged requests: %d loads, codes %v", calls.Load(), codes)
 	}
-	if code, ok := kdsock.Request(path, "nosuch"); !ok || code != 1 {
+	client := kdsock.Client{Path: path, Timeout: time.Minute}
+	if code, ok := client.Request("nosuch"); !ok || code != 1 {
 		t.Errorf("failing request: %d %v", code, ok)
 	}
-	if _, ok := kdsock.Request(filepath.Join(t.TempDir(), "none"), "x"); ok {
+	if _, ok := (kdsock.Client{Path: filepath.Join(t.TempDir(), "none"), Timeout: time.Minute}).Request("x"); ok {
 		t.Errorf("request without kerneld succeeded")
 	}
 

@@ -20,8 +20,7 @@ import (
 // Listen creates kerneld's socket at path, mode 0600. A socket already
 // answering there is another kerneld, an error; a dead one is replaced.
 func Listen(path string) (int, error) {
-	if f, err := kdsock.Dial(path); err == nil {
-		f.Close()
+	if kdsock.Alive(path) {
 		return -1, fmt.Errorf("%s: kerneld is already running", path)
 	}
 	os.Remove(path)

@@ -199,9 +199,10 @@ func Run(env *applet.Env, args []string) int {
 	// The kernel's request_module() runs exactly "modprobe -q -- NAME".
 	// When kerneld runs, it answers such a request itself, so that what
 	// it loads it also knows to autoclean; without it (no socket, or
-	// refused) modprobe goes on as always.
+	// refused, not root's, or no answer within its deadline) modprobe
+	// goes on as always.
 	if len(args) == 3 && args[0] == "-q" && args[1] == "--" && args[2] != "" && args[2][0] != '-' && os.Getenv("MODPROBE_OPTIONS") == "" {
-		if code, ok := kdsock.Request(kdsock.Path, args[2]); ok {
+		if code, ok := kdsock.ForRequests(kdsock.Path, os.Getenv).Request(args[2]); ok {
 			return code
 		}
 	}
