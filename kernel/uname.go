@@ -1,6 +1,13 @@
 package kernel
 
-import "golang.org/x/sys/unix"
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
 
 // Release is the running kernel's release, uname -r, which names the
 // module directory.
@@ -10,4 +17,22 @@ func Release() (string, error) {
 		return "", err
 	}
 	return unix.ByteSliceToString(u.Release[:]), nil
+}
+
+// ResidentBytes is this process's resident memory, from /proc/self/statm:
+// what kerneld reports to kdstat, and what its bounds are measured by.
+func ResidentBytes() (int64, error) {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, fmt.Errorf("/proc/self/statm: %q: want at least two fields", b)
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("/proc/self/statm: %w", err)
+	}
+	return pages * int64(os.Getpagesize()), nil
 }

@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -200,16 +201,23 @@ type daemon struct {
 	rejected  int
 	overflows int
 	loaded    map[string]time.Time // modules kerneld loaded and has not removed
-	failed    map[string]string    // names that failed to load, with why
-	removed   []string
+	failed    *failures
+	removed   *removals
 	idleSince map[string]time.Time
 	queue     int
 	inflight  map[string]*call
 	watchers  map[chan string]bool
 	kick      chan struct{} // the autoclean settings changed
-	// hotplugSem bounds the loads uevents start; the kernel's own
-	// requests are bounded by the kernel (kmod_concurrent_max).
-	hotplugSem chan struct{}
+	panics    int
+	// rescanning is a rescan of /sys under way; rescanAgain asks it to
+	// run once more when done, for overflows that came meanwhile.
+	rescanning, rescanAgain bool
+	rescans                 int
+	// work feeds the hotplug workers, Parallel of them; it never blocks
+	// the uevent reader (see enqueue).
+	work chan string
+	// clients bounds the connections served at once.
+	clients chan struct{}
 
 	// Resolvers, one per parallel load: a Resolver is not safe for
 	// concurrent use. gen counts reloads; a resolver of an older
@@ -232,9 +240,10 @@ type call struct {
 
 func newDaemon(o Options) *daemon {
 	d := &daemon{o: o, sys: kernel.Sys{Root: o.Root}, start: time.Now(),
-		loaded: map[string]time.Time{}, failed: map[string]string{}, idleSince: map[string]time.Time{},
-		inflight: map[string]*call{}, watchers: map[chan string]bool{}, kick: make(chan struct{}, 1),
-		pool: make(chan *resolver, Parallel), hotplugSem: make(chan struct{}, Parallel)}
+		loaded: map[string]time.Time{}, failed: newFailures(MaxFailures), removed: newRemovals(MaxRemovals),
+		idleSince: map[string]time.Time{}, inflight: map[string]*call{}, watchers: map[chan string]bool{},
+		kick: make(chan struct{}, 1), pool: make(chan *resolver, Parallel),
+		work: make(chan string, QueueSize), clients: make(chan struct{}, MaxClients)}
 	for range Parallel {
 		d.pool <- &resolver{gen: -1}
 	}
@@ -307,6 +316,9 @@ func (d *daemon) main(ready *os.File) int {
 	}()
 
 	d.coldplug()
+	for range Parallel {
+		go d.worker(ctx)
+	}
 	if ready != nil {
 		io.WriteString(ready, "ready\n")
 		ready.Close()
@@ -353,7 +365,7 @@ func (d *daemon) receive(ctx context.Context, ul *kernel.UeventListener, out cha
 			d.overflows++
 			d.mu.Unlock()
 			d.note("overflow: rescanning")
-			go d.coldplug()
+			d.rescan()
 		default:
 			d.logf(modconf.Err, "%v\n", err)
 			time.Sleep(time.Second)
@@ -367,12 +379,62 @@ func (d *daemon) hotplug(u kernel.Uevent) {
 	d.mu.Unlock()
 	d.note("event %s %s %s", u.Action, u.Devpath, u.Modalias)
 	if u.Action == "add" && u.Modalias != "" {
-		go func() {
-			d.hotplugSem <- struct{}{}
-			defer func() { <-d.hotplugSem }()
-			d.request(u.Modalias, true, "hotplug")
-		}()
+		d.enqueue(u.Modalias)
 	}
+}
+
+// enqueue hands a modalias to the workers. A full queue is treated as
+// the socket's overflow is: the event is dropped and /sys rescanned, so
+// its device is still seen, and the uevent reader never waits.
+func (d *daemon) enqueue(modalias string) {
+	select {
+	case d.work <- modalias:
+	default:
+		d.mu.Lock()
+		d.overflows++
+		d.mu.Unlock()
+		d.note("queue full: rescanning")
+		d.rescan()
+	}
+}
+
+// worker loads what the queue names until ctx ends.
+func (d *daemon) worker(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case a := <-d.work:
+			d.request(a, true, "hotplug")
+		}
+	}
+}
+
+// rescan runs coldplug again in the background, one at a time: asked
+// while one runs, it runs once more after it, however often it was asked.
+func (d *daemon) rescan() {
+	d.mu.Lock()
+	if d.rescanning {
+		d.rescanAgain = true
+		d.mu.Unlock()
+		return
+	}
+	d.rescanning = true
+	d.mu.Unlock()
+	go func() {
+		for {
+			d.coldplug()
+			d.mu.Lock()
+			d.rescans++
+			if !d.rescanAgain {
+				d.rescanning = false
+				d.mu.Unlock()
+				return
+			}
+			d.rescanAgain = false
+			d.mu.Unlock()
+		}
+	}()
 }
 
 // coldplug loads the modules of every device present, each modalias
@@ -449,7 +511,7 @@ func (d *daemon) request(name string, blacklist bool, why string) error {
 	d.mu.Unlock()
 	d.note("%s %s", why, name)
 
-	c.err = d.load(name, blacklist)
+	c.err = d.loadContained(name, blacklist)
 
 	// Most devices have no module (bridges, the CPU, the keyboard
 	// controller built in): for a device event, that is no failure.
@@ -458,9 +520,9 @@ func (d *daemon) request(name string, blacklist bool, why string) error {
 	delete(d.inflight, key)
 	d.queue--
 	if c.err != nil && !noModule {
-		d.failed[name] = modconf.ErrnoString(c.err)
+		d.failed.add(name, modconf.ErrnoString(c.err))
 	} else {
-		delete(d.failed, name)
+		d.failed.forget(name)
 	}
 	d.mu.Unlock()
 	if c.err != nil && !noModule {
@@ -468,6 +530,24 @@ func (d *daemon) request(name string, blacklist bool, why string) error {
 	}
 	close(c.done)
 	return c.err
+}
+
+// errPanic is a load that panicked: one module (a crafted file, a bug in
+// a decompressor) must not take the daemon, and every later load, down.
+var errPanic = errors.New("internal error while loading (see kerneld's log)")
+
+// loadContained is d.load with a panic turned into that load's error.
+func (d *daemon) loadContained(name string, blacklist bool) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			d.mu.Lock()
+			d.panics++
+			d.mu.Unlock()
+			d.logf(modconf.Err, "panic while loading %s: %v\n%s", name, p, debug.Stack())
+			err = errPanic
+		}
+	}()
+	return d.load(name, blacklist)
 }
 
 // recordingKernel notes every module the probe logic inserts, so that
@@ -651,7 +731,7 @@ func (d *daemon) sweep(flush bool) []string {
 	d.idleSince = next
 	for _, n := range done {
 		delete(d.loaded, n)
-		d.removed = append(d.removed, n)
+		d.removed.add(n)
 	}
 	d.mu.Unlock()
 	return done

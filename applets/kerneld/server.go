@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/modutils/modutils/applets/kerneld/kdsock"
+	"github.com/modutils/modutils/kernel"
 )
 
 // Listen creates kerneld's socket at path, mode 0600. A socket already
@@ -57,15 +59,29 @@ func (d *daemon) serve(lfd int) {
 			}
 			return
 		}
-		go d.handle(nfd)
+		// Past MaxClients, accepting waits: further connections queue
+		// in the backlog, and their clients' deadlines decide.
+		d.clients <- struct{}{}
+		go func() {
+			defer func() { <-d.clients }()
+			d.handle(nfd)
+		}()
 	}
 }
+
+// clientTimeout bounds reading a client's command and each write of an
+// answer: a client that connects and says nothing, or stops reading its
+// watch, holds a connection no longer than this.
+const clientTimeout = 5 * time.Second
 
 // maxCommand bounds a command line: a name to load is at most a path.
 const maxCommand = 8192
 
 // handle answers one connection: one command, its answer, "=CODE".
 func (d *daemon) handle(nfd int) {
+	tv := unix.NsecToTimeval(clientTimeout.Nanoseconds())
+	unix.SetsockoptTimeval(nfd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	unix.SetsockoptTimeval(nfd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv)
 	f := os.NewFile(uintptr(nfd), "kerneld-client")
 	defer f.Close()
 	// The socket's mode keeps others out already; SO_PEERCRED is what
@@ -185,11 +201,7 @@ func (d *daemon) status(w io.Writer) {
 		loaded = append(loaded, n)
 	}
 	sort.Strings(loaded)
-	failed := make([]string, 0, len(d.failed))
-	for n, why := range d.failed {
-		failed = append(failed, n+" ("+why+")")
-	}
-	sort.Strings(failed)
+	failed := d.failed.list()
 	onoff := map[bool]string{true: "on", false: "off"}
 	fmt.Fprintf(w, "version: %s\n", Version)
 	fmt.Fprintf(w, "pid: %d\n", os.Getpid())
@@ -200,6 +212,20 @@ func (d *daemon) status(w io.Writer) {
 	fmt.Fprintf(w, "requests: %d\n", d.requests)
 	fmt.Fprintf(w, "loaded: %d%s\n", len(loaded), names(loaded))
 	fmt.Fprintf(w, "failed: %d%s\n", len(failed), names(failed))
-	fmt.Fprintf(w, "removed: %d%s\n", len(d.removed), names(d.removed))
-	fmt.Fprintf(w, "queue: %d\n", d.queue)
+	if d.failed.dropped > 0 {
+		fmt.Fprintf(w, "failed, forgotten: %d (only the latest %d are kept)\n", d.failed.dropped, MaxFailures)
+	}
+	fmt.Fprintf(w, "removed: %d%s\n", d.removed.total, names(d.removed.recent()))
+	if n := d.removed.dropped(); n > 0 {
+		fmt.Fprintf(w, "removed, forgotten: %d (only the latest %d are kept)\n", n, MaxRemovals)
+	}
+	fmt.Fprintf(w, "queue: %d (waiting %d of %d)\n", d.queue, len(d.work), cap(d.work))
+	fmt.Fprintf(w, "rescans: %d\n", d.rescans)
+	if d.panics > 0 {
+		fmt.Fprintf(w, "panics: %d (loads that failed inside kerneld; see its log)\n", d.panics)
+	}
+	fmt.Fprintf(w, "goroutines: %d\n", runtime.NumGoroutine())
+	if rss, err := kernel.ResidentBytes(); err == nil {
+		fmt.Fprintf(w, "memory: %d KiB resident\n", rss>>10)
+	}
 }
