@@ -8,9 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/modutils/modutils/internal/debtree"
 )
@@ -24,6 +26,8 @@ var scenarioImage = Image{
 		"dummy", "loop", "e1000", "virtio_rng", "virtio_pci",
 		// filesystems the kernel asks for through request_module()
 		"vfat", "isofs", "minix", "ext4", "nls_cp437", "nls_utf8", "nls_ascii", "nls_iso8859-1",
+		// what an unprivileged user's AF_ALG sockets make the kernel ask for
+		"af_alg", "algif_hash",
 	},
 	// One compression each, unpacked by our modprobe (Debian 12's kernel
 	// has no CONFIG_MODULE_DECOMPRESS).
@@ -124,7 +128,7 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := h.Boot(context.Background(), initrd, string(script), Options{})
+			res, err := h.Boot(context.Background(), initrd, string(script), Options{Timeout: scriptTimeout(script)})
 			if res != nil {
 				t.Logf("%s: %v\n%s", name, res.Elapsed.Round(100_000_000), res.Output)
 			}
@@ -145,6 +149,19 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 	}
+}
+
+// scriptTimeout is what a scenario's "# vm-timeout: SECONDS" line asks
+// for, or zero (the harness's default). Floods take minutes under tcg.
+func scriptTimeout(script []byte) time.Duration {
+	for _, l := range strings.Split(string(script), "\n") {
+		if v, ok := strings.CutPrefix(l, "# vm-timeout: "); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+				return time.Duration(n) * time.Second
+			}
+		}
+	}
+	return 0
 }
 
 func TestChecks(t *testing.T) {

@@ -1,0 +1,99 @@
+# vm-timeout: 900
+# kerneld under floods: 20,000 distinct names that do not exist, the
+# kernel's own requests from an unprivileged user, a storm of 2,000
+# network devices created and destroyed, and a kernel request while
+# kerneld is stopped. Throughout, kerneld's resident memory stays under
+# 16 MiB and its goroutines under a fixed bound, and it answers kdstat.
+
+check kerneld-starts kerneld delay=60
+pid=$(kdstat | sed -n 's/^pid: //p')
+
+# The bound: workers (4), a rescan's loads (4), clients (64) and the
+# fixed ones (the runtime's, uevents, autoclean, the listener, signals).
+MAXG=90
+MAXKIB=16384
+maxrss=0
+maxg=0
+# sample: one kdstat, which must answer; keeps the highest figures seen.
+sample() {
+	kdstat >/tmp/kd.out 2>&1 || return 1
+	_r=$(sed -n 's/^memory: \([0-9]*\) KiB.*/\1/p' /tmp/kd.out)
+	_g=$(sed -n 's/^goroutines: //p' /tmp/kd.out)
+	[ -n "$_r" ] && [ -n "$_g" ] || return 1
+	[ "$_r" -gt "$maxrss" ] && maxrss=$_r
+	[ "$_g" -gt "$maxg" ] && maxg=$_g
+	return 0
+}
+# bounds NAME: the highest figures so far are within the bounds.
+bounds() {
+	if [ "$maxrss" -lt $MAXKIB ] && [ "$maxg" -le $MAXG ]; then
+		ok "$1"
+	else
+		fail "$1" "resident $maxrss KiB (bound $MAXKIB), goroutines $maxg (bound $MAXG)"
+	fi
+	echo "FIGURES $1 resident=${maxrss}KiB goroutines=$maxg"
+}
+# during NAME CMD...: run CMD in the background, sampling kerneld until
+# it ends; every sample must be answered.
+during() {
+	_n=$1
+	shift
+	"$@" >/tmp/during.out 2>&1 &
+	_p=$!
+	_bad=0
+	_samples=0
+	while kill -0 $_p 2>/dev/null; do
+		sample || _bad=$((_bad + 1))
+		_samples=$((_samples + 1))
+	done
+	wait $_p
+	_rc=$?
+	if [ $_rc = 0 ] && [ $_bad = 0 ]; then
+		ok "$_n"
+	else
+		fail "$_n" "exit $_rc, $_bad of $_samples kdstat calls unanswered: $(oneline /tmp/during.out)"
+	fi
+}
+sample
+bounds idle
+
+# 1. Requests for 20,000 distinct names that do not exist, as modprobe
+# hands the kernel's requests over (each exec of modprobe would cost the
+# VM milliseconds; kerneld sees the same requests).
+during kdflood /bin/vmhelper kdflood 20000 nosuch- /run/kerneld.sock
+bounds after-kdflood
+kdstat >/tmp/kd.out
+check failures-capped grep -q '^failed: 256: ' /tmp/kd.out
+check failures-forgotten grep -q '^failed, forgotten: 19744 ' /tmp/kd.out
+check failures-latest-kept grep -q 'nosuch-19999 (No such file or directory)' /tmp/kd.out
+
+# The kernel's own requests, caused by uid 1000: binding AF_ALG hash
+# sockets to unknown algorithms (af_alg and algif_hash load first).
+during algflood /bin/vmhelper asuser 1000 /bin/vmhelper algflood 1000 nosuchalg
+bounds after-algflood
+expect_loaded alg-modules af_alg algif_hash
+kdstat >/tmp/kd.out
+check alg-requests-reached-kerneld grep -q 'crypto-nosuchalg999' /tmp/kd.out
+
+# 2. A uevent storm: 2,000 dummy devices created and destroyed (the
+# first makes the kernel ask for rtnl-link-dummy).
+events0=$(kdstat | sed -n 's/^events: \([0-9]*\).*/\1/p')
+during storm /bin/vmhelper netdevs 2000
+bounds after-storm
+check storm-seen wait_for 30 sh -c "[ \$(kdstat | sed -n 's/^events: \([0-9]*\).*/\1/p') -ge \$(($events0 + 4000)) ]"
+expect_loaded storm-dummy dummy
+
+# 3. kerneld stopped while the kernel asks for a real module: modprobe
+# gives up on it after its deadline and loads minix itself.
+kill -STOP "$pid"
+check stopped-mount-fails-cleanly sh -c 'mount -t minix none /mnt 2>/dev/null; true'
+expect_loaded stopped-request-loads minix
+kill -CONT "$pid"
+check continued-answers wait_for 10 sample
+check continued-not-ours sh -c '! kdstat | grep -q "^loaded: .*minix"'
+check continued-requests /bin/vmhelper kdflood 1 after-cont- /run/kerneld.sock
+sample
+bounds after-cont
+
+kill -TERM "$pid"
+check sigterm-ends wait_for 10 sh -c "! kill -0 $pid 2>/dev/null"
