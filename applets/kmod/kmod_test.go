@@ -1,0 +1,397 @@
+package kmod
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/internal/debtree"
+	"github.com/modutils/modutils/kernel"
+)
+
+// ours runs our kmod command, called as "kmod" as kmod's tests call
+// theirs, over tool.
+func ours(tool Tool, args ...string) debtree.Result {
+	return debtree.Captured(applet.Capture("kmod", tool.Run, args...))
+}
+
+// diff reports where got differs from kmod's want.
+func diff(t *testing.T, what string, got, want debtree.Result) {
+	t.Helper()
+	if got.Code != want.Code {
+		t.Errorf("%s: exit %d, kmod %d", what, got.Code, want.Code)
+	}
+	if got.Stdout != want.Stdout {
+		t.Errorf("%s: stdout\n got: %q\nwant: %q", what, got.Stdout, want.Stdout)
+	}
+	if got.Stderr != want.Stderr {
+		t.Errorf("%s: stderr\n got: %q\nwant: %q", what, got.Stderr, want.Stderr)
+	}
+}
+
+// TestCommandLine compares with kmod 34.2 everything that reads no module
+// directory, or only the host's /proc/modules: help, version, unknown and
+// missing commands, bad options, kmod list.
+func TestCommandLine(t *testing.T) {
+	debtree.Kmod(t, "kmod")
+	cases := []struct {
+		name    string
+		args    []string
+		version bool // stdout is our shared version text
+	}{
+		{"none", nil, false},
+		{"help-short", []string{"-h"}, false},
+		{"help-long", []string{"--help"}, false},
+		{"help-abbrev", []string{"--he"}, false},
+		{"help-command", []string{"help"}, false},
+		{"help-command-args", []string{"help", "list", "-x"}, false},
+		{"version-short", []string{"-V"}, true},
+		{"version-long", []string{"--version"}, true},
+		{"version-then-bogus-command", []string{"-V", "bogus"}, true},
+		{"unknown-command", []string{"bogus"}, false},
+		{"empty-command", []string{""}, false},
+		{"dash-command", []string{"-"}, false},
+		{"compat-lsmod", []string{"lsmod"}, false},
+		{"compat-modprobe", []string{"modprobe", "-n", "loop"}, false},
+		{"bad-short", []string{"-x"}, false},
+		{"bad-long", []string{"--bogus"}, false},
+		{"bad-arg", []string{"--help=yes"}, false},
+		{"double-dash-only", []string{"--"}, false},
+		{"double-dash-unknown", []string{"--", "-x"}, false},
+		{"list", []string{"list"}, false},
+		{"list-after-double-dash", []string{"--", "list"}, false},
+		{"list-help", []string{"list", "-h"}, false},
+		{"list-help-long", []string{"list", "--help"}, false},
+		{"list-version", []string{"list", "-V"}, true},
+		{"list-too-many", []string{"list", "extra"}, false},
+		{"list-too-many-after-dashes", []string{"list", "--", "-h"}, false},
+		{"list-operand-stops-options", []string{"list", "extra", "-h"}, false},
+		{"list-bad-option", []string{"list", "-x"}, false},
+		{"list-bad-option-after-dashes", []string{"--", "list", "-x"}, false},
+		{"list-verbose", []string{"list", "-vv"}, false},
+		{"list-syslog", []string{"list", "-s"}, false},
+		{"static-nodes-help", []string{"static-nodes", "-h"}, false},
+		{"static-nodes-help-long", []string{"static-nodes", "--help"}, false},
+		{"static-nodes-bad-option", []string{"static-nodes", "-x"}, false},
+		{"static-nodes-bad-long", []string{"static-nodes", "--bogus"}, false},
+		{"static-nodes-format-missing", []string{"static-nodes", "-f"}, false},
+		{"static-nodes-output-missing", []string{"static-nodes", "--output"}, false},
+		{"static-nodes-bad-format", []string{"static-nodes", "-f", "json"}, false},
+		{"static-nodes-bad-format-long", []string{"static-nodes", "--format=Human"}, false},
+		{"static-nodes-bad-format-then-help", []string{"static-nodes", "-fjson", "-h"}, false},
+		{"static-nodes-help-then-bad-format", []string{"static-nodes", "-h", "-f", "json"}, false},
+		{"static-nodes-help-after-operand", []string{"static-nodes", "x", "-f", "json"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// Neither side may find a modules.devname: kmod's is looked
+			// for under the host's /lib/modules, so ours is too.
+			got := ours(Tool{}, c.args...)
+			want := debtree.RunKmod(t, "kmod", c.args...)
+			if c.version {
+				if got.Stdout != applet.Version {
+					t.Errorf("stdout %q, want the version every applet prints, %q", got.Stdout, applet.Version)
+				}
+				got.Stdout = want.Stdout
+			}
+			diff(t, fmt.Sprint(c.args), got, want)
+		})
+	}
+}
+
+// privateModules runs kmod 34.2's kmod with args in a private mount
+// namespace whose /lib/modules holds only src (copied there as
+// /lib/modules/$(uname -r)), or nothing when src is "". kmod 34.2 has no
+// option for another module directory, and /lib/modules may not even
+// exist here: then a throw-away overlay over its parent lets the
+// namespace have one without touching the host.
+func privateModules(t *testing.T, src string, args ...string) debtree.Result {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		debtree.Missing(t, "a private /lib/modules needs root")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		debtree.Missing(t, "unshare (util-linux) is not installed")
+	}
+	kmod := debtree.Kmod(t, "kmod")
+	work := t.TempDir()
+	script := `set -e
+if [ -d /lib/modules ]; then
+	mount -t tmpfs tmpfs /lib/modules
+else
+	parent=$(readlink -f /lib)
+	mkdir "$WORK/upper" "$WORK/work"
+	mount -t overlay overlay -o "lowerdir=$parent,upperdir=$WORK/upper,workdir=$WORK/work" "$parent"
+	mkdir /lib/modules
+fi
+if [ -n "$SRC" ]; then cp -a "$SRC" "/lib/modules/$(uname -r)"; fi
+PATH="$(dirname "$KMOD"):$PATH"
+set +e
+kmod "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+echo $? >"$WORK/code"
+`
+	cmd := exec.Command("unshare", append([]string{"-m", "--propagation", "private", "sh", "-c", script, "sh"}, args...)...)
+	cmd.Env = append(os.Environ(), "WORK="+work, "SRC="+src, "KMOD="+kmod)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("unshare: %v\n%s", err, out)
+	}
+	read := func(name string) string {
+		data, err := os.ReadFile(filepath.Join(work, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	var r debtree.Result
+	fmt.Sscan(read("code"), &r.Code)
+	r.Stdout, r.Stderr = read("stdout"), read("stderr")
+	return r
+}
+
+// moduleDir makes a root whose /lib/modules/$(uname -r) is a copy of
+// src (nothing when src is ""), for our side of privateModules.
+func moduleDir(t *testing.T, src string) Tool {
+	t.Helper()
+	root := t.TempDir()
+	if src == "" {
+		return Tool{Root: root}
+	}
+	rel, err := kernel.Release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(root+"/lib/modules", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("cp", "-a", src, root+"/lib/modules/"+rel).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v: %s", err, out)
+	}
+	return Tool{Root: root}
+}
+
+// devnameDir is a module directory holding only a modules.devname with
+// content.
+func devnameDir(t *testing.T, content string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/modules.devname", []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// staticCase is one static-nodes run, to stdout or, where the arguments
+// name OUT, to a file there that is then compared too.
+type staticCase struct {
+	name string
+	args []string
+}
+
+var formatCases = []staticCase{
+	{"default", []string{"static-nodes"}},
+	{"human", []string{"static-nodes", "-f", "human"}},
+	{"tmpfiles", []string{"static-nodes", "--format=tmpfiles"}},
+	{"devname", []string{"static-nodes", "--format", "devname"}},
+	{"abbreviated", []string{"static-nodes", "--form=devname", "--out", "OUT/x.conf"}},
+	{"last-format-wins", []string{"static-nodes", "-fdevname", "-ftmpfiles"}},
+	{"tmpfiles-output", []string{"static-nodes", "--format=tmpfiles", "--output=OUT/static-nodes.conf"}},
+	{"human-output", []string{"static-nodes", "-o", "OUT/human"}},
+	{"devname-output-new-dirs", []string{"static-nodes", "-f", "devname", "-o", "OUT/a/b//c/devname"}},
+	{"output-then-operand", []string{"static-nodes", "-oOUT/x", "ignored"}},
+}
+
+// runStatic runs a case on both sides with src as the module directory
+// and compares them, and the files written.
+func runStatic(t *testing.T, src string, c staticCase) {
+	t.Helper()
+	out := t.TempDir()
+	args := make([]string, len(c.args))
+	file := ""
+	for i, a := range c.args {
+		args[i] = strings.ReplaceAll(a, "OUT", out)
+		if args[i] != a && file == "" {
+			file = args[i][strings.Index(args[i], out):]
+		}
+	}
+	// Both write to the same path, one after the other, so that
+	// messages naming it compare equal.
+	want := privateModules(t, src, args...)
+	wantFile := snapshotFile(t, file)
+	if file != "" {
+		os.RemoveAll(out)
+		os.MkdirAll(out, 0o755)
+	}
+	got := ours(moduleDir(t, src), args...)
+	gotFile := snapshotFile(t, file)
+	diff(t, fmt.Sprint(c.args), got, want)
+	if gotFile != wantFile {
+		t.Errorf("%v: %s\n got: %.300q\nwant: %.300q", c.args, file, gotFile, wantFile)
+	}
+	if file != "" {
+		if left, _ := filepath.Glob(filepath.Join(filepath.Dir(file), ".*")); len(left) > 0 {
+			t.Errorf("%v: temporary files left: %v", c.args, left)
+		}
+	}
+}
+
+// snapshotFile is a file's mode and content, and its directory's mode.
+func snapshotFile(t *testing.T, path string) string {
+	t.Helper()
+	if path == "" {
+		return ""
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return "absent"
+	}
+	dst, _ := os.Stat(filepath.Dir(path))
+	data, _ := os.ReadFile(path)
+	return fmt.Sprintf("%v in %v: %s", st.Mode(), dst.Mode(), data)
+}
+
+// TestStaticNodesTrees compares static-nodes, in every format, to stdout
+// and to a file, on the modules.devname kmod 34.2's depmod writes for
+// Debian 13's and Debian 12's trees.
+func TestStaticNodesTrees(t *testing.T) {
+	depmod := debtree.Kmod(t, "depmod")
+	trees := []debtree.Named{{Name: "deb13", Tree: debtree.Trixie(t)}, {Name: "deb12", Tree: debtree.Get(t, "ko")}}
+	for _, tr := range trees {
+		t.Run(tr.Name, func(t *testing.T) {
+			v := debtree.View(t, tr.Tree)
+			if out, err := exec.Command(depmod, "-b", v.Root, v.Version).CombinedOutput(); err != nil {
+				t.Fatalf("kmod depmod: %v: %s", err, out)
+			}
+			data, err := os.ReadFile(filepath.Join(v.ModDir(), "modules.devname"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), "tun net/tun c10:200\n") || !strings.Contains(string(data), "loop loop-control c10:237\n") {
+				t.Fatalf("kmod's modules.devname lacks tun or loop:\n%s", data)
+			}
+			src := devnameDir(t, string(data))
+			for _, c := range formatCases {
+				t.Run(c.name, func(t *testing.T) { runStatic(t, src, c) })
+			}
+		})
+	}
+}
+
+// TestStaticNodesFiles compares static-nodes with kmod 34.2 on damaged
+// and odd modules.devname files and module directories, and on outputs
+// it cannot write.
+func TestStaticNodesFiles(t *testing.T) {
+	long := "m " + strings.Repeat("n", 5000) + " c1:2\nok ok c1:3\n"
+	files := []struct{ name, content string }{
+		{"comments-and-blanks", "# Device nodes\n#\ntun net/tun c10:200\n\n  # not a comment\nloop loop-control c10:237\n"},
+		{"bad-type", "x dev x1:2\nfuse fuse c10:229\ny dev B1:2\n"},
+		{"scanf-edges", "a  \t b\tc1:2 trailing words\nneg dev c-1:+2\nbig dev b99999999999:4294967297\nhuge dev c99999999999999999999999:1\nsp dev c 1: 2\nnocolon dev c1 2\nnominor dev c1:\nshort dev\nonly\n"},
+		{"no-final-newline", "tun net/tun c10:200\nloop loop-control c10:237"},
+		{"bad-no-final-newline", "tun net/tun c10:200\nloop loop-control"},
+		{"long-line", long},
+		{"nul-byte", "tu\x00n net/tun c10:200\nloop loop-control c10:237\n"},
+		{"deep-dirs", "snd snd/seq/timer c116:33\nblk a/b c/d b8:0\n"},
+		{"empty", ""},
+	}
+	for _, f := range files {
+		t.Run(f.name, func(t *testing.T) {
+			src := devnameDir(t, f.content)
+			for _, c := range []staticCase{
+				{"human", []string{"static-nodes"}},
+				{"tmpfiles", []string{"static-nodes", "-f", "tmpfiles", "-o", "OUT/t.conf"}},
+				{"devname", []string{"static-nodes", "-f", "devname"}},
+			} {
+				t.Run(c.name, func(t *testing.T) { runStatic(t, src, c) })
+			}
+		})
+	}
+
+	t.Run("missing-file", func(t *testing.T) {
+		runStatic(t, t.TempDir(), staticCase{"", []string{"static-nodes", "-o", "OUT/x"}})
+	})
+	t.Run("missing-directory", func(t *testing.T) {
+		runStatic(t, "", staticCase{"", []string{"static-nodes", "-f", "tmpfiles"}})
+	})
+	t.Run("devname-is-a-directory", func(t *testing.T) {
+		dir := t.TempDir()
+		os.Mkdir(dir+"/modules.devname", 0o755)
+		runStatic(t, dir, staticCase{"", []string{"static-nodes"}})
+	})
+	t.Run("module-dir-is-a-file", func(t *testing.T) {
+		f := filepath.Join(t.TempDir(), "file")
+		os.WriteFile(f, []byte("x"), 0o644)
+		runStatic(t, f, staticCase{"", []string{"static-nodes"}})
+	})
+
+	src := devnameDir(t, "tun net/tun c10:200\n")
+	outputs := []staticCase{
+		{"parent-is-a-file", []string{"static-nodes", "-o", "OUT/file/x"}},
+		{"grandparent-is-a-file", []string{"static-nodes", "-o", "OUT/file/x/y"}},
+		{"output-is-a-directory", []string{"static-nodes", "-o", "OUT/dir"}},
+		{"output-replaces-a-file", []string{"static-nodes", "-o", "OUT/file"}},
+		{"output-through-a-link", []string{"static-nodes", "-f", "devname", "-o", "OUT/link"}},
+		{"output-dev-null", []string{"static-nodes", "-o", "/dev/null", "-o", "OUT/dir/../x"}},
+		{"output-empty", []string{"static-nodes", "-o", ""}},
+	}
+	for _, c := range outputs {
+		t.Run(c.name, func(t *testing.T) {
+			// Each side finds the same files under OUT: made anew for
+			// each by a fixture hook in runStaticIn.
+			runStaticIn(t, src, c, func(out string) {
+				os.WriteFile(out+"/file", []byte("old\n"), 0o644)
+				os.Mkdir(out+"/dir", 0o755)
+				os.WriteFile(out+"/target", []byte("old target\n"), 0o644)
+				os.Symlink("target", out+"/link")
+			})
+		})
+	}
+}
+
+// runStaticIn is runStatic with fixture making what each side finds in
+// the output directory, and every file there compared afterwards.
+func runStaticIn(t *testing.T, src string, c staticCase, fixture func(out string)) {
+	t.Helper()
+	out := t.TempDir()
+	args := make([]string, len(c.args))
+	for i, a := range c.args {
+		args[i] = strings.ReplaceAll(a, "OUT", out)
+	}
+	fixture(out)
+	want := privateModules(t, src, args...)
+	wantFiles := snapshotDir(t, out)
+	os.RemoveAll(out)
+	os.Mkdir(out, 0o755)
+	fixture(out)
+	got := ours(moduleDir(t, src), args...)
+	gotFiles := snapshotDir(t, out)
+	diff(t, fmt.Sprint(c.args), got, want)
+	if gotFiles != wantFiles {
+		t.Errorf("%v: files\n got: %s\nwant: %s", c.args, gotFiles, wantFiles)
+	}
+}
+
+// snapshotDir lists every file under dir with its mode and content.
+func snapshotDir(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	filepath.Walk(dir, func(p string, st os.FileInfo, err error) error {
+		if err != nil || p == dir {
+			return nil
+		}
+		fmt.Fprintf(&b, "%s %v", strings.TrimPrefix(p, dir), st.Mode())
+		switch {
+		case st.Mode()&os.ModeSymlink != 0:
+			l, _ := os.Readlink(p)
+			fmt.Fprintf(&b, " -> %s", l)
+		case st.Mode().IsRegular():
+			data, _ := os.ReadFile(p)
+			fmt.Fprintf(&b, " %q", data)
+		}
+		b.WriteString("; ")
+		return nil
+	})
+	return b.String()
+}
