@@ -202,5 +202,14 @@ func (d *daemon) status(w io.Writer) {
 	fmt.Fprintf(w, "loaded: %d%s\n", len(loaded), names(loaded))
 	fmt.Fprintf(w, "failed: %d%s\n", len(failed), names(failed))
 	fmt.Fprintf(w, "removed: %d%s\n", len(d.removed), names(d.removed))
+	var made, opened []string
+	for _, n := range d.nodes {
+		made = append(made, n.Path())
+		if n.loadedBy != "" {
+			opened = append(opened, fmt.Sprintf("%s (%s: %s)", n.Path(), n.loadedBy, n.Module))
+		}
+	}
+	fmt.Fprintf(w, "nodes: %d%s\n", len(made), names(made))
+	fmt.Fprintf(w, "nodes-loaded: %d%s\n", len(opened), names(opened))
 	fmt.Fprintf(w, "queue: %d\n", d.queue)
 }

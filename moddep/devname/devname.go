@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -114,8 +115,10 @@ func Scan(r io.Reader, node func(Node), bad func(line string)) {
 	}
 }
 
-// isSpace is C's isspace in the C locale.
-func isSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
+// cSpace is what C's isspace takes in the C locale.
+const cSpace = " \t\n\v\f\r"
+
+func isSpace(c byte) bool { return strings.IndexByte(cSpace, c) >= 0 }
 
 // scan is sscanf(line, "%s %s %c%u:%u") == 5 with a type of 'c' or 'b'.
 func scan(s string) (Node, bool) {
@@ -127,7 +130,7 @@ func scan(s string) (Node, bool) {
 	if n.Name, s, ok = word(s); !ok {
 		return n, false
 	}
-	s = strings.TrimLeftFunc(s, func(r rune) bool { return r < 0x80 && isSpace(byte(r)) })
+	s = strings.TrimLeft(s, cSpace)
 	if s == "" {
 		return n, false
 	}
@@ -162,36 +165,23 @@ func word(s string) (w, rest string, ok bool) {
 // digits converted as strtoul converts them (saturating at ULONG_MAX, a
 // minus sign negating), and the result stored in an unsigned int.
 func unsigned(s string) (uint32, string, bool) {
-	i := 0
-	for i < len(s) && isSpace(s[i]) {
-		i++
+	s = strings.TrimLeft(s, cSpace)
+	minus := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		minus, s = s[0] == '-', s[1:]
 	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	start := i
-	var v uint64
-	over := false
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		d := uint64(s[i] - '0')
-		if v > (math.MaxUint64-d)/10 {
-			over = true
-		}
-		v = v*10 + d
-		i++
-	}
-	if i == start {
+	n := len(s) - len(strings.TrimLeft(s, "0123456789"))
+	if n == 0 {
 		return 0, s, false
 	}
+	v, err := strconv.ParseUint(s[:n], 10, 64)
 	switch {
-	case over:
+	case err != nil: // only out of range, with digits alone
 		v = math.MaxUint64
-	case neg:
+	case minus:
 		v = -v
 	}
-	return uint32(v), s[i:], true
+	return uint32(v), s[n:], true
 }
 
 // Format is one of static-nodes' output formats.
