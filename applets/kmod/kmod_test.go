@@ -395,3 +395,66 @@ func snapshotDir(t *testing.T, dir string) string {
 	})
 	return b.String()
 }
+
+// TestHelperKmod is our kmod when the test binary is run as a helper
+// (KMOD_TEST_ROOT set), for runs in another mount namespace: its
+// arguments follow "--".
+func TestHelperKmod(t *testing.T) {
+	root, ok := os.LookupEnv("KMOD_TEST_ROOT")
+	if !ok {
+		return
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	os.Exit(Tool{Root: root}.Run(applet.Stdio("kmod"), args))
+}
+
+// TestOutputWriteFails: where kmod leaves a file cut short and exits 0,
+// a failed write leaves the old file as it was and no temporary file,
+// and exits 1 with the reason: on a full filesystem (a tmpfs filled up
+// in a private mount namespace), and on /dev/full, which is written in
+// place as any device is.
+func TestOutputWriteFails(t *testing.T) {
+	if os.Geteuid() != 0 {
+		debtree.Missing(t, "mounting a tmpfs needs root")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		debtree.Missing(t, "unshare (util-linux) is not installed")
+	}
+	var devnames strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&devnames, "mod%d dir%d/node%d c10:%d\n", i, i, i, i)
+	}
+	tool := moduleDir(t, devnameDir(t, devnames.String()))
+	out := t.TempDir()
+	script := `set -e
+mount -t tmpfs -o size=256k tmpfs "$OUT"
+echo old >"$OUT/static-nodes.conf"
+dd if=/dev/zero of="$OUT/filler" bs=4k 2>/dev/null || true
+set +e
+"$BIN" -test.run='^TestHelperKmod$' -- static-nodes --format=tmpfiles --output="$OUT/static-nodes.conf"
+echo "exit $?"
+cat "$OUT/static-nodes.conf"
+ls -a "$OUT"
+`
+	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
+	cmd.Env = append(os.Environ(), "OUT="+out, "BIN="+os.Args[0], "KMOD_TEST_ROOT="+tool.Root)
+	got, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("unshare: %v\n%s", err, got)
+	}
+	want := "Error: could not write " + out + "/static-nodes.conf - No space left on device\nexit 1\nold\n.\n..\nfiller\nstatic-nodes.conf\n"
+	if string(got) != want {
+		t.Errorf("static-nodes -o into a full tmpfs:\n got: %q\nwant: %q", got, want)
+	}
+
+	r := ours(tool, "static-nodes", "-o", "/dev/full")
+	if want := "Error: could not write /dev/full - No space left on device\n"; r.Code != 1 || r.Stdout != "" || r.Stderr != want {
+		t.Errorf("static-nodes -o /dev/full: exit %d, stdout %q, stderr %q; want 1, nothing, %q", r.Code, r.Stdout, r.Stderr, want)
+	}
+}
