@@ -103,24 +103,66 @@ func TestCommandLine(t *testing.T) {
 	}
 }
 
-// privateModules runs kmod 34.2's kmod with args in a private mount
-// namespace whose /lib/modules holds only src (copied there as
-// /lib/modules/$(uname -r)), or nothing when src is "". kmod 34.2 has no
-// option for another module directory, and /lib/modules may not even
-// exist here: then a throw-away overlay over its parent lets the
-// namespace have one without touching the host.
-func privateModules(t *testing.T, src string, args ...string) debtree.Result {
+// namespaced runs kmod 34.2's kmod with args, and with withOurs ours
+// after it (this test binary as TestHelperKmod, on the running system),
+// in a private mount namespace that the shell script setup prepares;
+// env is setup's. kmod 34.2 has no option for another module directory,
+// /proc or /sys, so the namespace is how it sees the test's files.
+func namespaced(t *testing.T, setup string, env []string, withOurs bool, args ...string) (ours, theirs debtree.Result) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		debtree.Missing(t, "a private /lib/modules needs root")
+		debtree.Missing(t, "mounting in a private namespace needs root")
 	}
 	if _, err := exec.LookPath("unshare"); err != nil {
 		debtree.Missing(t, "unshare (util-linux) is not installed")
 	}
 	kmod := debtree.Kmod(t, "kmod")
 	work := t.TempDir()
-	script := `set -e
-if [ -d /lib/modules ]; then
+	script := "set -e\n" + setup + `
+PATH="$(dirname "$KMOD"):$PATH"
+set +e
+kmod "$@" >"$WORK/kmod.stdout" 2>"$WORK/kmod.stderr"
+echo $? >"$WORK/kmod.code"
+if [ -n "$WITH_OURS" ]; then
+	KMOD_TEST_ROOT= "$BIN" -test.run='^TestHelperKmod$' -- "$@" >"$WORK/ours.stdout" 2>"$WORK/ours.stderr"
+	echo $? >"$WORK/ours.code"
+fi
+`
+	cmd := exec.Command("unshare", append([]string{"-m", "--propagation", "private", "sh", "-c", script, "sh"}, args...)...)
+	cmd.Env = append(append(os.Environ(), env...), "WORK="+work, "KMOD="+kmod, "BIN="+os.Args[0])
+	if withOurs {
+		cmd.Env = append(cmd.Env, "WITH_OURS=1")
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("unshare: %v\n%s", err, out)
+	}
+	read := func(side string) debtree.Result {
+		var r debtree.Result
+		for name, p := range map[string]*string{"stdout": &r.Stdout, "stderr": &r.Stderr} {
+			data, err := os.ReadFile(filepath.Join(work, side+"."+name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			*p = string(data)
+		}
+		code, _ := os.ReadFile(filepath.Join(work, side+".code"))
+		fmt.Sscan(string(code), &r.Code)
+		return r
+	}
+	if withOurs {
+		ours = read("ours")
+	}
+	return ours, read("kmod")
+}
+
+// privateModules runs kmod 34.2's kmod with args in a private mount
+// namespace whose /lib/modules holds only src (copied there as
+// /lib/modules/$(uname -r)), or nothing when src is "". /lib/modules may
+// not even exist here: then a throw-away overlay over its parent lets
+// the namespace have one without touching the host.
+func privateModules(t *testing.T, src string, args ...string) debtree.Result {
+	t.Helper()
+	setup := `if [ -d /lib/modules ]; then
 	mount -t tmpfs tmpfs /lib/modules
 else
 	parent=$(readlink -f /lib)
@@ -128,28 +170,9 @@ else
 	mount -t overlay overlay -o "lowerdir=$parent,upperdir=$WORK/upper,workdir=$WORK/work" "$parent"
 	mkdir /lib/modules
 fi
-if [ -n "$SRC" ]; then cp -a "$SRC" "/lib/modules/$(uname -r)"; fi
-PATH="$(dirname "$KMOD"):$PATH"
-set +e
-kmod "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-echo $? >"$WORK/code"
-`
-	cmd := exec.Command("unshare", append([]string{"-m", "--propagation", "private", "sh", "-c", script, "sh"}, args...)...)
-	cmd.Env = append(os.Environ(), "WORK="+work, "SRC="+src, "KMOD="+kmod)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("unshare: %v\n%s", err, out)
-	}
-	read := func(name string) string {
-		data, err := os.ReadFile(filepath.Join(work, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(data)
-	}
-	var r debtree.Result
-	fmt.Sscan(read("code"), &r.Code)
-	r.Stdout, r.Stderr = read("stdout"), read("stderr")
-	return r
+if [ -n "$SRC" ]; then cp -a "$SRC" "/lib/modules/$(uname -r)"; fi`
+	_, theirs := namespaced(t, setup, []string{"SRC=" + src}, false, args...)
+	return theirs
 }
 
 // moduleDir makes a root whose /lib/modules/$(uname -r) is a copy of
@@ -189,19 +212,21 @@ func devnameDir(t *testing.T, content string) string {
 type staticCase struct {
 	name string
 	args []string
+	// inOut runs both sides in the output directory, for relative paths.
+	inOut bool
 }
 
 var formatCases = []staticCase{
-	{"default", []string{"static-nodes"}},
-	{"human", []string{"static-nodes", "-f", "human"}},
-	{"tmpfiles", []string{"static-nodes", "--format=tmpfiles"}},
-	{"devname", []string{"static-nodes", "--format", "devname"}},
-	{"abbreviated", []string{"static-nodes", "--form=devname", "--out", "OUT/x.conf"}},
-	{"last-format-wins", []string{"static-nodes", "-fdevname", "-ftmpfiles"}},
-	{"tmpfiles-output", []string{"static-nodes", "--format=tmpfiles", "--output=OUT/static-nodes.conf"}},
-	{"human-output", []string{"static-nodes", "-o", "OUT/human"}},
-	{"devname-output-new-dirs", []string{"static-nodes", "-f", "devname", "-o", "OUT/a/b//c/devname"}},
-	{"output-then-operand", []string{"static-nodes", "-oOUT/x", "ignored"}},
+	{"default", []string{"static-nodes"}, false},
+	{"human", []string{"static-nodes", "-f", "human"}, false},
+	{"tmpfiles", []string{"static-nodes", "--format=tmpfiles"}, false},
+	{"devname", []string{"static-nodes", "--format", "devname"}, false},
+	{"abbreviated", []string{"static-nodes", "--form=devname", "--out", "OUT/x.conf"}, false},
+	{"last-format-wins", []string{"static-nodes", "-fdevname", "-ftmpfiles"}, false},
+	{"tmpfiles-output", []string{"static-nodes", "--format=tmpfiles", "--output=OUT/static-nodes.conf"}, false},
+	{"human-output", []string{"static-nodes", "-o", "OUT/human"}, false},
+	{"devname-output-new-dirs", []string{"static-nodes", "-f", "devname", "-o", "OUT/a/b//c/devname"}, false},
+	{"output-then-operand", []string{"static-nodes", "-oOUT/x", "ignored"}, false},
 }
 
 // runStatic runs a case on both sides with src as the module directory
@@ -300,9 +325,9 @@ func TestStaticNodesFiles(t *testing.T) {
 		t.Run(f.name, func(t *testing.T) {
 			src := devnameDir(t, f.content)
 			for _, c := range []staticCase{
-				{"human", []string{"static-nodes"}},
-				{"tmpfiles", []string{"static-nodes", "-f", "tmpfiles", "-o", "OUT/t.conf"}},
-				{"devname", []string{"static-nodes", "-f", "devname"}},
+				{"human", []string{"static-nodes"}, false},
+				{"tmpfiles", []string{"static-nodes", "-f", "tmpfiles", "-o", "OUT/t.conf"}, false},
+				{"devname", []string{"static-nodes", "-f", "devname"}, false},
 			} {
 				t.Run(c.name, func(t *testing.T) { runStatic(t, src, c) })
 			}
@@ -310,31 +335,34 @@ func TestStaticNodesFiles(t *testing.T) {
 	}
 
 	t.Run("missing-file", func(t *testing.T) {
-		runStatic(t, t.TempDir(), staticCase{"", []string{"static-nodes", "-o", "OUT/x"}})
+		runStatic(t, t.TempDir(), staticCase{"", []string{"static-nodes", "-o", "OUT/x"}, false})
 	})
 	t.Run("missing-directory", func(t *testing.T) {
-		runStatic(t, "", staticCase{"", []string{"static-nodes", "-f", "tmpfiles"}})
+		runStatic(t, "", staticCase{"", []string{"static-nodes", "-f", "tmpfiles"}, false})
 	})
 	t.Run("devname-is-a-directory", func(t *testing.T) {
 		dir := t.TempDir()
 		os.Mkdir(dir+"/modules.devname", 0o755)
-		runStatic(t, dir, staticCase{"", []string{"static-nodes"}})
+		runStatic(t, dir, staticCase{"", []string{"static-nodes"}, false})
 	})
 	t.Run("module-dir-is-a-file", func(t *testing.T) {
 		f := filepath.Join(t.TempDir(), "file")
 		os.WriteFile(f, []byte("x"), 0o644)
-		runStatic(t, f, staticCase{"", []string{"static-nodes"}})
+		runStatic(t, f, staticCase{"", []string{"static-nodes"}, false})
 	})
 
 	src := devnameDir(t, "tun net/tun c10:200\n")
 	outputs := []staticCase{
-		{"parent-is-a-file", []string{"static-nodes", "-o", "OUT/file/x"}},
-		{"grandparent-is-a-file", []string{"static-nodes", "-o", "OUT/file/x/y"}},
-		{"output-is-a-directory", []string{"static-nodes", "-o", "OUT/dir"}},
-		{"output-replaces-a-file", []string{"static-nodes", "-o", "OUT/file"}},
-		{"output-through-a-link", []string{"static-nodes", "-f", "devname", "-o", "OUT/link"}},
-		{"output-dev-null", []string{"static-nodes", "-o", "/dev/null", "-o", "OUT/dir/../x"}},
-		{"output-empty", []string{"static-nodes", "-o", ""}},
+		{"parent-is-a-file", []string{"static-nodes", "-o", "OUT/file/x"}, false},
+		{"grandparent-is-a-file", []string{"static-nodes", "-o", "OUT/file/x/y"}, false},
+		{"output-is-a-directory", []string{"static-nodes", "-o", "OUT/dir"}, false},
+		{"output-replaces-a-file", []string{"static-nodes", "-o", "OUT/file"}, false},
+		{"output-through-a-link", []string{"static-nodes", "-f", "devname", "-o", "OUT/link"}, false},
+		{"output-dev-null", []string{"static-nodes", "-o", "/dev/null", "-o", "OUT/dir/../x"}, false},
+		{"output-empty", []string{"static-nodes", "-o", ""}, false},
+		{"output-relative", []string{"static-nodes", "-o", "rel/dir/x.conf"}, true},
+		{"output-bare-name", []string{"static-nodes", "-f", "devname", "-o", "x.conf"}, true},
+		{"output-relative-file-in-the-way", []string{"static-nodes", "-o", "file/x.conf"}, true},
 	}
 	for _, c := range outputs {
 		t.Run(c.name, func(t *testing.T) {
@@ -359,11 +387,17 @@ func runStaticIn(t *testing.T, src string, c staticCase, fixture func(out string
 	for i, a := range c.args {
 		args[i] = strings.ReplaceAll(a, "OUT", out)
 	}
+	if c.inOut {
+		t.Chdir(out)
+	}
 	fixture(out)
 	want := privateModules(t, src, args...)
 	wantFiles := snapshotDir(t, out)
-	os.RemoveAll(out)
-	os.Mkdir(out, 0o755)
+	// Emptied, not made anew: it may be the working directory.
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		os.RemoveAll(filepath.Join(out, e.Name()))
+	}
 	fixture(out)
 	got := ours(moduleDir(t, src), args...)
 	gotFiles := snapshotDir(t, out)
@@ -456,5 +490,61 @@ ls -a "$OUT"
 	r := ours(tool, "static-nodes", "-o", "/dev/full")
 	if want := "Error: could not write /dev/full - No space left on device\n"; r.Code != 1 || r.Stdout != "" || r.Stderr != want {
 		t.Errorf("static-nodes -o /dev/full: exit %d, stdout %q, stderr %q; want 1, nothing, %q", r.Code, r.Stdout, r.Stderr, want)
+	}
+}
+
+// privateKernel runs kmod 34.2's kmod with args, then ours, in a private
+// mount namespace whose /proc holds only the file modules and whose
+// /sys/module is a copy of sysModule: kmod list on a kernel of the
+// test's making, read by both from the same filesystem (a directory's
+// order is its filesystem's).
+func privateKernel(t *testing.T, modules, sysModule string, args ...string) (ours, theirs debtree.Result) {
+	t.Helper()
+	setup := `mount -t tmpfs tmpfs /sys/module
+cp -a "$SYSMOD/." /sys/module/
+mount -t tmpfs tmpfs /proc
+cp "$MODULES" /proc/modules`
+	return namespaced(t, setup, []string{"MODULES=" + modules, "SYSMOD=" + sysModule}, true, args...)
+}
+
+// TestListKernels compares kmod list with kmod 34.2 on kernels of the
+// test's making: holders, long names, a module gone from /sys, a kernel
+// without coresize files, lines libkmod cannot name.
+func TestListKernels(t *testing.T) {
+	kernels := []struct {
+		name    string
+		modules string
+		sys     map[string]string // under /sys/module; "x/" is a directory
+	}{
+		{"holders-and-gaps", "nfsv4 1118208 1 - Live 0x0\na_module_with_a_long_name 12 0 - Live 0x0\nnfs 532480 2 nfsv4, Live 0x0\ngone 4096 0 - Live 0x0\n",
+			map[string]string{
+				"nfsv4/coresize": "1118208\n", "nfsv4/refcnt": "1\n", "nfsv4/holders/": "",
+				"a_module_with_a_long_name/coresize": "12\n", "a_module_with_a_long_name/refcnt": "0\n", "a_module_with_a_long_name/holders/": "",
+				"nfs/coresize": "532480\n", "nfs/refcnt": "2\n", "nfs/holders/nfsv4": "", "nfs/holders/lockd": "",
+			}},
+		{"no-coresize", "old 2048 0 - Live 0x0\nbad\n\nshort\n",
+			map[string]string{"old/refcnt": "0\n", "old/holders/": "", "bad/": "", "short/refcnt": "x\n"}},
+		{"empty", "", map[string]string{}},
+	}
+	for _, k := range kernels {
+		t.Run(k.name, func(t *testing.T) {
+			root := t.TempDir()
+			os.MkdirAll(root+"/proc", 0o755)
+			os.MkdirAll(root+"/sys/module", 0o755)
+			os.WriteFile(root+"/proc/modules", []byte(k.modules), 0o644)
+			for p, c := range k.sys {
+				p = root + "/sys/module/" + p
+				if strings.HasSuffix(p, "/") {
+					os.MkdirAll(p, 0o755)
+					continue
+				}
+				os.MkdirAll(filepath.Dir(p), 0o755)
+				os.WriteFile(p, []byte(c), 0o644)
+			}
+			for _, args := range [][]string{{"list"}, {"list", "-v"}} {
+				got, want := privateKernel(t, root+"/proc/modules", root+"/sys/module", args...)
+				diff(t, fmt.Sprint(args), got, want)
+			}
+		})
 	}
 }
