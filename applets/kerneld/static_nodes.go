@@ -87,7 +87,8 @@ func makeDirs(dev, rel string) error {
 			continue
 		}
 		p += "/" + c
-		st, err := os.Lstat(p)
+		// A link to a directory is one, as it is to systemd-tmpfiles.
+		st, err := os.Stat(p)
 		switch {
 		case err == nil && st.IsDir():
 			continue
