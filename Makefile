@@ -36,10 +36,13 @@ all: modutils
 modutils:
 	$(GO) build $(GOFLAGS_BUILD) -o modutils .
 
+# kmod goes beside the binary, in BINDIR, where Debian has it and where
+# systemd's kmod-static-nodes.service and initramfs generators call it.
 install: modutils
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
 	install -m 0755 modutils $(DESTDIR)$(BINDIR)/modutils
 	for a in $(APPLETS); do ln -sf $$(realpath -m --relative-to=$(SBINDIR) $(BINDIR))/modutils $(DESTDIR)$(SBINDIR)/$$a; done
+	ln -sf modutils $(DESTDIR)$(BINDIR)/kmod
 
 # install-debs installs the Debian packages named, where they are missing.
 define install-debs

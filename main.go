@@ -1,6 +1,6 @@
 // Command modutils is the Linux kernel-module tools in one static binary.
 // It runs the applet named by the name it is called by (insmod, rmmod,
-// lsmod, modprobe, depmod, modinfo, kerneld, kdstat), or by its first
+// lsmod, modprobe, depmod, modinfo, kmod, kerneld, kdstat), or by its first
 // argument when called as modutils.
 package main
 
@@ -15,6 +15,7 @@ import (
 	"github.com/modutils/modutils/applets/insmod"
 	"github.com/modutils/modutils/applets/kdstat"
 	"github.com/modutils/modutils/applets/kerneld"
+	"github.com/modutils/modutils/applets/kmod"
 	"github.com/modutils/modutils/applets/lsmod"
 	"github.com/modutils/modutils/applets/modinfo"
 	"github.com/modutils/modutils/applets/modprobe"
@@ -33,9 +34,10 @@ var applets = map[string]runFunc{
 	"modinfo":  modinfo.Run,
 	"kerneld":  kerneld.Run,
 	"kdstat":   kdstat.Run,
+	"kmod":     kmod.Run,
 }
 
-var appletOrder = []string{"depmod", "insmod", "kdstat", "kerneld", "lsmod", "modinfo", "modprobe", "rmmod"}
+var appletOrder = []string{"depmod", "insmod", "kdstat", "kerneld", "kmod", "lsmod", "modinfo", "modprobe", "rmmod"}
 
 func main() {
 	// The kernel may start us as its modprobe helper with descriptors 0-2

@@ -12,6 +12,9 @@
 //     modprobe hands over through kerneld's socket;
 //   - unloads the modules it loaded once they have stayed idle (autoclean),
 //     through their modprobe.d remove commands where they have one;
+//   - makes the device nodes modules.devname lists (/dev/net/tun,
+//     /dev/loop-control...) where they are missing, at start, so that
+//     opening one makes the kernel ask for its driver;
 //   - reports and takes commands from kdstat over that socket.
 package kerneld
 
@@ -194,6 +197,8 @@ type daemon struct {
 	start  time.Time
 	// load loads what a name stands for; tests replace it.
 	load func(name string, blacklist bool) error
+	// mknod makes the static nodes; tests replace it.
+	mknod kernel.Mknoder
 
 	mu        sync.Mutex
 	events    int
@@ -203,6 +208,7 @@ type daemon struct {
 	loaded    map[string]time.Time // modules kerneld loaded and has not removed
 	failed    *failures
 	removed   *removals
+	nodes     []*madeNode // static nodes kerneld made, by name
 	idleSince map[string]time.Time
 	queue     int
 	inflight  map[string]*call
@@ -248,6 +254,7 @@ func newDaemon(o Options) *daemon {
 		d.pool <- &resolver{gen: -1}
 	}
 	d.load = d.modprobe
+	d.mknod = kernel.Nodes{}
 	return d
 }
 
@@ -315,6 +322,7 @@ func (d *daemon) main(ready *os.File) int {
 		wg.Wait()
 	}()
 
+	d.staticNodes()
 	d.coldplug()
 	for range Parallel {
 		go d.worker(ctx)
@@ -527,6 +535,9 @@ func (d *daemon) request(name string, blacklist bool, why string) error {
 	d.mu.Unlock()
 	if c.err != nil && !noModule {
 		d.note("failed %s: %s", name, modconf.ErrnoString(c.err))
+	}
+	if c.err == nil && why == "request" {
+		d.nodeRequest(name)
 	}
 	close(c.done)
 	return c.err

@@ -219,6 +219,15 @@ func (d *daemon) status(w io.Writer) {
 	if n := d.removed.dropped(); n > 0 {
 		fmt.Fprintf(w, "removed, forgotten: %d (only the latest %d are kept)\n", n, MaxRemovals)
 	}
+	var made, opened []string
+	for _, n := range d.nodes {
+		made = append(made, n.Path())
+		if n.loadedBy != "" {
+			opened = append(opened, fmt.Sprintf("%s (%s: %s)", n.Path(), n.loadedBy, n.Module))
+		}
+	}
+	fmt.Fprintf(w, "nodes: %d%s\n", len(made), names(made))
+	fmt.Fprintf(w, "nodes-loaded: %d%s\n", len(opened), names(opened))
 	fmt.Fprintf(w, "queue: %d (waiting %d of %d)\n", d.queue, len(d.work), cap(d.work))
 	fmt.Fprintf(w, "rescans: %d\n", d.rescans)
 	if d.panics > 0 {

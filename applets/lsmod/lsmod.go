@@ -3,11 +3,10 @@
 package lsmod
 
 import (
-	"bufio"
 	"fmt"
-	"strings"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/modlist"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
@@ -24,23 +23,9 @@ func Run(env *applet.Env, args []string) int {
 		return 1
 	}
 	lib := libkmod.Lib{Sys: Sys, Log: libkmod.DefaultLog(env.Stderr)}
-	names, err := lib.Loaded()
-	if err != nil {
+	if err := modlist.Write(env.Stdout, lib); err != nil {
 		fmt.Fprintf(env.Stderr, "Error: could not get list of modules: %s\n", modconf.ErrnoString(err))
 		return 1
-	}
-	// stdout is a pipe or file more often than not: kmod's stdio buffers
-	// it whole, and libkmod's messages on stderr come first.
-	out := bufio.NewWriter(env.Stdout)
-	defer out.Flush()
-	out.WriteString("Module                  Size  Used by\n")
-	for _, name := range names {
-		useCount := lib.Refcnt(name) // kmod asks for it before the size
-		fmt.Fprintf(out, "%-19s %8d  %d", name, lib.Size(name), useCount)
-		if holders := lib.Holders(name); len(holders) > 0 {
-			out.WriteString(" " + strings.Join(holders, ","))
-		}
-		out.WriteByte('\n')
 	}
 	return 0
 }

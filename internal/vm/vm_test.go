@@ -24,6 +24,8 @@ var scenarioImage = Image{
 		"btrfs", "blake2b_generic", "xxhash_generic", "crc32c_generic", "crc32c-intel",
 		// small modules to load, unload, pass parameters to
 		"dummy", "loop", "e1000", "virtio_rng", "virtio_pci",
+		// a static node's driver (/dev/net/tun), loaded when it is opened
+		"tun",
 		// filesystems the kernel asks for through request_module()
 		"vfat", "isofs", "minix", "ext4", "nls_cp437", "nls_utf8", "nls_ascii", "nls_iso8859-1",
 		// what an unprivileged user's AF_ALG sockets make the kernel ask for

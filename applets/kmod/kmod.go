@@ -1,0 +1,126 @@
+// Package kmod is the kmod command of kmod 34.2: "kmod list" (lsmod's
+// table), "kmod static-nodes" (modules.devname in the formats systemd's
+// kmod-static-nodes.service and initramfs generators read), "kmod help",
+// -V and -h, with kmod's messages and exit codes. Like kmod 34.2's, it
+// runs no compatibility commands: "kmod lsmod" is an invalid command
+// (kmod runs those only when called by their names, which main.go
+// dispatches).
+package kmod
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/applets/modlist"
+	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/libkmod"
+)
+
+// Tool is the kmod command over a system: Root ("" for the running one)
+// prefixes /lib/modules, /proc and /sys; Release, when set, stands for
+// uname -r. Tests point both elsewhere.
+type Tool struct {
+	Root    string
+	Release string
+}
+
+// Run is the kmod applet on the running system.
+func Run(env *applet.Env, args []string) int { return Tool{}.Run(env, args) }
+
+// commands are kmod's own, with their help lines, in its order.
+var commands = []struct{ name, help string }{
+	{"help", "show help message"},
+	{"list", "list currently loaded modules"},
+	{"static-nodes", "output the static-node information installed with the currently running kernel"},
+}
+
+// compat are the names kmod answers to when called by them.
+var compat = []string{"lsmod", "rmmod", "insmod", "modinfo", "modprobe", "depmod"}
+
+func help(env *applet.Env) {
+	fmt.Fprintf(env.Stdout, "kmod - Manage kernel modules: list, load, unload, etc\n"+
+		"Usage:\n"+
+		"\t%s [options] command [command_options]\n\n"+
+		"Options:\n"+
+		"\t-V, --version     show version\n"+
+		"\t-h, --help        show this help\n\n"+
+		"Commands:\n", env.Name())
+	for _, c := range commands {
+		fmt.Fprintf(env.Stdout, "  %-12s %s\n", c.name, c.help)
+	}
+	io.WriteString(env.Stdout, "\nkmod also handles gracefully if called from following symlinks:\n")
+	for _, c := range compat {
+		fmt.Fprintf(env.Stdout, "  %-12s compat %s command\n", c, c)
+	}
+}
+
+// parse is the one place option parsing happens: args against opts
+// with glibc's rules, stopping at the first operand as kmod's "+hV" (and,
+// through getopt's state, its commands after it) do. prog is what glibc
+// puts in front of its messages, which it prints here.
+func parse(env *applet.Env, prog string, args []string, opts []getopt.Option) (*getopt.Result, bool) {
+	res, err := getopt.Normalize(prog, args, opts, true)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return nil, false
+	}
+	return res, true
+}
+
+var options = []getopt.Option{
+	{Short: 'h', Long: "help"},
+	{Short: 'V', Long: "version"},
+}
+
+// Run is kmod's handle_kmod_commands.
+func (t Tool) Run(env *applet.Env, args []string) int {
+	res, ok := parse(env, env.Argv0, args, options)
+	if !ok {
+		return 1
+	}
+	for _, o := range res.Options {
+		switch o.Name {
+		case "help":
+			help(env)
+			return 0
+		case "version":
+			io.WriteString(env.Stdout, applet.Version)
+			return 0
+		}
+	}
+	if len(res.Operands) == 0 {
+		io.WriteString(env.Stderr, "missing command\n")
+		help(env)
+		return 1
+	}
+	// kmod calls the command with its argument vector shifted by one
+	// and getopt's optind left where kmod's own loop stopped: the
+	// command's options start right after its name, and glibc's
+	// messages name the vector's first word, the word after "kmod".
+	cmd := res.Operands[0]
+	at := len(args) - len(res.Operands)
+	prog, rest := args[0], args[at+1:]
+	switch cmd {
+	case "help":
+		help(env)
+		return 0
+	case "list":
+		return modlist.Main(env, t.lib(), prog, rest, true)
+	case "static-nodes":
+		return t.staticNodes(env, prog, rest)
+	}
+	fmt.Fprintf(env.Stderr, "invalid command '%s'\n", cmd)
+	help(env)
+	return 1
+}
+
+func (t Tool) lib() libkmod.Lib { return libkmod.Lib{Sys: kernel.Sys{Root: t.Root}} }
+
+func (t Tool) release() (string, error) {
+	if t.Release != "" {
+		return t.Release, nil
+	}
+	return kernel.Release()
+}

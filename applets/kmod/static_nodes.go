@@ -1,0 +1,234 @@
+package kmod
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/moddep/devname"
+)
+
+var staticOptions = []getopt.Option{
+	{Short: 'o', Long: "output", Arg: getopt.RequiredArg},
+	{Short: 'f', Long: "format", Arg: getopt.RequiredArg},
+	{Short: 'h', Long: "help"},
+}
+
+func staticHelp(env *applet.Env) {
+	fmt.Fprintf(env.Stdout, "Usage:\n"+
+		"\t%s static-nodes [options]\n"+
+		"\n"+
+		"kmod static-nodes outputs the static-node information of the currently running kernel.\n"+
+		"\n"+
+		"Options:\n"+
+		"\t-f, --format=FORMAT  choose format to use: see \"Formats\"\n"+
+		"\t-o, --output=FILE    write output to file\n"+
+		"\t-h, --help           show this help\n"+
+		"\n"+
+		"Formats:\n", env.Name())
+	for _, f := range devname.Formats {
+		fmt.Fprintf(env.Stdout, "\t%-12s %s\n", f.Name, f.Description)
+	}
+}
+
+// staticNodes is kmod's do_static_nodes: the running kernel's
+// modules.devname in a format, to stdout or to a file. Unlike kmod, which
+// truncates the file and writes into it, the file is replaced whole
+// (temporary file, fsync, rename, fsync of the directory): a reader such
+// as systemd-tmpfiles never sees half of it.
+func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
+	res, ok := parse(env, prog, args, staticOptions)
+	if !ok {
+		return 1
+	}
+	format := devname.Formats[0]
+	output, toFile := "", false
+	for _, o := range res.Options {
+		switch o.Name {
+		case "output":
+			output, toFile = o.Value, true
+		case "format":
+			f, ok := devname.FindFormat(o.Value)
+			if !ok {
+				fmt.Fprintf(env.Stderr, "Unknown format: '%s'.\n", o.Value)
+				staticHelp(env)
+				return 1
+			}
+			format = f
+		case "help":
+			staticHelp(env)
+			return 0
+		}
+	}
+	rel, err := t.release()
+	if err != nil {
+		io.WriteString(env.Stderr, "Error: uname failed!\n")
+		return 1
+	}
+	shown := "/lib/modules/" + rel + "/modules.devname"
+	in, err := os.Open(t.Root + shown)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(env.Stderr, "Warning: %s not found - ignoring\n", shown)
+			return 0
+		}
+		fmt.Fprintf(env.Stderr, "Error: could not open %s - %s\n", shown, modconf.ErrnoString(err))
+		return 1
+	}
+	defer in.Close()
+
+	var out *outFile
+	w := env.Stdout
+	if toFile {
+		if err := mkdirParents(output); err != nil {
+			fmt.Fprintf(env.Stderr, "Error: could not create parent directory for %s - %s.\n", output, modconf.ErrnoString(err))
+			return 1
+		}
+		if out, err = create(output); err != nil {
+			fmt.Fprintf(env.Stderr, "Error: could not create %s - %s\n", output, modconf.ErrnoString(err))
+			return 1
+		}
+		defer out.abort()
+		w = out.f
+	}
+	bw := bufio.NewWriter(w)
+	code := 0
+	var werr error
+	devname.Scan(in, func(n devname.Node) {
+		if err := format.Write(bw, n); err != nil && werr == nil {
+			werr = err
+		}
+	}, func(line string) {
+		fmt.Fprintf(env.Stderr, "Error: invalid devname entry: %s", line)
+		code = 1
+	})
+	if err := bw.Flush(); err != nil && werr == nil {
+		werr = err
+	}
+	if out != nil {
+		if werr == nil {
+			werr = out.commit()
+		}
+		if werr != nil {
+			// kmod ignores a failed write and leaves the file cut short;
+			// the file we would replace stays as it was.
+			fmt.Fprintf(env.Stderr, "Error: could not write %s - %s\n", output, modconf.ErrnoString(werr))
+			return 1
+		}
+	}
+	return code
+}
+
+// mkdirParents is kmod's mkdir_parents(path, 0755): every missing
+// directory above path's last '/' is made; a component that exists but
+// is no directory is an error, with the errno kmod prints for it.
+func mkdirParents(path string) error {
+	i := strings.LastIndexByte(path, '/')
+	if i <= 0 {
+		return nil
+	}
+	dir := path[:i]
+	if st, err := os.Stat(dir); err == nil {
+		if st.IsDir() {
+			return nil
+		}
+		// kmod returns -ENOTDIR but prints errno, which nothing has
+		// set when the parent itself is the file: "Success".
+		return syscall.Errno(0)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return nil
+}
+
+// output is a file being written under a temporary name, or a device
+// (such as /dev/stdout, kmod 30's default) written directly.
+type outFile struct {
+	f         *os.File
+	tmp, dest string // tmp == "": written in place
+}
+
+// create opens what static-nodes writes to path: a fresh temporary file
+// beside the file path names (through a symbolic link, as kmod writes
+// through one), with the mode fopen would give a new file; or path itself
+// when it is something other than a regular file.
+func create(path string) (*outFile, error) {
+	if path == "" {
+		return nil, syscall.ENOENT
+	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return nil, syscall.EISDIR
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			return nil, err
+		}
+		return &outFile{f: f}, nil
+	}
+	dest := path
+	if l, err := os.Lstat(path); err == nil && l.Mode()&fs.ModeSymlink != 0 {
+		if r, err := filepath.EvalSymlinks(path); err == nil {
+			dest = r
+		}
+	}
+	dir, base := filepath.Split(dest)
+	for i := 0; ; i++ {
+		tmp := fmt.Sprintf("%s.%s.%d.%d", dir, base, os.Getpid(), i)
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if err == nil {
+			return &outFile{f: f, tmp: tmp, dest: dest}, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || i == 1000 {
+			return nil, err
+		}
+	}
+}
+
+// commit makes the file permanent: its data on disk, then its name,
+// then the directory entry.
+func (o *outFile) commit() error {
+	f := o.f
+	o.f = nil
+	if o.tmp == "" {
+		return f.Close()
+	}
+	err := f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(o.tmp, o.dest)
+	}
+	if err != nil {
+		os.Remove(o.tmp)
+		return err
+	}
+	o.tmp = ""
+	d, err := os.Open(filepath.Dir(o.dest))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// abort drops an output that was not committed.
+func (o *outFile) abort() {
+	if o.f != nil {
+		o.f.Close()
+		if o.tmp != "" {
+			os.Remove(o.tmp)
+		}
+	}
+}

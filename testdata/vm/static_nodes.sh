@@ -1,0 +1,117 @@
+# static_nodes: the kmod command against kmod's own in the same VM
+# (static-nodes in every format, to stdout and to a file, kmod list, the
+# error cases), then the static nodes under kerneld: kerneld makes the
+# nodes modules.devname lists, and opening /dev/net/tun and
+# /dev/loop-control makes the kernel ask for char-major-10-200 and
+# char-major-10-237, which kerneld answers by loading tun and loop.
+
+# kmod is modutils too, as make install links it.
+ln -s modutils /sbin/kmod
+kmod() { /sbin/kmod "$@"; }
+
+# udev makes /dev/stdout; without it kmod 30's static-nodes (whose
+# default output is /dev/stdout) would create a regular file there.
+rm -f /dev/stdout
+ln -s /proc/self/fd/1 /dev/stdout
+
+# Help texts and kmod list's options changed between kmod 30 and 34.2 (we
+# are 34.2's): with an older oracle, same_help compares stderr and the
+# exit code only, same_new the exit code only.
+if /kmod/bin/kmod -V | grep -q '^kmod version 3[4-9]'; then new_oracle=1; else new_oracle=; fi
+same_help() {
+	_n=$1
+	shift
+	ours "$@"
+	theirs "$@"
+	if [ -z "$new_oracle" ]; then cp /tmp/kmod.out /tmp/ours.out; fi
+	compare "$_n"
+}
+same_new() {
+	_n=$1
+	shift
+	ours "$@"
+	theirs "$@"
+	if [ -z "$new_oracle" ]; then cp /tmp/kmod.out /tmp/ours.out; cp /tmp/kmod.err /tmp/ours.err; fi
+	compare "$_n"
+}
+
+devname=/lib/modules/$(uname -r)/modules.devname
+check devname-lists-tun grep -qx 'tun net/tun c10:200' "$devname"
+check devname-lists-loop grep -qx 'loop loop-control c10:237' "$devname"
+
+same static-nodes-human kmod static-nodes
+same static-nodes-tmpfiles kmod static-nodes --format=tmpfiles
+same static-nodes-devname kmod static-nodes -f devname
+same static-nodes-human-named kmod static-nodes -f human
+for f in human tmpfiles devname; do
+	ours kmod static-nodes -f $f -o /run/ours/$f/static-nodes.conf
+	theirs kmod static-nodes -f $f -o /run/kmod/$f/static-nodes.conf
+	compare static-nodes-output-$f
+	check static-nodes-file-$f cmp /run/ours/$f/static-nodes.conf /run/kmod/$f/static-nodes.conf
+	check static-nodes-file-mode-$f sh -c "[ \"\$(stat -c %a /run/ours/$f/static-nodes.conf)\" = \"\$(stat -c %a /run/kmod/$f/static-nodes.conf)\" ]"
+done
+# What systemd's kmod-static-nodes.service runs, over a file already there.
+echo old >/run/static-nodes.conf
+ours kmod static-nodes --format=tmpfiles --output=/run/static-nodes.conf
+cp /run/static-nodes.conf /tmp/ours.conf
+echo old >/run/static-nodes.conf
+theirs kmod static-nodes --format=tmpfiles --output=/run/static-nodes.conf
+compare static-nodes-service
+check static-nodes-service-file cmp /tmp/ours.conf /run/static-nodes.conf
+same static-nodes-bad-format kmod static-nodes --format=json
+same_help static-nodes-help kmod static-nodes -h
+same static-nodes-bad-option kmod static-nodes -x
+
+# kmod list is lsmod's table.
+/sbin/modprobe -a btrfs dummy vfat
+same kmod-list kmod list
+same_new kmod-list-too-many kmod list extra
+same_new kmod-list-bad-option kmod list --bogus
+/sbin/kmod list >/tmp/list.out
+/sbin/lsmod >/tmp/lsmod.out
+check kmod-list-is-lsmod cmp /tmp/list.out /tmp/lsmod.out
+same_help kmod-invalid-command kmod bogus
+same_help kmod-compat-is-invalid kmod lsmod
+same_help kmod-missing-command kmod
+same_help kmod-help kmod help
+same_help kmod-help-option kmod --help
+same kmod-bad-option kmod -x
+unload_all
+
+# kerneld makes the nodes devtmpfs does not have: their drivers are not
+# loaded.
+check tun-node-absent test ! -e /dev/net/tun
+check loop-control-absent test ! -e /dev/loop-control
+check kerneld-starts kerneld keep debug
+pid=$(kdstat | sed -n 's/^pid: //p')
+
+# Every node kmod's tmpfiles output names is there, as tmpfiles makes it:
+# type, major:minor, mode 0600 (/dev/net 0755).
+/kmod/bin/kmod static-nodes --format=tmpfiles -o /tmp/tmpfiles
+_bad=
+while read -r type path mode _u _g _a devno; do
+	case $type in
+	d) [ "$(stat -c '%F %a' "$path" 2>&1)" = "directory 755" ] || _bad="$_bad $path($(stat -c '%F %a' "$path" 2>&1))" ;;
+	c! | b!)
+		want=$(printf '%s %x:%x %s' "$([ "$type" = c! ] && echo character || echo block)" "${devno%:*}" "${devno#*:}" "${mode#0}")
+		got=$(stat -c '%F %t:%T %a' "$path" 2>&1 | sed 's/ special file//')
+		[ "$got" = "$want" ] || _bad="$_bad $path($got, want $want)"
+		;;
+	esac
+done </tmp/tmpfiles
+if [ -z "$_bad" ] && [ -s /tmp/tmpfiles ]; then ok nodes-as-tmpfiles-makes-them; else fail nodes-as-tmpfiles-makes-them "$_bad"; fi
+kdstat >/tmp/kdstat.out 2>&1
+check kdstat-shows-nodes grep -q '^nodes: .*/dev/loop-control.*/dev/net/tun' /tmp/kdstat.out
+
+# Opening a node loads its driver through kerneld.
+dd if=/dev/net/tun of=/dev/null count=0 2>/dev/null
+expect_loaded open-tun-loads-tun tun
+dd if=/dev/loop-control of=/dev/null count=0 2>/dev/null
+expect_loaded open-loop-control-loads-loop loop
+check loop-control-works losetup -f
+kdstat >/tmp/kdstat.out 2>&1
+check kdstat-tun-request grep -q '^nodes-loaded: .*/dev/net/tun (char-major-10-200: tun)' /tmp/kdstat.out
+check kdstat-loop-request grep -q '^nodes-loaded: .*/dev/loop-control (char-major-10-237: loop)' /tmp/kdstat.out
+check kdstat-loaded-by-kerneld grep -q '^loaded: .*loop.*tun' /tmp/kdstat.out
+kill -TERM "$pid"
+check kerneld-ends wait_for 10 sh -c "! kill -0 $pid 2>/dev/null"
