@@ -1,5 +1,5 @@
 // Package lsmod is the lsmod applet: the modules in /proc/modules with
-// their size, use count and holders, in kmod 30's format.
+// their size, use count and holders, in kmod 34.2's format.
 package lsmod
 
 import (
@@ -8,10 +8,30 @@ import (
 	"strings"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 )
+
+// shortopts and longopts are kmod 34.2's lsmod table.
+const shortopts = "svVh"
+
+var longopts = []getopt.Long{
+	{Name: "syslog", Val: 's'},
+	{Name: "verbose", Val: 'v'},
+	{Name: "version", Val: 'V'},
+	{Name: "help", Val: 'h'},
+}
+
+const helpText = `Usage:
+	%s [options]
+Options:
+	-s, --syslog      print to syslog, not stderr
+	-v, --verbose     enables more messages
+	-V, --version     show version
+	-h, --help        show this help
+`
 
 // Sys is the kernel lsmod reads; tests point its Root at a fake tree.
 var Sys = kernel.Sys{}
@@ -19,14 +39,39 @@ var Sys = kernel.Sys{}
 // Run runs lsmod with args (without the program name) and returns its
 // exit code.
 func Run(env *applet.Env, args []string) int {
-	if len(args) != 0 {
-		fmt.Fprintf(env.Stderr, "Usage: %s\n", env.Argv0)
+	log := applet.NewLogger(env)
+	verbose := modconf.Err
+	useSyslog := false
+	opts := env.Getopt(args, shortopts, longopts)
+	for o := range opts.Options() {
+		switch o.Val {
+		case 's':
+			useSyslog = true
+		case 'v':
+			verbose++
+		case 'h':
+			fmt.Fprintf(env.Stdout, helpText, env.Name())
+			return 0
+		case 'V':
+			fmt.Fprint(env.Stdout, applet.Version)
+			return 0
+		case getopt.Invalid:
+			return 1
+		}
+	}
+	if useSyslog {
+		log.Syslog = applet.Syslog(env.Name())
+	}
+	if len(opts.Operands()) > 0 {
+		log.Report(modconf.Err, "too many arguments provided.\n")
 		return 1
 	}
-	lib := libkmod.Lib{Sys: Sys, Log: libkmod.DefaultLog(env.Stderr)}
+	// kmod_new, then libkmod logs through the tool at -v's priority.
+	log.Priority = min(verbose, modconf.Debug)
+	lib := libkmod.Lib{Sys: Sys, Log: log.LibkmodLog()}
 	names, err := lib.Loaded()
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "Error: could not get list of modules: %s\n", modconf.ErrnoString(err))
+		log.Report(modconf.Err, "could not get list of modules: %s\n", modconf.ErrnoString(err))
 		return 1
 	}
 	// stdout is a pipe or file more often than not: kmod's stdio buffers
