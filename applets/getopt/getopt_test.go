@@ -61,14 +61,16 @@ var tables = []table{
 	{"opt", "-ab::c:", longs("alpha", 'a', "beta::", 'b', "gamma:", 'c', "gam", 'g')},
 }
 
-func tableNamed(name string) table {
-	for _, tb := range tables {
+func tableIndex(name string) int {
+	for i, tb := range tables {
 		if tb.name == name {
-			return tb
+			return i
 		}
 	}
 	panic("no table " + name)
 }
+
+func tableNamed(name string) table { return tables[tableIndex(name)] }
 
 // parse runs a whole loop as getopt(1) runs it, going on after errors, and
 // renders what it returned in getopt(1)'s output format.
@@ -106,53 +108,56 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// getoptCases are named command lines with what getopt(1) makes of them;
+// they seed FuzzGetopt too.
+var getoptCases = []struct {
+	name  string
+	table string
+	args  []string
+	posix bool
+	want  string // getopt(1)'s output
+	err   string
+}{
+	{"empty", "depmod", nil, false, " --\n", ""},
+	{"options after operands", "depmod", []string{"6.1.0", "-a", "-b", "/tmp/r"}, false, " -a -b '/tmp/r' -- '6.1.0'\n", ""},
+	{"combined shorts", "depmod", []string{"-av"}, false, " -a -v --\n", ""},
+	{"attached value", "depmod", []string{"-b/tmp/root", "6.1.0"}, false, " -b '/tmp/root' -- '6.1.0'\n", ""},
+	{"combined then attached", "depmod", []string{"-avb/x"}, false, " -a -v -b '/x' --\n", ""},
+	{"value may start with a dash", "depmod", []string{"-b", "-a"}, false, " -b '-a' --\n", ""},
+	{"value may be --", "depmod", []string{"-b", "--", "x"}, false, " -b '--' -- 'x'\n", ""},
+	{"long with equals", "depmod", []string{"--basedir=/r"}, false, " --basedir '/r' --\n", ""},
+	{"long with empty value", "depmod", []string{"--basedir="}, false, " --basedir '' --\n", ""},
+	{"long with separate value", "depmod", []string{"--basedir", "/r", "x"}, false, " --basedir '/r' -- 'x'\n", ""},
+	{"long abbreviation", "depmod", []string{"--bas=/r"}, false, " --basedir '/r' --\n", ""},
+	{"abbreviation of one option's two names", "depmod", []string{"--dry"}, false, " --dry-run --\n", ""},
+	{"double dash ends options", "depmod", []string{"-a", "--", "-v", "x"}, false, " -a -- '-v' 'x'\n", ""},
+	{"operands before and after double dash", "depmod", []string{"x", "-a", "--", "-v"}, false, " -a -- 'x' '-v'\n", ""},
+	{"lone dash is an operand", "depmod", []string{"-", "-a"}, false, " -a -- '-'\n", ""},
+	{"empty word is an operand", "depmod", []string{"", "-a"}, false, " -a -- ''\n", ""},
+	{"quote in an operand", "depmod", []string{"it's"}, false, " -- 'it'\\''s'\n", ""},
+	{"POSIXLY_CORRECT stops at the first operand", "depmod", []string{"-a", "x", "-v"}, true, " -a -- 'x' '-v'\n", ""},
+	{"plus stops at the first operand", "kmod", []string{"-V", "list", "-h"}, false, " -V -- 'list' '-h'\n", ""},
+	{"invalid short", "depmod", []string{"-x"}, false, " --\n", "depmod: invalid option -- 'x'\n"},
+	{"invalid short inside cluster, the rest goes on", "depmod", []string{"-axv"}, false, " -a -v --\n", "depmod: invalid option -- 'x'\n"},
+	{"invalid byte as it is", "depmod", []string{"-\xff\x01"}, false, " --\n", "depmod: invalid option -- '\xff'\ndepmod: invalid option -- '\x01'\n"},
+	{"colon is never an option", "depmod", []string{"-:"}, false, " --\n", "depmod: invalid option -- ':'\n"},
+	{"missing short argument", "depmod", []string{"-b"}, false, " --\n", "depmod: option requires an argument -- 'b'\n"},
+	{"missing long argument", "depmod", []string{"--basedir"}, false, " --\n", "depmod: option '--basedir' requires an argument\n"},
+	{"missing argument of an abbreviation names the option", "depmod", []string{"--bas"}, false, " --\n", "depmod: option '--basedir' requires an argument\n"},
+	{"unrecognized long", "depmod", []string{"--foo=bar"}, false, " --\n", "depmod: unrecognized option '--foo=bar'\n"},
+	{"argument not allowed", "depmod", []string{"--al=3"}, false, " --\n", "depmod: option '--all' doesn't allow an argument\n"},
+	{"ambiguous", "depmod", []string{"--s"}, false, " --\n", "depmod: option '--s' is ambiguous; possibilities: '--symvers' '--show' '--symbol-prefix'\n"},
+	{"ambiguous with value", "depmod", []string{"--s=x"}, false, " --\n", "depmod: option '--s=x' is ambiguous; possibilities: '--symvers' '--show' '--symbol-prefix'\n"},
+	{"ambiguous two", "depmod", []string{"--ver"}, false, " --\n", "depmod: option '--ver' is ambiguous; possibilities: '--verbose' '--version'\n"},
+	{"empty name matches every option", "lsmod", []string{"--=1"}, false, " --\n", "lsmod: option '--=1' is ambiguous; possibilities: '--syslog' '--verbose' '--version' '--help'\n"},
+	{"exact match beats prefix", "opt", []string{"--gam"}, false, " --gam --\n", ""},
+	{"optional short attached", "opt", []string{"-bx", "-b", "y"}, false, " -b 'x' -b '' 'y' --\n", ""},
+	{"optional long", "opt", []string{"--beta=1", "--beta", "y"}, false, " --beta '1' --beta '' 'y' --\n", ""},
+	{"operands in order", "opt", []string{"x", "-a", "y"}, false, " 'x' -a 'y' --\n", ""},
+}
+
 func TestGetopt(t *testing.T) {
-	tests := []struct {
-		name  string
-		table string
-		args  []string
-		posix bool
-		want  string // getopt(1)'s output
-		err   string
-	}{
-		{"empty", "depmod", nil, false, " --\n", ""},
-		{"options after operands", "depmod", []string{"6.1.0", "-a", "-b", "/tmp/r"}, false, " -a -b '/tmp/r' -- '6.1.0'\n", ""},
-		{"combined shorts", "depmod", []string{"-av"}, false, " -a -v --\n", ""},
-		{"attached value", "depmod", []string{"-b/tmp/root", "6.1.0"}, false, " -b '/tmp/root' -- '6.1.0'\n", ""},
-		{"combined then attached", "depmod", []string{"-avb/x"}, false, " -a -v -b '/x' --\n", ""},
-		{"value may start with a dash", "depmod", []string{"-b", "-a"}, false, " -b '-a' --\n", ""},
-		{"value may be --", "depmod", []string{"-b", "--", "x"}, false, " -b '--' -- 'x'\n", ""},
-		{"long with equals", "depmod", []string{"--basedir=/r"}, false, " --basedir '/r' --\n", ""},
-		{"long with empty value", "depmod", []string{"--basedir="}, false, " --basedir '' --\n", ""},
-		{"long with separate value", "depmod", []string{"--basedir", "/r", "x"}, false, " --basedir '/r' -- 'x'\n", ""},
-		{"long abbreviation", "depmod", []string{"--bas=/r"}, false, " --basedir '/r' --\n", ""},
-		{"abbreviation of one option's two names", "depmod", []string{"--dry"}, false, " --dry-run --\n", ""},
-		{"double dash ends options", "depmod", []string{"-a", "--", "-v", "x"}, false, " -a -- '-v' 'x'\n", ""},
-		{"operands before and after double dash", "depmod", []string{"x", "-a", "--", "-v"}, false, " -a -- 'x' '-v'\n", ""},
-		{"lone dash is an operand", "depmod", []string{"-", "-a"}, false, " -a -- '-'\n", ""},
-		{"empty word is an operand", "depmod", []string{"", "-a"}, false, " -a -- ''\n", ""},
-		{"quote in an operand", "depmod", []string{"it's"}, false, " -- 'it'\\''s'\n", ""},
-		{"POSIXLY_CORRECT stops at the first operand", "depmod", []string{"-a", "x", "-v"}, true, " -a -- 'x' '-v'\n", ""},
-		{"plus stops at the first operand", "kmod", []string{"-V", "list", "-h"}, false, " -V -- 'list' '-h'\n", ""},
-		{"invalid short", "depmod", []string{"-x"}, false, " --\n", "depmod: invalid option -- 'x'\n"},
-		{"invalid short inside cluster, the rest goes on", "depmod", []string{"-axv"}, false, " -a -v --\n", "depmod: invalid option -- 'x'\n"},
-		{"invalid byte as it is", "depmod", []string{"-\xff\x01"}, false, " --\n", "depmod: invalid option -- '\xff'\ndepmod: invalid option -- '\x01'\n"},
-		{"colon is never an option", "depmod", []string{"-:"}, false, " --\n", "depmod: invalid option -- ':'\n"},
-		{"missing short argument", "depmod", []string{"-b"}, false, " --\n", "depmod: option requires an argument -- 'b'\n"},
-		{"missing long argument", "depmod", []string{"--basedir"}, false, " --\n", "depmod: option '--basedir' requires an argument\n"},
-		{"missing argument of an abbreviation names the option", "depmod", []string{"--bas"}, false, " --\n", "depmod: option '--basedir' requires an argument\n"},
-		{"unrecognized long", "depmod", []string{"--foo=bar"}, false, " --\n", "depmod: unrecognized option '--foo=bar'\n"},
-		{"argument not allowed", "depmod", []string{"--al=3"}, false, " --\n", "depmod: option '--all' doesn't allow an argument\n"},
-		{"ambiguous", "depmod", []string{"--s"}, false, " --\n", "depmod: option '--s' is ambiguous; possibilities: '--symvers' '--show' '--symbol-prefix'\n"},
-		{"ambiguous with value", "depmod", []string{"--s=x"}, false, " --\n", "depmod: option '--s=x' is ambiguous; possibilities: '--symvers' '--show' '--symbol-prefix'\n"},
-		{"ambiguous two", "depmod", []string{"--ver"}, false, " --\n", "depmod: option '--ver' is ambiguous; possibilities: '--verbose' '--version'\n"},
-		{"empty name matches every option", "lsmod", []string{"--=1"}, false, " --\n", "lsmod: option '--=1' is ambiguous; possibilities: '--syslog' '--verbose' '--version' '--help'\n"},
-		{"exact match beats prefix", "opt", []string{"--gam"}, false, " --gam --\n", ""},
-		{"optional short attached", "opt", []string{"-bx", "-b", "y"}, false, " -b 'x' -b '' 'y' --\n", ""},
-		{"optional long", "opt", []string{"--beta=1", "--beta", "y"}, false, " --beta '1' --beta '' 'y' --\n", ""},
-		{"operands in order", "opt", []string{"x", "-a", "y"}, false, " 'x' -a 'y' --\n", ""},
-	}
-	for _, tt := range tests {
+	for _, tt := range getoptCases {
 		t.Run(tt.name, func(t *testing.T) {
 			tb := tableNamed(tt.table)
 			got, errs, _ := parse(tb, tb.shorts, tb.longs, tt.args, tt.posix)
@@ -214,6 +219,9 @@ func FuzzGetopt(f *testing.F) {
 	getopt, err := exec.LookPath("getopt")
 	if err != nil {
 		debtree.Missing(f, "util-linux getopt(1) is not installed")
+	}
+	for _, c := range getoptCases {
+		f.Add(uint8(tableIndex(c.table)), c.posix, strings.Join(c.args, "\x00"))
 	}
 	for i := range tables {
 		for _, seed := range []string{
