@@ -138,6 +138,11 @@ func (p *Parser) Operands() []string {
 	return p.operands
 }
 
+// Optind is glibc's optind once the loop is done, counted in args (glibc's
+// less one): the operands start there in glibc's permuted argv. kmod's own
+// loop hands the rest of its command line on to a command from there.
+func (p *Parser) Optind() int { return len(p.args) - len(p.Operands()) }
+
 // isOperand is glibc's NONOPTION_P.
 func isOperand(a string) bool { return len(a) < 2 || a[0] != '-' }
 

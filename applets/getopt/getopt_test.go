@@ -189,6 +189,34 @@ func TestAmbiguity(t *testing.T) {
 	}
 }
 
+func TestOptind(t *testing.T) {
+	kmod := tableNamed("kmod")
+	for _, tt := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 0},
+		{[]string{"list", "-V"}, 0},
+		{[]string{"-V", "list"}, 1},
+		{[]string{"--", "list"}, 1},
+	} {
+		p := New("kmod", tt.args, kmod.shorts, kmod.longs, false, nil)
+		for range p.Options() {
+		}
+		if got := p.Optind(); got != tt.want {
+			t.Errorf("%q: optind %d, want %d", tt.args, got, tt.want)
+		}
+	}
+	// Permuted, the operands come last: optind is where they start.
+	dm := tableNamed("depmod")
+	p := New("depmod", []string{"x", "-a", "y", "-b", "z"}, dm.shorts, dm.longs, false, nil)
+	for range p.Options() {
+	}
+	if got := p.Optind(); got != 3 {
+		t.Errorf("permuted: optind %d, want 3", got)
+	}
+}
+
 func TestStopEarly(t *testing.T) {
 	// kmod returns from its loop at -h: what follows is never parsed,
 	// so a bad option after it is never reported.
