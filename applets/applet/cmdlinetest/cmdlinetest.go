@@ -22,6 +22,9 @@ type Case struct {
 	Args []string
 	// Env is NAME=VALUE settings for both runs, such as POSIXLY_CORRECT.
 	Env []string
+	// Argv0 is argv[0] for both runs when not the tool's bare name; TOOL
+	// in it stands for the tool's name.
+	Argv0 string
 }
 
 // Common are cases every kmod tool answers alike, whatever its table: -h
@@ -51,6 +54,9 @@ var Common = []Case{
 	{Name: "colon", Args: []string{"-:"}},
 	{Name: "question mark", Args: []string{"-?"}},
 	{Name: "POSIXLY_CORRECT still sees options first", Args: []string{"-V", "x"}, Env: []string{"POSIXLY_CORRECT=1"}},
+	{Name: "argv[0] a path, help", Args: []string{"-h"}, Argv0: "/usr/sbin/TOOL"},
+	{Name: "argv[0] a path, bad option", Args: []string{"-x"}, Argv0: "/usr/sbin/TOOL"},
+	{Name: "argv[0] relative, ambiguous", Args: []string{"--ver"}, Argv0: "./TOOL"},
 }
 
 // debianVersion is Debian 13's kmod -V: built without zlib, it prints
@@ -75,12 +81,16 @@ func Compare(t *testing.T, tool string, run func(*applet.Env, []string) int, cas
 				k, v, _ := strings.Cut(kv, "=")
 				t.Setenv(k, v)
 			}
-			want := debtree.RunKmod(t, tool, c.Args...)
+			argv0 := strings.ReplaceAll(c.Argv0, "TOOL", tool)
+			if argv0 == "" {
+				argv0 = tool
+			}
+			want := debtree.RunKmodAs(t, tool, argv0, c.Args...)
 			if want.Stdout == debianVersion {
 				want.Stdout = applet.Version
 			}
 			var stdout, stderr bytes.Buffer
-			code := run(&applet.Env{Argv0: tool, Stdout: &stdout, Stderr: &stderr, LookupEnv: os.LookupEnv}, c.Args)
+			code := run(&applet.Env{Argv0: argv0, Stdout: &stdout, Stderr: &stderr, LookupEnv: os.LookupEnv}, c.Args)
 			got := debtree.Result{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}
 			if got != want {
 				t.Errorf("%s %q (env %q):\nours: exit %d\n  stdout %q\n  stderr %q\nkmod: exit %d\n  stdout %q\n  stderr %q",
