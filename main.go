@@ -69,7 +69,7 @@ func dispatch(argv []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 1
 	}
-	return run(&applet.Env{Argv0: argv0, Stdout: stdout, Stderr: stderr}, args)
+	return run(&applet.Env{Argv0: argv0, Stdout: stdout, Stderr: stderr, LookupEnv: os.LookupEnv}, args)
 }
 
 func usage(w io.Writer) {

@@ -1,6 +1,6 @@
 // Package applet holds what every applet shares: the environment it runs
-// in (its name, its output streams), kmod's log format, and kmod's way of
-// parsing a command line.
+// in (its name, its output streams, its environment variables), kmod's log
+// format, and kmod's getopt_long loop over a command line.
 package applet
 
 import (
@@ -11,13 +11,15 @@ import (
 	"path/filepath"
 
 	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 )
 
-// Version is what every kmod tool prints for -V: kmod's version line,
-// which scripts parse, then the features this build has (it reads
-// .ko.gz, which Debian's kmod cannot).
-const Version = "kmod version 30\n+ZSTD +XZ +ZLIB +LIBCRYPTO -EXPERIMENTAL\n"
+// Version is what every kmod tool prints for -V: kmod 34.2's version
+// line, which scripts parse, then its feature line as this build has the
+// features: it decompresses zstd, xz and gzip and reads signatures itself
+// (Debian's kmod prints -ZLIB: it is built without zlib).
+const Version = "kmod version 34.2\n+ZSTD +XZ +ZLIB +OPENSSL\n"
 
 // Env is what an applet is run with. Argv0 is the name it was called by,
 // as given; glibc's getopt quotes it in its messages, and kmod's own
@@ -26,11 +28,21 @@ type Env struct {
 	Argv0  string
 	Stdout io.Writer
 	Stderr io.Writer
+	// LookupEnv reads the applet's environment; nil is the process's.
+	LookupEnv func(name string) (string, bool)
 }
 
 // Stdio is the Env of the running process.
 func Stdio(argv0 string) *Env {
-	return &Env{Argv0: argv0, Stdout: os.Stdout, Stderr: os.Stderr}
+	return &Env{Argv0: argv0, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv}
+}
+
+// Lookup is os.LookupEnv in the applet's environment.
+func (e *Env) Lookup(name string) (string, bool) {
+	if e.LookupEnv == nil {
+		return os.LookupEnv(name)
+	}
+	return e.LookupEnv(name)
 }
 
 // Name is the program name kmod puts in front of its messages.
@@ -71,13 +83,20 @@ func Capture(name string, run func(*Env, []string) int, args ...string) (code in
 	return code, out.String(), errOut.String()
 }
 
-// Parse parses args with GNU getopt's rules; an error is printed as glibc
-// prints it, and returned.
-func Parse(env *Env, args []string, opts []getopt.Option) (*getopt.Result, error) {
-	res, err := getopt.Normalize(env.Argv0, args, opts, false)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return nil, err
+// Getopt starts kmod's getopt_long loop over args (without the program
+// name): glibc's rules, POSIXLY_CORRECT from the applet's environment, and
+// each error printed on stderr in glibc's words as it is met.
+func (e *Env) Getopt(args []string, shorts string, longs []getopt.Long) *getopt.Parser {
+	_, posix := e.Lookup("POSIXLY_CORRECT")
+	return getopt.New(e.Argv0, args, shorts, longs, posix, e.Stderr)
+}
+
+// LibkmodLog is the logger kmod 34.2's insmod and lsmod install in libkmod
+// (log_kmod): libkmod's messages through the tool's own logger, at its
+// priority. Debian 13 builds kmod without ENABLE_DEBUG, so they carry no
+// source site.
+func (l *Logger) LibkmodLog() libkmod.LogFunc {
+	return func(level modconf.Level, _ libkmod.Site, format string, args ...any) {
+		l.Report(level, format, args...)
 	}
-	return res, nil
 }

@@ -20,28 +20,27 @@ import (
 	"github.com/modutils/modutils/moddep"
 )
 
-// options is kmod's depmod table, in its order (glibc lists ambiguous
-// abbreviations in table order), with -m and -o as newer kmod has them.
-var options = []getopt.Option{
-	{Short: 'a', Long: "all"},
-	{Short: 'A', Long: "quick"},
-	{Short: 'b', Long: "basedir", Arg: getopt.RequiredArg},
-	{Short: 'C', Long: "config", Arg: getopt.RequiredArg},
-	{Short: 'E', Long: "symvers", Arg: getopt.RequiredArg},
-	{Short: 'F', Long: "filesyms", Arg: getopt.RequiredArg},
-	{Short: 'e', Long: "errsyms"},
-	{Short: 'u', Long: "unresolved-error"},
-	{Short: 'q', Long: "quiet"},
-	{Short: 'r', Long: "root"},
-	{Short: 'v', Long: "verbose"},
-	{Short: 'n', Long: "show"},
-	{Long: "dry-run", Name: "show"},
-	{Short: 'P', Long: "symbol-prefix", Arg: getopt.RequiredArg},
-	{Short: 'w', Long: "warn"},
-	{Short: 'm', Long: "moduledir", Arg: getopt.RequiredArg},
-	{Short: 'o', Long: "outdir", Arg: getopt.RequiredArg},
-	{Short: 'V', Long: "version"},
-	{Short: 'h', Long: "help"},
+// shortopts and longopts are kmod 34.2's depmod table, in its order
+// (glibc lists ambiguous abbreviations in table order).
+const shortopts = "aAb:m:o:C:E:F:evnP:wVh"
+
+var longopts = []getopt.Long{
+	{Name: "all", Val: 'a'},
+	{Name: "quick", Val: 'A'},
+	{Name: "basedir", Arg: getopt.RequiredArg, Val: 'b'},
+	{Name: "moduledir", Arg: getopt.RequiredArg, Val: 'm'},
+	{Name: "outdir", Arg: getopt.RequiredArg, Val: 'o'},
+	{Name: "config", Arg: getopt.RequiredArg, Val: 'C'},
+	{Name: "symvers", Arg: getopt.RequiredArg, Val: 'E'},
+	{Name: "filesyms", Arg: getopt.RequiredArg, Val: 'F'},
+	{Name: "errsyms", Val: 'e'},
+	{Name: "verbose", Val: 'v'},
+	{Name: "show", Val: 'n'},
+	{Name: "dry-run", Val: 'n'},
+	{Name: "symbol-prefix", Arg: getopt.RequiredArg, Val: 'P'},
+	{Name: "warn", Val: 'w'},
+	{Name: "version", Val: 'V'},
+	{Name: "help", Val: 'h'},
 }
 
 const helpText = `Usage:
@@ -64,7 +63,7 @@ Options:
 	-h, --help           show this help
 
 The following options are useful for people managing distributions:
-	-b, --basedir=DIR    Use an image of a module tree.
+	-b, --basedir=DIR    Root path (default: /).
 	-m, --moduledir=DIR  Module directory (default: /lib/modules).
 	-o, --outdir=DIR     Output root path (default: same as <basedir>).
 	-F, --filesyms=FILE  Use the file instead of the
@@ -87,32 +86,62 @@ func Run(env *applet.Env, args []string) int {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit))
 	}
 	log := applet.NewLogger(env)
-	c, err := applet.Parse(env, args, options)
-	if err != nil {
-		return 1
-	}
-	verbose := c.Count("verbose")
-	// Options with side effects act in the order given, as in kmod's loop.
-	for _, o := range c.Options {
-		switch o.Name {
-		case "symbol-prefix":
-			if len(o.Value) != 1 {
+	var (
+		all, maybeAll, show, printUnknown, warnDups bool
+		verbose                                     int
+		root, outRoot                               string
+		moduleDir                                   = "/lib/modules"
+		configPaths                                 []string
+		symvers, systemMap                          string
+		checkSymvers, hasSystemMap, hasOutRoot      bool
+		prefix                                      byte
+	)
+	opts := env.Getopt(args, shortopts, longopts)
+	for o := range opts.Options() {
+		switch o.Val {
+		case 'a':
+			all = true
+		case 'A':
+			maybeAll = true
+		case 'b':
+			root = moddep.AbsFromCwd(o.Arg)
+		case 'm':
+			moduleDir = o.Arg
+		case 'o':
+			outRoot, hasOutRoot = moddep.AbsFromCwd(o.Arg), true
+		case 'C':
+			configPaths = append(configPaths, o.Arg)
+		case 'E':
+			symvers, checkSymvers = o.Arg, true
+		case 'F':
+			systemMap, hasSystemMap = o.Arg, true
+		case 'e':
+			printUnknown = true
+		case 'v':
+			verbose++
+		case 'n':
+			show = true
+		case 'P':
+			if len(o.Arg) != 1 {
 				log.Report(modconf.Crit, "-P only takes a single char\n")
 				return 1
 			}
-		case "unresolved-error", "quiet", "root":
-			log.Report(modconf.Warning, "Ignored deprecated option %s\n", o.Spelling)
-		case "help":
+			prefix = o.Arg[0]
+		case 'w':
+			warnDups = true
+		case 'h':
 			fmt.Fprintf(env.Stdout, helpText, env.Name())
 			return 0
-		case "version":
+		case 'V':
 			io.WriteString(env.Stdout, applet.Version)
 			return 0
+		case getopt.Invalid:
+			return 1
 		}
 	}
 	log.Priority = min(modconf.Warning+modconf.Level(verbose), modconf.Debug)
 
-	operands := c.Operands
+	operands := opts.Operands()
 	var kversion string
 	if len(operands) > 0 {
 		if !isVersionNumber(operands[0]) {
@@ -121,6 +150,7 @@ func Run(env *applet.Env, args []string) int {
 		}
 		kversion, operands = operands[0], operands[1:]
 	} else {
+		var err error
 		kversion, err = kernel.Release()
 		if err != nil {
 			log.Report(modconf.Crit, "uname() failed: %s\n", modconf.ErrnoString(err))
@@ -128,20 +158,15 @@ func Run(env *applet.Env, args []string) int {
 		}
 	}
 
-	root := ""
-	if c.Has("basedir") {
-		root = moddep.AbsFromCwd(c.String("basedir", ""))
-	}
-	moduleDir := strings.TrimLeft(c.String("moduledir", "/lib/modules"), "/")
+	moduleDir = strings.TrimLeft(moduleDir, "/")
 	dir := root + "/" + moduleDir + "/" + kversion
 	outDir := dir
-	if c.Has("outdir") {
-		outDir = moddep.AbsFromCwd(c.String("outdir", "")) + "/" + moduleDir + "/" + kversion
+	if hasOutRoot {
+		outDir = outRoot + "/" + moduleDir + "/" + kversion
 	}
-	all := c.Has("all") || len(operands) == 0
-	show := c.Has("show")
+	all = all || len(operands) == 0
 
-	if c.Has("quick") {
+	if maybeAll {
 		if show {
 			return 0
 		}
@@ -151,12 +176,8 @@ func Run(env *applet.Env, args []string) int {
 		all = true
 	}
 
-	var prefix byte
-	if c.Has("symbol-prefix") {
-		prefix = c.String("symbol-prefix", "")[0]
-	}
-	warnUnresolved := c.Has("errsyms")
-	if warnUnresolved && !c.Has("symvers") && !c.Has("filesyms") {
+	warnUnresolved := printUnknown
+	if warnUnresolved && !checkSymvers && !hasSystemMap {
 		log.Report(modconf.Warning, "-e needs -E or -F\n")
 		warnUnresolved = false
 	}
@@ -165,30 +186,30 @@ func Run(env *applet.Env, args []string) int {
 		Dir:       dir,
 		Conf:      conf,
 		SymPrefix: prefix,
-		CheckCRCs: c.Has("symvers"),
+		CheckCRCs: checkSymvers,
 		WarnUnres: warnUnresolved,
-		WarnDups:  c.Has("warn"),
+		WarnDups:  warnDups,
 		Verbose:   verbose,
 		Show:      env.Stdout,
 		Report:    log.Report,
 	})
 	switch {
-	case c.Has("symvers"):
-		if err := d.LoadSymvers(c.String("symvers", "")); err != nil {
-			log.Report(modconf.Crit, "could not load %s: %s\n", c.String("symvers", ""), modconf.ErrnoString(err))
+	case checkSymvers:
+		if err := d.LoadSymvers(symvers); err != nil {
+			log.Report(modconf.Crit, "could not load %s: %s\n", symvers, modconf.ErrnoString(err))
 			return 1
 		}
-	case c.Has("filesyms"):
-		if err := d.LoadSystemMap(c.String("filesyms", "")); err != nil {
-			log.Report(modconf.Crit, "could not load %s: %s\n", c.String("filesyms", ""), modconf.ErrnoString(err))
+	case hasSystemMap:
+		if err := d.LoadSystemMap(systemMap); err != nil {
+			log.Report(modconf.Crit, "could not load %s: %s\n", systemMap, modconf.ErrnoString(err))
 			return 1
 		}
 	}
 
 	if all {
 		paths := modconf.DefaultDepmodDirs
-		if c.Has("config") {
-			paths = c.Strings("config")
+		if configPaths != nil {
+			paths = configPaths
 		}
 		*conf = *modconf.LoadDepmodConfig(paths, kversion, log.Report)
 		if err := d.Search(); err != nil {
@@ -227,7 +248,7 @@ func Run(env *applet.Env, args []string) int {
 		}
 		return 0
 	}
-	return writeOutputs(d, outDir, c.Has("outdir"), log)
+	return writeOutputs(d, outDir, hasOutRoot, log)
 }
 
 // writeOutputs writes each file to a temporary name in the output

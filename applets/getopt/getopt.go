@@ -1,27 +1,33 @@
-// Package getopt parses command lines the way kmod does, with glibc's
-// getopt_long.
+// Package getopt is glibc's getopt_long as an iterator: applets drive it
+// the way kmod's tools drive getopt_long in a loop, acting on each option
+// as it comes, so that "depmod -h -x" prints the help before the bad
+// option is ever looked at.
 //
-// Options may follow operands, short options combine (-av) and take
-// attached values (-b/tmp/root, -S6.1.0), long options may be abbreviated
-// to any unambiguous prefix and take their value as --opt=value or
-// --opt value, and "--" ends the options. Scripts and initramfs generators
-// depend on all of that. Normalize parses the way glibc does, reports
-// errors in glibc's words, and returns the options in the order given (kmod
-// acts on some of them in that order) with typed accessors, and a canonical
-// argv: every option as --name[=value], then "--" and the operands.
+// It follows glibc 2.41's posix/getopt.c: the short options of an
+// optstring ("ab:c::", with a leading "+" to stop at the first operand and
+// "-" to return operands in order), a table of long options that may be
+// abbreviated to any prefix (an exact match wins; a prefix is ambiguous
+// unless every option it matches has the first one's argument kind and
+// value), values attached (-b/r, --basedir=/r) or in the next word,
+// optional values only attached, operands permuted behind the options
+// unless POSIXLY_CORRECT is set, "--" ending the options, and every error
+// in glibc's words, after argv[0] as given. The caller passes
+// POSIXLY_CORRECT in: this package reads no environment.
 //
-// We do not hand that argv on to urfave/cli: it would add 2.3 MB to a
-// binary that must stay under 4 MiB, and parse nothing this package has not
-// parsed already.
+// The applets' command lines are small and the binary must stay small, so
+// this is a few hundred lines of our own rather than a general CLI
+// library (urfave/cli would have cost 2.3 MB and still not parse these
+// command lines glibc's way).
 package getopt
 
 import (
 	"fmt"
-	"os"
+	"io"
+	"iter"
 	"strings"
 )
 
-// ArgKind says whether an option takes a value.
+// ArgKind says whether an option takes a value: glibc's has_arg.
 type ArgKind int
 
 const (
@@ -30,244 +36,256 @@ const (
 	OptionalArg
 )
 
-// Option describes one option. Short is 0 for a long-only option, Long is
-// empty for a short-only one. Options that share a Name are the same option
-// spelled differently (kmod's --show and --dry-run).
-type Option struct {
-	Short rune
-	Long  string
-	Arg   ArgKind
-	// Name is the canonical name handed to urfave/cli; it defaults to
-	// Long, or to the short letter where there is no long name.
+// Long is one entry of a getopt_long table (struct option with a NULL
+// flag): Next reports it as Val, which kmod makes the short letter or a
+// small number of its own.
+type Long struct {
 	Name string
+	Arg  ArgKind
+	Val  rune
 }
 
-func (o Option) name() string {
-	switch {
-	case o.Name != "":
-		return o.Name
-	case o.Long != "":
-		return o.Long
-	}
-	return string(o.Short)
+// Values Opt.Val takes besides the options' own.
+const (
+	// Invalid is getopt_long's '?': an error, already reported.
+	Invalid = '?'
+	// Operand is what a "-" optstring returns an operand as (glibc's 1).
+	Operand = 1
+)
+
+// Opt is one thing getopt_long returned.
+type Opt struct {
+	// Val is the short letter, the long option's Val, Invalid or Operand.
+	Val rune
+	// Arg is optarg; HasArg says whether glibc set it at all (an optional
+	// value that was not given leaves it NULL).
+	Arg    string
+	HasArg bool
+	// LongIndex is the matched entry of the long table (glibc's longind),
+	// or -1 for a short option.
+	LongIndex int
+	// Err is the message for Invalid, as glibc prints it without its
+	// newline.
+	Err *Error
 }
 
-// Parsed is one option found on the command line.
-type Parsed struct {
-	Name     string // canonical name
-	Value    string
-	HasValue bool
-	// Spelling is how the option was written, without its value ("-b",
-	// "--basedir"); kmod quotes it in some warnings.
-	Spelling string
-}
-
-// Result is a parsed command line.
-type Result struct {
-	Options  []Parsed
-	Operands []string
-}
-
-// Has reports whether the named option was given.
-func (r *Result) Has(name string) bool {
-	return r.Count(name) > 0
-}
-
-// Count is how often the named option was given (-vvv is three).
-func (r *Result) Count(name string) int {
-	n := 0
-	for _, p := range r.Options {
-		if p.Name == name {
-			n++
-		}
-	}
-	return n
-}
-
-// String is the value of the last occurrence of the named option, as
-// getopt loops leave it, or def where it was not given.
-func (r *Result) String(name, def string) string {
-	for i := len(r.Options) - 1; i >= 0; i-- {
-		if r.Options[i].Name == name {
-			return r.Options[i].Value
-		}
-	}
-	return def
-}
-
-// Strings is the values of every occurrence of the named option, in order.
-func (r *Result) Strings(name string) []string {
-	var out []string
-	for _, p := range r.Options {
-		if p.Name == name {
-			out = append(out, p.Value)
-		}
-	}
-	return out
-}
-
-// Argv renders the result as a canonical argv (without the program name):
-// every option as --name or --name=value, in the order given, then "--" and
-// the operands. It parses back to the same result, which the fuzz target
-// checks, and is what the applets log at debug level.
-func (r *Result) Argv() []string {
-	out := make([]string, 0, len(r.Options)+len(r.Operands)+1)
-	for _, p := range r.Options {
-		if p.HasValue {
-			out = append(out, "--"+p.Name+"="+p.Value)
-		} else {
-			out = append(out, "--"+p.Name)
-		}
-	}
-	out = append(out, "--")
-	return append(out, r.Operands...)
-}
-
-// Error is a command-line error, worded as glibc's getopt words it.
+// Error is a command-line error in glibc's words.
 type Error struct{ Msg string }
 
 func (e *Error) Error() string { return e.Msg }
 
-// Normalize parses args (without the program name) against opts with GNU
-// getopt_long's rules. prog is argv[0] as given, which glibc puts in front
-// of its messages. With POSIXLY_CORRECT set in the environment, or
-// stopAtOperand true (a "+" in kmod's option string), parsing stops at the
-// first operand as POSIX requires.
-func Normalize(prog string, args []string, opts []Option, stopAtOperand bool) (*Result, error) {
-	if _, ok := os.LookupEnv("POSIXLY_CORRECT"); ok {
-		stopAtOperand = true
-	}
-	return normalize(prog, args, opts, stopAtOperand)
+type ordering int
+
+const (
+	permute ordering = iota
+	requireOrder
+	returnInOrder
+)
+
+// Parser is one getopt_long loop over a command line.
+type Parser struct {
+	prog     string
+	args     []string
+	shorts   string
+	longs    []Long
+	order    ordering
+	errors   io.Writer
+	optind   int
+	nextchar string // the rest of a cluster of short options
+	operands []string
+	done     bool
 }
 
-func normalize(prog string, args []string, opts []Option, stopAtOperand bool) (*Result, error) {
-	res := &Result{}
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		switch {
-		case arg == "--":
-			res.Operands = append(res.Operands, args[i+1:]...)
-			return res, nil
-		case strings.HasPrefix(arg, "--"):
-			n, err := parseLong(prog, args, i, opts, res)
-			if err != nil {
-				return nil, err
+// New starts a getopt_long loop over args (argv without argv[0]). prog is
+// argv[0] as given, which glibc puts in front of its messages; errors, when
+// not nil, receives each message as glibc prints it (opterr). With
+// posixlyCorrect (POSIXLY_CORRECT in the caller's environment) parsing
+// stops at the first operand, as a "+" optstring asks too.
+func New(prog string, args []string, shorts string, longs []Long, posixlyCorrect bool, errors io.Writer) *Parser {
+	p := &Parser{prog: prog, args: args, longs: longs, errors: errors}
+	switch {
+	case strings.HasPrefix(shorts, "-"):
+		p.order, shorts = returnInOrder, shorts[1:]
+	case strings.HasPrefix(shorts, "+"):
+		p.order, shorts = requireOrder, shorts[1:]
+	case posixlyCorrect:
+		p.order = requireOrder
+	}
+	p.shorts = shorts
+	return p
+}
+
+// Options yields what successive getopt_long calls return, until it
+// returns -1. Breaking out of the loop leaves the rest unparsed, as
+// returning from kmod's loop does.
+func (p *Parser) Options() iter.Seq[Opt] {
+	return func(yield func(Opt) bool) {
+		for {
+			o, ok := p.Next()
+			if !ok || !yield(o) {
+				return
 			}
-			i = n
-		case len(arg) > 1 && arg[0] == '-':
-			n, err := parseShort(prog, args, i, opts, res)
-			if err != nil {
-				return nil, err
-			}
-			i = n
-		default:
-			if stopAtOperand {
-				res.Operands = append(res.Operands, args[i:]...)
-				return res, nil
-			}
-			res.Operands = append(res.Operands, arg)
 		}
 	}
-	return res, nil
 }
 
-func parseLong(prog string, args []string, i int, opts []Option, res *Result) (int, error) {
-	body := args[i][2:]
+// Operands is what is left for the caller once Options is done: argv from
+// optind, the operands in the order given.
+func (p *Parser) Operands() []string {
+	if !p.done {
+		return append(p.operands[:len(p.operands):len(p.operands)], p.args[p.optind:]...)
+	}
+	return p.operands
+}
+
+// Optind is glibc's optind once the loop is done, counted in args (glibc's
+// less one): the operands start there in glibc's permuted argv. kmod's own
+// loop hands the rest of its command line on to a command from there.
+func (p *Parser) Optind() int { return len(p.args) - len(p.Operands()) }
+
+// isOperand is glibc's NONOPTION_P.
+func isOperand(a string) bool { return len(a) < 2 || a[0] != '-' }
+
+// Next is one getopt_long call; false is its -1.
+func (p *Parser) Next() (Opt, bool) {
+	if p.done {
+		return Opt{}, false
+	}
+	if p.nextchar == "" {
+		if p.order == permute {
+			// glibc moves the operands it skips behind the options; in
+			// the end they come out in the order given.
+			for p.optind < len(p.args) && isOperand(p.args[p.optind]) {
+				p.operands = append(p.operands, p.args[p.optind])
+				p.optind++
+			}
+		}
+		if p.optind < len(p.args) && p.args[p.optind] == "--" {
+			p.optind++
+			return p.finish()
+		}
+		if p.optind == len(p.args) {
+			return p.finish()
+		}
+		a := p.args[p.optind]
+		if isOperand(a) {
+			if p.order == requireOrder {
+				return p.finish()
+			}
+			p.optind++
+			return Opt{Val: Operand, Arg: a, HasArg: true, LongIndex: -1}, true
+		}
+		if a[1] == '-' {
+			p.optind++
+			return p.long(a[2:]), true
+		}
+		p.nextchar = a[1:]
+	}
+	return p.short(), true
+}
+
+func (p *Parser) finish() (Opt, bool) {
+	p.operands = append(p.operands, p.args[p.optind:]...)
+	p.optind = len(p.args)
+	p.done = true
+	return Opt{}, false
+}
+
+func (p *Parser) fail(format string, args ...any) Opt {
+	e := &Error{fmt.Sprintf("%s: "+format, append([]any{p.prog}, args...)...)}
+	if p.errors != nil {
+		io.WriteString(p.errors, e.Msg+"\n")
+	}
+	return Opt{Val: Invalid, LongIndex: -1, Err: e}
+}
+
+// short takes the next letter of a cluster.
+func (p *Parser) short() Opt {
+	c := p.nextchar[0]
+	p.nextchar = p.nextchar[1:]
+	// glibc moves past the word as it takes its last letter.
+	if p.nextchar == "" {
+		p.optind++
+	}
+	i := strings.IndexByte(p.shorts, c)
+	if i < 0 || c == ':' || c == ';' {
+		// %c: the byte itself, whatever it is.
+		return p.fail("invalid option -- '%s'", string([]byte{c}))
+	}
+	o := Opt{Val: rune(c), LongIndex: -1}
+	spec := p.shorts[i+1:]
+	if !strings.HasPrefix(spec, ":") {
+		return o
+	}
+	rest := p.nextchar
+	p.nextchar = ""
+	switch {
+	case rest != "":
+		o.Arg, o.HasArg = rest, true
+		p.optind++
+	case strings.HasPrefix(spec, "::"):
+		// An optional value is only ever attached.
+	case p.optind == len(p.args):
+		return p.fail("option requires an argument -- '%s'", string([]byte{c}))
+	default:
+		o.Arg, o.HasArg = p.args[p.optind], true
+		p.optind++
+	}
+	return o
+}
+
+// long handles "--"+body, already counted in optind.
+func (p *Parser) long(body string) Opt {
 	name, value, hasValue := strings.Cut(body, "=")
-
-	match := -1
-	var ambiguous []int
-	for k, o := range opts {
-		if o.Long == "" || !strings.HasPrefix(o.Long, name) {
-			continue
-		}
-		if o.Long == name {
-			match, ambiguous = k, nil
+	found := -1
+	for i, l := range p.longs {
+		if l.Name == name {
+			found = i
 			break
 		}
-		if match < 0 {
-			match = k
-			continue
-		}
-		// glibc lets a prefix stand for several spellings of one option.
-		m := opts[match]
-		if m.name() != o.name() || m.Arg != o.Arg {
-			if ambiguous == nil {
-				ambiguous = []int{match}
+	}
+	if found < 0 {
+		var ambiguous []int
+		for i, l := range p.longs {
+			if !strings.HasPrefix(l.Name, name) {
+				continue
 			}
-			ambiguous = append(ambiguous, k)
-		}
-	}
-	if ambiguous != nil {
-		var b strings.Builder
-		// glibc quotes the word as given, value included.
-		fmt.Fprintf(&b, "%s: option '--%s' is ambiguous; possibilities:", prog, body)
-		for _, k := range ambiguous {
-			fmt.Fprintf(&b, " '--%s'", opts[k].Long)
-		}
-		return 0, &Error{b.String()}
-	}
-	if match < 0 {
-		return 0, &Error{fmt.Sprintf("%s: unrecognized option '%s'", prog, args[i])}
-	}
-	o := opts[match]
-	p := Parsed{Name: o.name(), Spelling: "--" + o.Long}
-	switch o.Arg {
-	case NoArg:
-		if hasValue {
-			return 0, &Error{fmt.Sprintf("%s: option '--%s' doesn't allow an argument", prog, o.Long)}
-		}
-	case RequiredArg:
-		if !hasValue {
-			if i+1 >= len(args) {
-				return 0, &Error{fmt.Sprintf("%s: option '--%s' requires an argument", prog, o.Long)}
+			if found < 0 {
+				found = i
+				continue
 			}
-			i++
-			value, hasValue = args[i], true
-		}
-	}
-	p.Value, p.HasValue = value, hasValue
-	res.Options = append(res.Options, p)
-	return i, nil
-}
-
-func parseShort(prog string, args []string, i int, opts []Option, res *Result) (int, error) {
-	arg := args[i]
-	for j := 1; j < len(arg); j++ {
-		c := rune(arg[j])
-		o, ok := findShort(opts, c)
-		if !ok {
-			return 0, &Error{fmt.Sprintf("%s: invalid option -- '%c'", prog, c)}
-		}
-		p := Parsed{Name: o.name(), Spelling: "-" + string(c)}
-		if o.Arg == NoArg {
-			res.Options = append(res.Options, p)
-			continue
-		}
-		switch rest := arg[j+1:]; {
-		case rest != "":
-			p.Value, p.HasValue = rest, true
-		case o.Arg == RequiredArg:
-			if i+1 >= len(args) {
-				return 0, &Error{fmt.Sprintf("%s: option requires an argument -- '%c'", prog, c)}
+			// glibc compares each later match with the first one only.
+			if f := p.longs[found]; f.Arg != l.Arg || f.Val != l.Val {
+				if ambiguous == nil {
+					ambiguous = []int{found}
+				}
+				ambiguous = append(ambiguous, i)
 			}
-			i++
-			p.Value, p.HasValue = args[i], true
 		}
-		res.Options = append(res.Options, p)
-		break
-	}
-	return i, nil
-}
-
-func findShort(opts []Option, c rune) (Option, bool) {
-	if c == ':' || c == '-' {
-		return Option{}, false
-	}
-	for _, o := range opts {
-		if o.Short == c {
-			return o, true
+		if ambiguous != nil {
+			var b strings.Builder
+			for _, i := range ambiguous {
+				fmt.Fprintf(&b, " '--%s'", p.longs[i].Name)
+			}
+			return p.fail("option '--%s' is ambiguous; possibilities:%s", body, b.String())
 		}
 	}
-	return Option{}, false
+	if found < 0 {
+		return p.fail("unrecognized option '--%s'", body)
+	}
+	l := p.longs[found]
+	o := Opt{Val: l.Val, LongIndex: found}
+	switch {
+	case hasValue && l.Arg == NoArg:
+		return p.fail("option '--%s' doesn't allow an argument", l.Name)
+	case hasValue:
+		o.Arg, o.HasArg = value, true
+	case l.Arg == RequiredArg:
+		if p.optind >= len(p.args) {
+			return p.fail("option '--%s' requires an argument", l.Name)
+		}
+		o.Arg, o.HasArg = p.args[p.optind], true
+		p.optind++
+	}
+	return o
 }

@@ -16,17 +16,24 @@ import (
 	"github.com/modutils/modutils/moddep"
 )
 
-var options = []getopt.Option{
-	{Short: 'p'},
-	{Short: 's'},
-	{Short: 'f'},
-	{Short: 'V', Long: "version"},
-	{Short: 'h', Long: "help"},
+// shortopts and longopts are kmod 34.2's insmod table.
+const shortopts = "fsvVh"
+
+var longopts = []getopt.Long{
+	{Name: "force", Val: 'f'},
+	{Name: "syslog", Val: 's'},
+	{Name: "verbose", Val: 'v'},
+	{Name: "version", Val: 'V'},
+	{Name: "help", Val: 'h'},
 }
 
 const helpText = `Usage:
-	%s [options] filename [args]
+	%s [options] filename [module options]
 Options:
+	-f, --force       DANGEROUS: forces a module load, may cause
+	                  data corruption and crash your machine
+	-s, --syslog      print to syslog, not stderr
+	-v, --verbose     enables more messages
 	-V, --version     show version
 	-h, --help        show this help
 `
@@ -54,33 +61,44 @@ func Strerror(err error) string {
 // exit code.
 func Run(env *applet.Env, args []string) int {
 	log := applet.NewLogger(env)
-	c, err := applet.Parse(env, args, options)
-	if err != nil {
-		return 1
-	}
 	var flags libkmod.InsertFlags
-	for _, o := range c.Options {
-		switch o.Name {
-		case "f":
+	verbose := modconf.Err
+	useSyslog := false
+	opts := env.Getopt(args, shortopts, longopts)
+	for o := range opts.Options() {
+		switch o.Val {
+		case 'f':
 			flags = libkmod.InsertFlags{ForceVermagic: true, ForceModversion: true}
-		case "help":
+		case 's':
+			useSyslog = true
+		case 'v':
+			verbose++
+		case 'h':
 			fmt.Fprintf(env.Stdout, helpText, env.Name())
 			return 0
-		case "version":
+		case 'V':
 			fmt.Fprint(env.Stdout, applet.Version)
 			return 0
+		case getopt.Invalid:
+			return 1
 		}
 	}
-	if len(c.Operands) == 0 {
+	if useSyslog {
+		log.Syslog = applet.Syslog(env.Name())
+	}
+	operands := opts.Operands()
+	if len(operands) == 0 {
 		log.Report(modconf.Err, "missing filename.\n")
 		return 1
 	}
-	filename := c.Operands[0]
+	filename := operands[0]
 	if filename == "-" {
 		log.Report(modconf.Err, "this tool does not support loading from stdin!\n")
 		return 1
 	}
-	opts := strings.Join(c.Operands[1:], " ")
+	params := strings.Join(operands[1:], " ")
+	// kmod_new, then libkmod logs through the tool at -v's priority.
+	log.Priority = min(verbose, modconf.Debug)
 
 	abs := moddep.AbsFromCwd(filename)
 	var st syscall.Stat_t
@@ -93,12 +111,12 @@ func Run(env *applet.Env, args []string) int {
 		log.Report(modconf.Err, "could not load module %s: %s\n", filename, modconf.ErrnoString(syscall.ENOENT))
 		return 1
 	}
-	if err := libkmod.Insert(Sys, abs, opts, flags); err != nil {
+	if err := libkmod.Insert(Sys, abs, params, flags); err != nil {
 		var fe *libkmod.FileError
 		if errors.As(err, &fe) {
 			err = fe.Errno
 		} else {
-			libkmod.DefaultLog(env.Stderr)(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", abs, modconf.ErrnoString(err))
+			log.LibkmodLog()(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", abs, modconf.ErrnoString(err))
 		}
 		log.Report(modconf.Err, "could not insert module %s: %s\n", filename, Strerror(err))
 		return 1

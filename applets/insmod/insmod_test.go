@@ -54,6 +54,10 @@ func TestRun(t *testing.T) {
 		{[]string{ko, "a=1", "b=x y"}, nil, "", 0, "a=1 b=x y", 0},
 		{[]string{"-f", ko}, nil, "", 0, "", kernel.InitIgnoreVermagic | kernel.InitIgnoreModversions},
 		{[]string{ko}, syscall.EEXIST, "insmod: ERROR: could not insert module " + ko + ": File exists\n", 1, "", 0},
+		// -v raises libkmod's messages through insmod's own logger.
+		{[]string{"-vvv", ko}, syscall.EEXIST, "insmod: INFO: Failed to insert module '" + ko + "': File exists\ninsmod: ERROR: could not insert module " + ko + ": File exists\n", 1, "", 0},
+		{[]string{"-vv", ko}, syscall.EEXIST, "insmod: ERROR: could not insert module " + ko + ": File exists\n", 1, "", 0},
+		{[]string{"--force", ko, "a=1"}, nil, "", 0, "a=1", kernel.InitIgnoreVermagic | kernel.InitIgnoreModversions},
 		{[]string{ko}, syscall.ENOEXEC, "insmod: ERROR: could not insert module " + ko + ": Invalid module format\n", 1, "", 0},
 		{[]string{ko}, syscall.ENOENT, "insmod: ERROR: could not insert module " + ko + ": Unknown symbol in module\n", 1, "", 0},
 		{[]string{dir + "/none.ko"}, nil, "insmod: ERROR: could not load module " + dir + "/none.ko: No such file or directory\n", 1, "", 0},

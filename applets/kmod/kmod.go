@@ -56,41 +56,37 @@ func help(env *applet.Env) {
 	}
 }
 
-// parse is the one place option parsing happens: args against opts
-// with glibc's rules, stopping at the first operand as kmod's "+hV" (and,
-// through getopt's state, its commands after it) do. prog is what glibc
-// puts in front of its messages, which it prints here.
-func parse(env *applet.Env, prog string, args []string, opts []getopt.Option) (*getopt.Result, bool) {
-	res, err := getopt.Normalize(prog, args, opts, true)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return nil, false
-	}
-	return res, true
+// parser is kmod's getopt_long loop over args: glibc's rules, stopping
+// at the first operand as kmod's "+hV" does (and, through getopt's state,
+// its commands after it). prog is what glibc puts in front of the
+// messages it prints.
+func parser(env *applet.Env, prog string, args []string, shorts string, longs []getopt.Long) *getopt.Parser {
+	_, posix := env.Lookup("POSIXLY_CORRECT")
+	return getopt.New(prog, args, "+"+shorts, longs, posix, env.Stderr)
 }
 
-var options = []getopt.Option{
-	{Short: 'h', Long: "help"},
-	{Short: 'V', Long: "version"},
+var longopts = []getopt.Long{
+	{Name: "help", Val: 'h'},
+	{Name: "version", Val: 'V'},
 }
 
 // Run is kmod's handle_kmod_commands.
 func (t Tool) Run(env *applet.Env, args []string) int {
-	res, ok := parse(env, env.Argv0, args, options)
-	if !ok {
-		return 1
-	}
-	for _, o := range res.Options {
-		switch o.Name {
-		case "help":
+	p := parser(env, env.Argv0, args, "hV", longopts)
+	for o := range p.Options() {
+		switch o.Val {
+		case 'h':
 			help(env)
 			return 0
-		case "version":
+		case 'V':
 			io.WriteString(env.Stdout, applet.Version)
 			return 0
+		case getopt.Invalid:
+			return 1
 		}
 	}
-	if len(res.Operands) == 0 {
+	operands := p.Operands()
+	if len(operands) == 0 {
 		io.WriteString(env.Stderr, "missing command\n")
 		help(env)
 		return 1
@@ -99,8 +95,8 @@ func (t Tool) Run(env *applet.Env, args []string) int {
 	// and getopt's optind left where kmod's own loop stopped: the
 	// command's options start right after its name, and glibc's
 	// messages name the vector's first word, the word after "kmod".
-	cmd := res.Operands[0]
-	at := len(args) - len(res.Operands)
+	cmd := operands[0]
+	at := p.Optind()
 	prog, rest := args[0], args[at+1:]
 	switch cmd {
 	case "help":

@@ -85,6 +85,13 @@ func TestCommandLine(t *testing.T) {
 		{"static-nodes-bad-format-then-help", []string{"static-nodes", "-fjson", "-h"}, false},
 		{"static-nodes-help-then-bad-format", []string{"static-nodes", "-h", "-f", "json"}, false},
 		{"static-nodes-help-after-operand", []string{"static-nodes", "x", "-f", "json"}, false},
+		{"help-then-bad-option", []string{"-h", "-x"}, false},
+		{"version-then-bad-long", []string{"-V", "--bogus"}, true},
+		{"bad-option-then-help", []string{"-x", "-h"}, false},
+		{"list-help-then-bad-option", []string{"list", "-h", "-x"}, false},
+		{"list-version-then-bad-option", []string{"list", "-Vx"}, true},
+		{"static-nodes-help-then-bad-option", []string{"static-nodes", "-h", "-x"}, false},
+		{"static-nodes-bad-option-then-help", []string{"static-nodes", "-x", "-h"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

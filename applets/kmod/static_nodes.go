@@ -17,10 +17,10 @@ import (
 	"github.com/modutils/modutils/moddep/devname"
 )
 
-var staticOptions = []getopt.Option{
-	{Short: 'o', Long: "output", Arg: getopt.RequiredArg},
-	{Short: 'f', Long: "format", Arg: getopt.RequiredArg},
-	{Short: 'h', Long: "help"},
+var staticLongopts = []getopt.Long{
+	{Name: "output", Arg: getopt.RequiredArg, Val: 'o'},
+	{Name: "format", Arg: getopt.RequiredArg, Val: 'f'},
+	{Name: "help", Val: 'h'},
 }
 
 func staticHelp(env *applet.Env) {
@@ -46,27 +46,25 @@ func staticHelp(env *applet.Env) {
 // (temporary file, fsync, rename, fsync of the directory): a reader such
 // as systemd-tmpfiles never sees half of it.
 func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
-	res, ok := parse(env, prog, args, staticOptions)
-	if !ok {
-		return 1
-	}
 	format := devname.Formats[0]
 	output, toFile := "", false
-	for _, o := range res.Options {
-		switch o.Name {
-		case "output":
-			output, toFile = o.Value, true
-		case "format":
-			f, ok := devname.FindFormat(o.Value)
+	for o := range parser(env, prog, args, "o:f:h", staticLongopts).Options() {
+		switch o.Val {
+		case 'o':
+			output, toFile = o.Arg, true
+		case 'f':
+			f, ok := devname.FindFormat(o.Arg)
 			if !ok {
-				fmt.Fprintf(env.Stderr, "Unknown format: '%s'.\n", o.Value)
+				fmt.Fprintf(env.Stderr, "Unknown format: '%s'.\n", o.Arg)
 				staticHelp(env)
 				return 1
 			}
 			format = f
-		case "help":
+		case 'h':
 			staticHelp(env)
 			return 0
+		case getopt.Invalid:
+			return 1
 		}
 	}
 	rel, err := t.release()

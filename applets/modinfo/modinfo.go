@@ -24,20 +24,22 @@ import (
 	"github.com/modutils/modutils/moddep"
 )
 
-// options is kmod 30's modinfo table, in its order.
-var options = []getopt.Option{
-	{Short: 'a', Long: "author"},
-	{Short: 'd', Long: "description"},
-	{Short: 'l', Long: "license"},
-	{Short: 'p', Long: "parameters"},
-	{Short: 'n', Long: "filename"},
-	{Short: '0', Long: "null"},
-	{Short: 'm', Long: "modname"},
-	{Short: 'F', Long: "field", Arg: getopt.RequiredArg},
-	{Short: 'k', Long: "set-version", Arg: getopt.RequiredArg},
-	{Short: 'b', Long: "basedir", Arg: getopt.RequiredArg},
-	{Short: 'V', Long: "version"},
-	{Short: 'h', Long: "help"},
+// shortopts and longopts are kmod 34.2's modinfo table, in its order.
+const shortopts = "adlpn0mF:k:b:Vh"
+
+var longopts = []getopt.Long{
+	{Name: "author", Val: 'a'},
+	{Name: "description", Val: 'd'},
+	{Name: "license", Val: 'l'},
+	{Name: "parameters", Val: 'p'},
+	{Name: "filename", Val: 'n'},
+	{Name: "null", Val: '0'},
+	{Name: "modname", Val: 'm'},
+	{Name: "field", Arg: getopt.RequiredArg, Val: 'F'},
+	{Name: "set-version", Arg: getopt.RequiredArg, Val: 'k'},
+	{Name: "basedir", Arg: getopt.RequiredArg, Val: 'b'},
+	{Name: "version", Val: 'V'},
+	{Name: "help", Val: 'h'},
 }
 
 const helpText = "Usage:\n" +
@@ -81,40 +83,44 @@ type runner struct {
 // exit code.
 func Run(env *applet.Env, args []string) int {
 	r := &runner{env: env, log: applet.NewLogger(env), sep: '\n'}
-	c, code, done := parseArgs(env, args)
-	if done {
-		return code
-	}
 	modname := false
 	var root, kversion string
 	var hasRoot, hasKversion bool
-	for _, o := range c.Options {
-		switch o.Name {
-		case "author", "description", "license":
-			r.field, r.hasField = o.Name, true
-		case "parameters":
+	opts := env.Getopt(args, shortopts, longopts)
+	for o := range opts.Options() {
+		switch o.Val {
+		case 'a':
+			r.field, r.hasField = "author", true
+		case 'd':
+			r.field, r.hasField = "description", true
+		case 'l':
+			r.field, r.hasField = "license", true
+		case 'p':
 			r.field, r.hasField = "parm", true
-		case "filename":
+		case 'n':
 			r.field, r.hasField = "filename", true
-		case "null":
+		case '0':
 			r.sep = 0
-		case "modname":
+		case 'm':
 			modname = true
-		case "field":
-			r.field, r.hasField = o.Value, true
-		case "set-version":
-			kversion, hasKversion = o.Value, true
-		case "basedir":
-			root, hasRoot = o.Value, true
-		case "help":
+		case 'F':
+			r.field, r.hasField = o.Arg, true
+		case 'k':
+			kversion, hasKversion = o.Arg, true
+		case 'b':
+			root, hasRoot = o.Arg, true
+		case 'h':
 			fmt.Fprintf(env.Stdout, helpText, env.Name())
 			return 0
-		case "version":
+		case 'V':
 			io.WriteString(env.Stdout, applet.Version)
 			return 0
+		case getopt.Invalid:
+			return 1
 		}
 	}
-	if len(c.Operands) == 0 {
+	operands := opts.Operands()
+	if len(operands) == 0 {
 		r.log.Report(modconf.Err, "missing module or filename.\n")
 		return 1
 	}
@@ -162,7 +168,7 @@ func Run(env *applet.Env, args []string) int {
 	r.out = newOutput(env.Stdout)
 	defer r.out.Flush()
 	failed := false
-	for _, arg := range c.Operands {
+	for _, arg := range operands {
 		var err error
 		switch {
 		case modname:
@@ -180,67 +186,6 @@ func Run(env *applet.Env, args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// parseArgs parses the command line as kmod's getopt_long loop consumes
-// it: options are acted on in order, so a -h or -V before a bad option
-// still prints help or the version (and the bad option is never seen).
-// done is set when the run ends here, with code.
-func parseArgs(env *applet.Env, args []string) (c *getopt.Result, code int, done bool) {
-	c, err := getopt.Normalize(env.Argv0, args, options, false)
-	if err == nil {
-		return c, 0, false
-	}
-	// Find the options glibc handles before the error: those of the
-	// longest prefix that parses, then the leading letters of a short
-	// cluster that does not.
-	for k := len(args) - 1; k >= 0; k-- {
-		pc, perr := getopt.Normalize(env.Argv0, args[:k], options, false)
-		if perr != nil {
-			continue
-		}
-		if code, ok := earlyExit(env, pc.Options); ok {
-			return nil, code, true
-		}
-		if a := args[k]; len(a) > 1 && a[0] == '-' && a[1] != '-' {
-			for _, ch := range a[1:] {
-				o, found := shortOption(ch)
-				if !found || o.Arg != getopt.NoArg {
-					break
-				}
-				if code, ok := earlyExit(env, []getopt.Parsed{{Name: o.Long}}); ok {
-					return nil, code, true
-				}
-			}
-		}
-		break
-	}
-	fmt.Fprintln(env.Stderr, err)
-	return nil, 1, true
-}
-
-func shortOption(c rune) (getopt.Option, bool) {
-	for _, o := range options {
-		if o.Short == c {
-			return o, true
-		}
-	}
-	return getopt.Option{}, false
-}
-
-// earlyExit acts on the first -h or -V among opts.
-func earlyExit(env *applet.Env, opts []getopt.Parsed) (int, bool) {
-	for _, o := range opts {
-		switch o.Name {
-		case "help":
-			fmt.Fprintf(env.Stdout, helpText, env.Name())
-			return 0, true
-		case "version":
-			io.WriteString(env.Stdout, applet.Version)
-			return 0, true
-		}
-	}
-	return 0, false
 }
 
 // isModuleFile is kmod's is_module_filename: an existing regular file

@@ -306,8 +306,9 @@ func TestBuiltinModinfoCorrupt(t *testing.T) {
 	}
 }
 
-// TestCommandLine compares option parsing and its errors.
-func TestCommandLine(t *testing.T) {
+// TestCommandLineModule compares option parsing and its errors on a
+// module file; TestCommandLine has the cases that need none.
+func TestCommandLineModule(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string][]byte{"m.ko": mod("license=GPL", "author=A", "description=D", "parm=p:x")})
 	m := filepath.Join(dir, "m.ko")

@@ -41,11 +41,14 @@ func Write(w io.Writer, lib libkmod.Lib) error {
 	return nil
 }
 
-var options = []getopt.Option{
-	{Short: 's', Long: "syslog"},
-	{Short: 'v', Long: "verbose"},
-	{Short: 'V', Long: "version"},
-	{Short: 'h', Long: "help"},
+// shortopts and longopts are kmod 34.2's lsmod table.
+const shortopts = "svVh"
+
+var longopts = []getopt.Long{
+	{Name: "syslog", Val: 's'},
+	{Name: "verbose", Val: 'v'},
+	{Name: "version", Val: 'V'},
+	{Name: "help", Val: 'h'},
 }
 
 func help(env *applet.Env) {
@@ -59,46 +62,48 @@ func help(env *applet.Env) {
 }
 
 // Main is kmod 34.2's do_lsmod over the kernel lib reads: options
-// (-s, -v, -V, -h), no operands, then the table. args are what follows
-// the program or command name; prog is what glibc's getopt names in its
-// messages (argv[0] of the command's argument vector), and opts how the
-// command line is parsed (kmod's subcommands inherit the "+" of kmod's
-// own option string).
+// (-s, -v, -V, -h) acted on as they come, no operands, then the table.
+// args are what follows the program or command name; prog is what
+// glibc's getopt names in its messages (argv[0] of the command's argument
+// vector). stopAtOperand is for kmod's commands, which inherit the "+" of
+// kmod's own option string through getopt's state.
 func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOperand bool) int {
-	res, err := getopt.Normalize(prog, args, options, stopAtOperand)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return 1
+	shorts := shortopts
+	if stopAtOperand {
+		shorts = "+" + shorts
 	}
+	_, posix := env.Lookup("POSIXLY_CORRECT")
+	p := getopt.New(prog, args, shorts, longopts, posix, env.Stderr)
 	log := applet.NewLogger(env)
-	log.Priority = modconf.Err
+	verbose := modconf.Err
 	useSyslog := false
-	for _, o := range res.Options {
-		switch o.Name {
-		case "syslog":
+	for o := range p.Options() {
+		switch o.Val {
+		case 's':
 			useSyslog = true
-		case "verbose":
-			log.Priority++
-		case "help":
+		case 'v':
+			verbose++
+		case 'h':
 			help(env)
 			return 0
-		case "version":
+		case 'V':
 			io.WriteString(env.Stdout, applet.Version)
 			return 0
+		case getopt.Invalid:
+			return 1
 		}
 	}
 	if useSyslog {
 		log.Syslog = applet.Syslog(env.Name())
 	}
-	if len(res.Operands) > 0 {
+	if len(p.Operands()) > 0 {
 		log.Report(modconf.Err, "too many arguments provided.\n")
 		return 1
 	}
-	// kmod 34.2 hands libkmod the tool's logger (log_setup_kmod_log),
-	// without the source locations.
-	lib.Log = func(level modconf.Level, _ libkmod.Site, format string, args ...any) {
-		log.Report(level, format, args...)
-	}
+	// kmod_new, then libkmod logs through the tool (log_setup_kmod_log)
+	// at -v's priority, without source locations.
+	log.Priority = min(verbose, modconf.Debug)
+	lib.Log = log.LibkmodLog()
 	if err := Write(env.Stdout, lib); err != nil {
 		log.Report(modconf.Err, "could not get list of modules: %s\n", modconf.ErrnoString(err))
 		return 1

@@ -29,37 +29,49 @@ import (
 	"github.com/modutils/modutils/moddep"
 )
 
-// options is kmod 30's modprobe table, in its order.
-var options = []getopt.Option{
-	{Short: 'a', Long: "all"},
-	{Short: 'r', Long: "remove"},
-	{Long: "remove-dependencies", Name: "remove-holders"},
-	{Long: "remove-holders"},
-	{Short: 'w', Long: "wait", Arg: getopt.RequiredArg},
-	{Short: 'R', Long: "resolve-alias"},
-	{Long: "first-time"},
-	{Short: 'i', Long: "ignore-install", Name: "ignore-commands"},
-	{Long: "ignore-remove", Name: "ignore-commands"},
-	{Short: 'b', Long: "use-blacklist"},
-	{Short: 'f', Long: "force"},
-	{Long: "force-modversion"},
-	{Long: "force-vermagic"},
-	{Short: 'D', Long: "show-depends"},
-	{Short: 'c', Long: "showconfig", Name: "show-config"},
-	{Long: "show-config"},
-	{Long: "show-modversions"},
-	{Long: "dump-modversions", Name: "show-modversions"},
-	{Long: "show-exports"},
-	{Short: 'n', Long: "dry-run"},
-	{Long: "show", Name: "dry-run"},
-	{Short: 'C', Long: "config", Arg: getopt.RequiredArg},
-	{Short: 'd', Long: "dirname", Arg: getopt.RequiredArg},
-	{Short: 'S', Long: "set-version", Arg: getopt.RequiredArg},
-	{Short: 's', Long: "syslog"},
-	{Short: 'q', Long: "quiet"},
-	{Short: 'v', Long: "verbose"},
-	{Short: 'V', Long: "version"},
-	{Short: 'h', Long: "help"},
+// shortopts and longopts are kmod 34.2's modprobe table, in its order;
+// the long-only options have kmod's numbers.
+const shortopts = "arw:RibfDcnC:d:S:sqvVh"
+
+const (
+	optForceVermagic   = 1
+	optForceModversion = 2
+	optFirstTime       = 3
+	optShowModversions = 4
+	optRemoveHolders   = 5
+	optShowExports     = 6
+)
+
+var longopts = []getopt.Long{
+	{Name: "all", Val: 'a'},
+	{Name: "remove", Val: 'r'},
+	{Name: "remove-dependencies", Val: optRemoveHolders},
+	{Name: "remove-holders", Val: optRemoveHolders},
+	{Name: "wait", Arg: getopt.RequiredArg, Val: 'w'},
+	{Name: "resolve-alias", Val: 'R'},
+	{Name: "first-time", Val: optFirstTime},
+	{Name: "ignore-install", Val: 'i'},
+	{Name: "ignore-remove", Val: 'i'},
+	{Name: "use-blacklist", Val: 'b'},
+	{Name: "force", Val: 'f'},
+	{Name: "force-modversion", Val: optForceModversion},
+	{Name: "force-vermagic", Val: optForceVermagic},
+	{Name: "show-depends", Val: 'D'},
+	{Name: "showconfig", Val: 'c'},
+	{Name: "show-config", Val: 'c'},
+	{Name: "show-modversions", Val: optShowModversions},
+	{Name: "dump-modversions", Val: optShowModversions},
+	{Name: "show-exports", Val: optShowExports},
+	{Name: "dry-run", Val: 'n'},
+	{Name: "show", Val: 'n'},
+	{Name: "config", Arg: getopt.RequiredArg, Val: 'C'},
+	{Name: "dirname", Arg: getopt.RequiredArg, Val: 'd'},
+	{Name: "set-version", Arg: getopt.RequiredArg, Val: 'S'},
+	{Name: "syslog", Val: 's'},
+	{Name: "quiet", Val: 'q'},
+	{Name: "verbose", Val: 'v'},
+	{Name: "version", Val: 'V'},
+	{Name: "help", Val: 'h'},
 }
 
 const helpText = `Usage:
@@ -76,7 +88,7 @@ Management Options:
 	-r, --remove                Remove modules instead of inserting
 	    --remove-dependencies   Deprecated: use --remove-holders
 	    --remove-holders        Also remove module holders (use together with -r)
-	-w, --wait <MSEC>           When removing a module, wait up to MSEC for
+	-w, --wait=<MSEC>           When removing a module, wait up to MSEC for
 	                            module's refcount to become 0 so it can be
 	                            removed (use together with -r)
 	    --first-time            Fail if module already inserted or removed
@@ -231,41 +243,79 @@ func (rn *run) logf(format string, args ...any) error {
 
 func (rn *run) main(args []string) (int, error) {
 	args = append(envOptions(os.Getenv("MODPROBE_OPTIONS")), args...)
-	c, err := applet.Parse(rn.env, args, options)
-	if err != nil {
-		return 1, nil
-	}
-	var envAppend []string
-	for _, o := range c.Options {
-		switch o.Name {
-		case "all":
+	var (
+		envAppend                               []string
+		configPaths                             []string
+		root, kversion                          string
+		hasRoot, hasKversion                    bool
+		useAll, doRemove, showConfig, useSyslog bool
+		showModversions, showExports            bool
+	)
+	opts := rn.env.Getopt(args, shortopts, longopts)
+	for o := range opts.Options() {
+		switch o.Val {
+		case 'a':
 			rn.msgLevel = modconf.Warning
-		case "wait":
-			v, ok := parseULong(o.Value)
+			useAll = true
+		case 'r':
+			doRemove = true
+		case optRemoveHolders:
+			rn.removeHold = true
+		case 'w':
+			v, ok := parseULong(o.Arg)
 			if !ok {
-				rn.log.Report(modconf.Err, "unexpected wait value '%s'.\n", o.Value)
+				rn.log.Report(modconf.Err, "unexpected wait value '%s'.\n", o.Arg)
 				return 1, nil
 			}
 			rn.waitMsec = v
-		case "show-depends":
+		case optFirstTime:
+			rn.firstTime = true
+		case 'i':
+			rn.ignoreCmds = true
+		case 'b':
+			rn.useBlacklist = true
+		case 'f':
+			rn.force = true
+		case optForceModversion:
+			rn.stripModver = true
+		case optForceVermagic:
+			rn.stripVermag = true
+		case 'D':
 			rn.ignoreLoaded, rn.dryRun, rn.doShow = true, true, true
-		case "config":
-			envAppend = append(envAppend, "-C", o.Value)
-		case "syslog":
+		case 'R':
+			rn.lookupOnly = true
+		case 'c':
+			showConfig = true
+		case optShowModversions:
+			showModversions = true
+		case optShowExports:
+			showExports = true
+		case 'n':
+			rn.dryRun = true
+		case 'C':
+			configPaths = append(configPaths, o.Arg)
+			envAppend = append(envAppend, "-C", o.Arg)
+		case 'd':
+			root, hasRoot = o.Arg, true
+		case 'S':
+			kversion, hasKversion = o.Arg, true
+		case 's':
 			envAppend = append(envAppend, "-s")
-		case "quiet":
+			useSyslog = true
+		case 'q':
 			envAppend = append(envAppend, "-q")
 			rn.verbose = 0
-		case "verbose":
+		case 'v':
 			envAppend = append(envAppend, "-v")
 			rn.verbose++
-		case "version":
+		case 'V':
 			rn.out.WriteString(applet.Version)
 			return 0, nil
-		case "help":
-			n := rn.env.Name()
-			fmt.Fprintf(rn.out, helpText, n)
+		case 'h':
+			fmt.Fprintf(rn.out, helpText, rn.env.Name())
 			return 0, nil
+		case getopt.Invalid:
+			return 1, nil
 		}
 	}
 	// Install commands run by this modprobe inherit the options that
@@ -277,30 +327,20 @@ func (rn *run) main(args []string) (int, error) {
 		}
 		rn.childEnv = append(rn.childEnv, "MODPROBE_OPTIONS="+v)
 	}
-	rn.removeHold = c.Has("remove-holders")
-	rn.lookupOnly = c.Has("resolve-alias")
-	rn.firstTime = c.Has("first-time")
-	rn.ignoreCmds = c.Has("ignore-commands")
-	rn.useBlacklist = c.Has("use-blacklist")
-	rn.force = c.Has("force")
-	rn.stripModver = c.Has("force-modversion")
-	rn.stripVermag = c.Has("force-vermagic")
-	rn.dryRun = rn.dryRun || c.Has("dry-run")
-	if c.Has("syslog") {
+	if useSyslog {
 		rn.log.Syslog = applet.Syslog(rn.env.Name())
 	}
-	operands := c.Operands
-	showConfig := c.Has("show-config")
+	operands := opts.Operands()
 	if !showConfig && len(operands) == 0 {
 		rn.log.Report(modconf.Err, "missing parameters. See -h.\n")
 		return 1, nil
 	}
 
 	rn.dirname = ""
-	if c.Has("dirname") || c.Has("set-version") {
-		root := c.String("dirname", "")
-		kv := c.String("set-version", "")
-		if !c.Has("set-version") {
+	if hasRoot || hasKversion {
+		kv := kversion
+		if !hasKversion {
+			var err error
 			kv, err = kernel.Release()
 			if err != nil {
 				rn.log.Report(modconf.Err, "uname() failed: %s\n", modconf.ErrnoString(err))
@@ -331,7 +371,7 @@ func (rn *run) main(args []string) (int, error) {
 		libkmodPrio = modconf.ParseKmodLog(v)
 	}
 	confReport := modconf.LibkmodReporter(rn.env.Stderr, libkmodPrio, rn.log.Report)
-	conf, err := loadConfig(c.Strings("config"), c.Has("config"), rn.dirname, rn.k.Cmdline(), confReport)
+	conf, err := loadConfig(configPaths, configPaths != nil, rn.dirname, rn.k.Cmdline(), confReport)
 	if err != nil {
 		rn.log.Report(modconf.Err, "kmod_new() failed!\n")
 		return 1, nil
@@ -346,11 +386,11 @@ func (rn *run) main(args []string) (int, error) {
 	switch {
 	case showConfig:
 		status = rn.showConfig(conf)
-	case c.Has("show-modversions"):
+	case showModversions:
 		status = rn.showSymbols(operands[0], "modversions", (*elfmod.Module).Versions)
-	case c.Has("show-exports"):
+	case showExports:
 		status = rn.showSymbols(operands[0], "symbols", (*elfmod.Module).Symbols)
-	case c.Has("remove"):
+	case doRemove:
 		for _, a := range operands {
 			if err := rn.rmmod(a); err != nil {
 				if errors.Is(err, errExit) {
@@ -359,7 +399,7 @@ func (rn *run) main(args []string) (int, error) {
 				status = err
 			}
 		}
-	case c.Has("all"):
+	case useAll:
 		for _, a := range operands {
 			if err := rn.insmod(a, ""); err != nil {
 				if errors.Is(err, errExit) {

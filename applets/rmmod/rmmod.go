@@ -15,21 +15,22 @@ import (
 	"github.com/modutils/modutils/moddep"
 )
 
-var options = []getopt.Option{
-	{Short: 'f', Long: "force"},
-	{Short: 's', Long: "syslog"},
-	{Short: 'v', Long: "verbose"},
-	{Short: 'V', Long: "version"},
-	{Short: 'w'},
-	{Short: 'h', Long: "help"},
+// shortopts and longopts are kmod 34.2's rmmod table.
+const shortopts = "fsvVh"
+
+var longopts = []getopt.Long{
+	{Name: "force", Val: 'f'},
+	{Name: "syslog", Val: 's'},
+	{Name: "verbose", Val: 'v'},
+	{Name: "version", Val: 'V'},
+	{Name: "help", Val: 'h'},
 }
 
 const helpText = `Usage:
-	%s [options] modulename ...
+	%s [options] [list of modulenames]
 Options:
-	-f, --force       forces a module unload and may crash your
-	                  machine. This requires Forced Module Removal
-	                  option in your kernel. DANGEROUS
+	-f, --force       DANGEROUS: forces a module unload and may
+	                  crash your machine
 	-s, --syslog      print to syslog, not stderr
 	-v, --verbose     enables more messages
 	-V, --version     show version
@@ -48,35 +49,32 @@ var ModuleDir = ""
 // exit code.
 func Run(env *applet.Env, args []string) int {
 	log := applet.NewLogger(env)
-	c, err := applet.Parse(env, args, options)
-	if err != nil {
-		return 1
-	}
 	force, verbose := false, int(modconf.Err)
 	useSyslog := false
-	for _, o := range c.Options {
-		switch o.Name {
-		case "force":
+	opts := env.Getopt(args, shortopts, longopts)
+	for o := range opts.Options() {
+		switch o.Val {
+		case 'f':
 			force = true
-		case "syslog":
+		case 's':
 			useSyslog = true
-		case "verbose":
+		case 'v':
 			verbose++
-		case "help":
+		case 'h':
 			fmt.Fprintf(env.Stdout, helpText, env.Name())
 			return 0
-		case "version":
+		case 'V':
 			fmt.Fprint(env.Stdout, applet.Version)
 			return 0
-		default:
-			log.Report(modconf.Err, "unexpected getopt_long() value '%s'.\n", o.Name)
+		case getopt.Invalid:
 			return 1
 		}
 	}
 	if useSyslog {
 		log.Syslog = applet.Syslog(env.Name())
 	}
-	if len(c.Operands) == 0 {
+	operands := opts.Operands()
+	if len(operands) == 0 {
 		log.Report(modconf.Err, "missing module name.\n")
 		return 1
 	}
@@ -98,7 +96,7 @@ func Run(env *applet.Env, args []string) int {
 	lib := libkmod.Lib{Sys: Sys, Log: libkmod.ToolLog(log.Report)}
 
 	failed := 0
-	for _, arg := range c.Operands {
+	for _, arg := range operands {
 		var m *moddep.Module
 		if _, err := os.Stat(arg); err == nil {
 			m, err = r.NewFromPath(arg)

@@ -85,7 +85,7 @@ func TestRefusals(t *testing.T) {
 		{[]string{"-f", "held"}, "", 0, "held"},
 		{[]string{"busy", "live"}, "rmmod: ERROR: Module busy is in use\n", 1, "live"},
 		{[]string{}, "rmmod: ERROR: missing module name.\n", 1, ""},
-		{[]string{"-w", "x"}, "rmmod: ERROR: unexpected getopt_long() value 'w'.\n", 1, ""},
+		{[]string{"-w", "x"}, "rmmod: invalid option -- 'w'\n", 1, ""},
 	} {
 		calls := &fakeCalls{}
 		_, stderr, code := run(t, root, calls, tt.args...)
@@ -109,10 +109,11 @@ func TestRemoveFailure(t *testing.T) {
 	}
 }
 
-// TestOracle runs kmod's rmmod with the fake /sys/module bind-mounted
+// TestOracle runs kmod 30's rmmod with the fake /sys/module bind-mounted
 // over the real one in a private mount namespace, and ours on the same
 // tree; on a kernel without module support both get ENOSYS from
-// delete_module.
+// delete_module. The command line, --help and --version are kmod 34.2's,
+// compared in TestCommandLine.
 func TestOracle(t *testing.T) {
 	kmod := "/usr/sbin/rmmod"
 	if _, err := os.Stat(kmod); err != nil || os.Geteuid() != 0 {
@@ -129,7 +130,7 @@ func TestOracle(t *testing.T) {
 	os.WriteFile(file, nil, 0o644)
 	for _, args := range [][]string{
 		{"live"}, {"held"}, {"busy"}, {"nothere"}, {"noref"}, {"badref"}, {"nostate"}, {"coming"}, {"going"},
-		{"-f", "held"}, {"busy", "live", "x"}, {"-v", "held"}, {"-s", "held"}, {file}, {"-h"}, {"-x"},
+		{"-f", "held"}, {"busy", "live", "x"}, {"-v", "held"}, {"-s", "held"}, {file},
 	} {
 		cmd := exec.Command("unshare", append([]string{"-m", "sh", "-c", `mount --bind "$0" /sys/module && exec /usr/sbin/rmmod "$@"`, root + "/sys/module"}, args...)...)
 		var kout, kerr strings.Builder

@@ -20,16 +20,24 @@ func RunKmod(t testing.TB, tool string, args ...string) Result {
 	return run(t, Kmod(t, tool), tool, args)
 }
 
+// RunKmodAs is RunKmod with argv[0] as given (a path such as
+// /sbin/depmod), which glibc's getopt puts in front of its messages; its
+// base name must be the tool's.
+func RunKmodAs(t testing.TB, tool, argv0 string, args ...string) Result {
+	t.Helper()
+	return run(t, Kmod(t, tool), argv0, args)
+}
+
 // RunKmod30 is RunKmod with Debian 12's kmod 30.
 func RunKmod30(t testing.TB, tool string, args ...string) Result {
 	t.Helper()
 	return run(t, Kmod30(t, tool), tool, args)
 }
 
-func run(t testing.TB, path, tool string, args []string) Result {
+func run(t testing.TB, path, argv0 string, args []string) Result {
 	t.Helper()
 	cmd := exec.Command(path, args...)
-	cmd.Args[0] = tool
+	cmd.Args[0] = argv0
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -37,7 +45,7 @@ func run(t testing.TB, path, tool string, args []string) Result {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 		if code < 0 {
-			t.Fatalf("kmod %s %q: %v", tool, args, err)
+			t.Fatalf("kmod %s %q: %v", argv0, args, err)
 		}
 	} else if err != nil {
 		t.Fatal(err)
