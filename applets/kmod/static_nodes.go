@@ -13,6 +13,7 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/internal/atomicfile"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep/devname"
 )
@@ -84,19 +85,19 @@ func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 	}
 	defer in.Close()
 
-	var out *outFile
 	w := env.Stdout
+	var commit func() error
 	if toFile {
 		if err := mkdirParents(output); err != nil {
 			fmt.Fprintf(env.Stderr, "Error: could not create parent directory for %s - %s.\n", output, modconf.ErrnoString(err))
 			return 1
 		}
-		if out, err = create(output); err != nil {
+		var abort func()
+		if w, commit, abort, err = create(output); err != nil {
 			fmt.Fprintf(env.Stderr, "Error: could not create %s - %s\n", output, modconf.ErrnoString(err))
 			return 1
 		}
-		defer out.abort()
-		w = out.f
+		defer abort()
 	}
 	bw := bufio.NewWriter(w)
 	code := 0
@@ -112,9 +113,9 @@ func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 	if err := bw.Flush(); err != nil && werr == nil {
 		werr = err
 	}
-	if out != nil {
+	if commit != nil {
 		if werr == nil {
-			werr = out.commit()
+			werr = commit()
 		}
 		if werr != nil {
 			// kmod ignores a failed write and leaves the file cut short;
@@ -149,30 +150,24 @@ func mkdirParents(path string) error {
 	return nil
 }
 
-// output is a file being written under a temporary name, or a device
-// (such as /dev/stdout, kmod 30's default) written directly.
-type outFile struct {
-	f         *os.File
-	tmp, dest string // tmp == "": written in place
-}
-
-// create opens what static-nodes writes to path: a fresh temporary file
-// beside the file path names (through a symbolic link, as kmod writes
-// through one), with the mode fopen would give a new file; or path itself
-// when it is something other than a regular file.
-func create(path string) (*outFile, error) {
+// create opens what static-nodes writes to path: a replacement of the
+// file path names (through a symbolic link, as kmod writes through one),
+// with the mode fopen would give a new file; or path itself when it is
+// something other than a regular file (a device such as /dev/stdout,
+// kmod 30's default), written in place. commit is nil for the latter.
+func create(path string) (w io.Writer, commit func() error, abort func(), err error) {
 	if path == "" {
-		return nil, syscall.ENOENT
+		return nil, nil, nil, syscall.ENOENT
 	}
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		if st.IsDir() {
-			return nil, syscall.EISDIR
+			return nil, nil, nil, syscall.EISDIR
 		}
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
-		return &outFile{f: f}, nil
+		return f, f.Close, func() { f.Close() }, nil
 	}
 	dest := path
 	if l, err := os.Lstat(path); err == nil && l.Mode()&fs.ModeSymlink != 0 {
@@ -183,50 +178,12 @@ func create(path string) (*outFile, error) {
 	dir, base := filepath.Split(dest)
 	for i := 0; ; i++ {
 		tmp := fmt.Sprintf("%s.%s.%d.%d", dir, base, os.Getpid(), i)
-		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		p, err := atomicfile.Create(atomicfile.OS, dest, tmp, 0o666)
 		if err == nil {
-			return &outFile{f: f, tmp: tmp, dest: dest}, nil
+			return p, p.Commit, p.Abort, nil
 		}
 		if !errors.Is(err, fs.ErrExist) || i == 1000 {
-			return nil, err
-		}
-	}
-}
-
-// commit makes the file permanent: its data on disk, then its name,
-// then the directory entry.
-func (o *outFile) commit() error {
-	f := o.f
-	o.f = nil
-	if o.tmp == "" {
-		return f.Close()
-	}
-	err := f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(o.tmp, o.dest)
-	}
-	if err != nil {
-		os.Remove(o.tmp)
-		return err
-	}
-	o.tmp = ""
-	d, err := os.Open(filepath.Dir(o.dest))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// abort drops an output that was not committed.
-func (o *outFile) abort() {
-	if o.f != nil {
-		o.f.Close()
-		if o.tmp != "" {
-			os.Remove(o.tmp)
+			return nil, nil, nil, err
 		}
 	}
 }

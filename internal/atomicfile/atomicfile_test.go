@@ -1,0 +1,96 @@
+package atomicfile_test
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+
+	"github.com/modutils/modutils/internal/atomicfile"
+	"github.com/modutils/modutils/internal/atomicfile/faultfs"
+)
+
+// TestReplaceSteps: the calls a replacement makes, in order; a reader of
+// this list sees dpkg's sequence.
+func TestReplaceSteps(t *testing.T) {
+	dir := t.TempDir()
+	target, tmp := filepath.Join(dir, "f"), filepath.Join(dir, "f.tmp")
+	rec := &faultfs.FS{Base: atomicfile.OS}
+	if err := atomicfile.Replace(rec, target, tmp, 0o644, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"create " + tmp, "write " + tmp, "fsync " + tmp, "close " + tmp,
+		"fsync directory " + dir, "rename " + target, "fsync directory " + dir}
+	if got := rec.Calls(); !slices.Equal(got, want) {
+		t.Errorf("calls:\n%q\nwant\n%q", got, want)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "new" {
+		t.Errorf("target holds %q", b)
+	}
+}
+
+// TestReplaceFaults fails, or stops at, every call of a replacement in
+// turn: the target is then entirely old or entirely new, a failure
+// leaves no temporary file and names its step, and a stop leaves at most
+// the temporary file.
+func TestReplaceFaults(t *testing.T) {
+	const calls = 7
+	faults := []struct {
+		name string
+		err  error
+		stop bool
+	}{{"ENOSPC", syscall.ENOSPC, false}, {"EIO", syscall.EIO, false}, {"stop", nil, true}}
+	for _, fault := range faults {
+		for at := 1; at <= calls; at++ {
+			dir := t.TempDir()
+			target, tmp := filepath.Join(dir, "f"), filepath.Join(dir, "f.tmp")
+			os.WriteFile(target, []byte("old contents"), 0o644)
+			ffs := &faultfs.FS{Base: atomicfile.OS, At: at, Err: fault.err, Stop: fault.stop}
+			err := atomicfile.Replace(ffs, target, tmp, 0o644, []byte("new contents"))
+			step := ffs.Calls()[at-1]
+			b, _ := os.ReadFile(target)
+			if s := string(b); s != "old contents" && s != "new contents" {
+				t.Errorf("%s at %q: target holds %q", fault.name, step, s)
+			}
+			renamed := at > 6 // only the last fsync comes after the rename
+			if got := string(b) == "new contents"; got != renamed {
+				t.Errorf("%s at %q: target new = %v, want %v", fault.name, step, got, renamed)
+			}
+			_, terr := os.Stat(tmp)
+			switch {
+			case fault.stop:
+				if !errors.Is(err, faultfs.ErrStopped) {
+					t.Errorf("stop at %q: %v", step, err)
+				}
+			default:
+				var pe *fs.PathError
+				if !errors.As(err, &pe) || !errors.Is(err, fault.err) {
+					t.Errorf("%s at %q: %v, want an *fs.PathError wrapping it", fault.name, step, err)
+				} else if pe.Op+" "+pe.Path != step {
+					t.Errorf("%s at %q: error names %q %q", fault.name, step, pe.Op, pe.Path)
+				}
+				if terr == nil {
+					t.Errorf("%s at %q: temporary file left", fault.name, step)
+				}
+			}
+		}
+	}
+}
+
+// TestReplaceExclusive: a temporary name already taken is an error, and
+// the file there is not touched.
+func TestReplaceExclusive(t *testing.T) {
+	dir := t.TempDir()
+	target, tmp := filepath.Join(dir, "f"), filepath.Join(dir, "f.tmp")
+	os.WriteFile(tmp, []byte("someone else's"), 0o644)
+	err := atomicfile.Replace(atomicfile.OS, target, tmp, 0o644, []byte("new"))
+	if !errors.Is(err, fs.ErrExist) {
+		t.Errorf("Replace over a taken temporary name: %v", err)
+	}
+	if b, _ := os.ReadFile(tmp); string(b) != "someone else's" {
+		t.Errorf("the other file now holds %q", b)
+	}
+}
