@@ -1,5 +1,5 @@
 // Package insmod is the insmod applet: it loads one module file, plain or
-// compressed, with the parameters given after it, as kmod 30's insmod.
+// compressed, with the parameters given after it, as kmod 34.2's insmod.
 package insmod
 
 import (

@@ -47,7 +47,7 @@ import (
 )
 
 // Version is what kdstat reports.
-const Version = "modutils kerneld 1 (kmod version 30)"
+const Version = "modutils kerneld 1 (kmod version 34.2)"
 
 // readyEnv marks the background child and names its readiness pipe.
 const readyEnv = "KERNELD_READY_FD"

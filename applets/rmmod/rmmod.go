@@ -1,6 +1,6 @@
 // Package rmmod is the rmmod applet: it unloads modules by name or by
 // file, refusing (unless forced) those that are builtin, not loaded or in
-// use, as kmod 30's rmmod does.
+// use, as kmod 34.2's rmmod does.
 package rmmod
 
 import (
