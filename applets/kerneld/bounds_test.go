@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 )
 
@@ -184,4 +186,67 @@ func TestLoadPanic(t *testing.T) {
 	if !strings.Contains(logged.String(), "panic while loading evil: assignment to entry in nil map") {
 		t.Errorf("log: %q", logged.String())
 	}
+}
+
+// TestSettle: kerneld is ready only once every uevent up to the kernel's
+// uevent_seqnum is handled, and uevent_seqnum has stopped moving: here
+// the first driver's load creates two devices, whose events come after
+// the first reading of uevent_seqnum, and their loads are waited for too.
+func TestSettle(t *testing.T) {
+	root := t.TempDir()
+	seqFile := filepath.Join(root, "sys/kernel/uevent_seqnum")
+	os.MkdirAll(filepath.Dir(seqFile), 0o755)
+	os.WriteFile(seqFile, []byte("3\n"), 0o644)
+	d := newDaemon(Options{Root: root})
+	var mu sync.Mutex
+	var loaded []string
+	d.load = func(name string, _ bool) error {
+		if name == "drv3" {
+			// The driver registers two devices: the kernel numbers their
+			// events, then sends them.
+			os.WriteFile(seqFile, []byte("5\n"), 0o644)
+			go d.hotplug(ueventFor(4, "child4"))
+			go d.hotplug(ueventFor(5, "child5"))
+		}
+		mu.Lock()
+		loaded = append(loaded, name)
+		mu.Unlock()
+		return nil
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	for range Parallel {
+		go d.worker(ctx)
+	}
+	for i := uint64(1); i <= 3; i++ {
+		d.hotplug(ueventFor(i, fmt.Sprintf("drv%d", i)))
+	}
+	ok, at := d.settle(time.Minute)
+	mu.Lock()
+	defer mu.Unlock()
+	slices.Sort(loaded)
+	if want := []string{"child4", "child5", "drv1", "drv2", "drv3"}; !ok || at != 5 || !slices.Equal(loaded, want) {
+		t.Errorf("settle = %v at %d with %q loaded; want true at 5 with %q", ok, at, loaded, want)
+	}
+}
+
+// TestSettleTimeout: an event the kernel numbered but kerneld never gets
+// (another network namespace's) ends the wait at its timeout, not never.
+func TestSettleTimeout(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "sys/kernel"), 0o755)
+	os.WriteFile(filepath.Join(root, "sys/kernel/uevent_seqnum"), []byte("10\n"), 0o644)
+	d := newDaemon(Options{Root: root})
+	d.hotplug(ueventFor(9, ""))
+	if ok, at := d.settle(10 * time.Millisecond); ok || at != 10 {
+		t.Errorf("settle = %v at %d; want false at 10", ok, at)
+	}
+	// Without /sys/kernel (a container) there is nothing to wait for.
+	if ok, _ := newDaemon(Options{Root: t.TempDir()}).settle(time.Hour); !ok {
+		t.Errorf("settle without uevent_seqnum waited")
+	}
+}
+
+func ueventFor(seq uint64, modalias string) kernel.Uevent {
+	return kernel.Uevent{Action: "add", Devpath: fmt.Sprintf("/devices/virtual/x%d", seq), Modalias: modalias, Seqnum: seq}
 }

@@ -70,10 +70,20 @@ type Options struct {
 	Delay                   time.Duration
 	Socket                  string // kdsock.Path
 	Root                    string // "" for the running system; tests use a fake /sys
+	// NotifySocket is the service manager's NOTIFY_SOCKET, "" for none.
+	NotifySocket string
+	// SettleTimeout bounds waiting for the uevent queue to settle
+	// before kerneld says it is ready anyway.
+	SettleTimeout time.Duration
 }
 
+// SettleTimeout is how long kerneld waits, at most, for the uevents of
+// the devices the first drivers create: udevadm settle's default is 120
+// seconds; a boot that takes this long has a device that never settles.
+const SettleTimeout = 30 * time.Second
+
 func parseArgs(args []string) (Options, error) {
-	o := Options{Delay: 60 * time.Second, Socket: kdsock.Path}
+	o := Options{Delay: 60 * time.Second, Socket: kdsock.Path, SettleTimeout: SettleTimeout}
 	for i := 0; i < len(args); i++ {
 		a := strings.TrimLeft(args[i], "-")
 		long := a != args[i]
@@ -128,6 +138,10 @@ func Run(env *applet.Env, args []string) int {
 			ready = os.NewFile(uintptr(n), "ready")
 		}
 	}
+	// What kerneld runs (install commands) must not speak for it to
+	// the service manager, as sd_notify(3)'s unset_environment says.
+	o.NotifySocket, _ = env.Lookup("NOTIFY_SOCKET")
+	os.Unsetenv("NOTIFY_SOCKET")
 	d := newDaemon(o)
 	if ready != nil {
 		sl := kernel.OpenSyslog("kerneld")
@@ -222,6 +236,13 @@ type daemon struct {
 	// work feeds the hotplug workers, Parallel of them; it never blocks
 	// the uevent reader (see enqueue).
 	work chan string
+	// lastSeq is the highest SEQNUM of the uevents taken; pending counts
+	// those of them queued or loading. Together with the kernel's
+	// uevent_seqnum they say when the queue has settled; progress is
+	// poked whenever either changes, or a rescan ends.
+	lastSeq  uint64
+	pending  int
+	progress chan struct{}
 	// clients bounds the connections served at once.
 	clients chan struct{}
 
@@ -249,7 +270,8 @@ func newDaemon(o Options) *daemon {
 		loaded: map[string]time.Time{}, failed: newFailures(MaxFailures), removed: newRemovals(MaxRemovals),
 		idleSince: map[string]time.Time{}, inflight: map[string]*call{}, watchers: map[chan string]bool{},
 		kick: make(chan struct{}, 1), pool: make(chan *resolver, Parallel),
-		work: make(chan string, QueueSize), clients: make(chan struct{}, MaxClients)}
+		work: make(chan string, QueueSize), clients: make(chan struct{}, MaxClients),
+		progress: make(chan struct{}, 1)}
 	for range Parallel {
 		d.pool <- &resolver{gen: -1}
 	}
@@ -322,36 +344,110 @@ func (d *daemon) main(ready *os.File) int {
 		wg.Wait()
 	}()
 
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+
 	d.staticNodes()
-	d.coldplug()
+	// Events are taken from here on, so that the devices the first
+	// drivers create are handled while coldplug goes on; a device seen
+	// both ways is loaded once (requests in flight merge, and a module
+	// already loaded is no load).
 	for range Parallel {
 		go d.worker(ctx)
+	}
+	events := make(chan kernel.Uevent, 256)
+	go d.receive(ctx, ul, events)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case u := <-events:
+				d.hotplug(u)
+			}
+		}
+	}()
+	d.coldplug()
+	settled, at := d.settle(d.o.SettleTimeout)
+	if !settled {
+		d.logf(modconf.Warning, "uevents still coming after %v (seqnum %d): ready all the same\n", d.o.SettleTimeout, at)
 	}
 	if ready != nil {
 		io.WriteString(ready, "ready\n")
 		ready.Close()
 	}
+	d.notify(fmt.Sprintf("READY=1\nSTATUS=settled at uevent %d\nMAINPID=%d", at, os.Getpid()))
 	d.logf(modconf.Info, "ready, pid %d\n", os.Getpid())
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer signal.Stop(sigs)
 	go d.autoclean(ctx)
-	events := make(chan kernel.Uevent, 256)
-	go d.receive(ctx, ul, events)
+	for s := range sigs {
+		if s == syscall.SIGHUP {
+			d.notify(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", kernel.MonotonicUsec()))
+			d.reload("SIGHUP")
+			d.notify("READY=1")
+			continue
+		}
+		d.notify("STOPPING=1")
+		d.note("exit on %v", s)
+		stop()
+		d.closeWatchers()
+		return 0
+	}
+	return 0
+}
+
+// notify tells the service manager, if there is one, what state kerneld
+// is in; a failure is logged, never fatal.
+func (d *daemon) notify(state string) {
+	if err := kernel.Notify(d.o.NotifySocket, state); err != nil {
+		d.logf(modconf.Err, "%v\n", err)
+	}
+}
+
+// poke says that something settle waits for has changed.
+func (d *daemon) poke() {
+	select {
+	case d.progress <- struct{}{}:
+	default:
+	}
+}
+
+// settled reports whether every uevent up to seq has been taken and
+// handled, and nothing is left to do: no hotplug load queued or under
+// way, no rescan. Requests of the kernel's are not waited for: the
+// kernel waits for those itself.
+func (d *daemon) settled(seq uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lastSeq >= seq && d.pending == 0 && !d.rescanning
+}
+
+// settle waits until the uevent queue has settled, as udevadm settle
+// means it: every event up to the kernel's uevent_seqnum handled, then
+// uevent_seqnum read again, until it stops changing (handling events
+// makes drivers create devices, whose events come after). It returns
+// false if that takes longer than timeout, and the seqnum it reached.
+func (d *daemon) settle(timeout time.Duration) (bool, uint64) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	sys := kernel.Sys{Root: d.o.Root}
 	for {
-		select {
-		case s := <-sigs:
-			if s == syscall.SIGHUP {
-				d.reload("SIGHUP")
-				continue
+		seq, err := sys.UeventSeqnum()
+		if err != nil {
+			// No /sys/kernel (a container): nothing to measure by.
+			return true, 0
+		}
+		if d.settled(seq) {
+			if again, err := sys.UeventSeqnum(); err == nil && again == seq {
+				return true, seq
 			}
-			d.note("exit on %v", s)
-			stop()
-			d.closeWatchers()
-			return 0
-		case u := <-events:
-			d.hotplug(u)
+			continue
+		}
+		select {
+		case <-d.progress:
+		case <-deadline.C:
+			return false, seq
 		}
 	}
 }
@@ -389,15 +485,25 @@ func (d *daemon) hotplug(u kernel.Uevent) {
 	if u.Action == "add" && u.Modalias != "" {
 		d.enqueue(u.Modalias)
 	}
+	d.mu.Lock()
+	d.lastSeq = max(d.lastSeq, u.Seqnum)
+	d.mu.Unlock()
+	d.poke()
 }
 
 // enqueue hands a modalias to the workers. A full queue is treated as
 // the socket's overflow is: the event is dropped and /sys rescanned, so
 // its device is still seen, and the uevent reader never waits.
 func (d *daemon) enqueue(modalias string) {
+	d.mu.Lock()
+	d.pending++
+	d.mu.Unlock()
 	select {
 	case d.work <- modalias:
 	default:
+		d.mu.Lock()
+		d.pending--
+		d.mu.Unlock()
 		d.mu.Lock()
 		d.overflows++
 		d.mu.Unlock()
@@ -414,6 +520,10 @@ func (d *daemon) worker(ctx context.Context) {
 			return
 		case a := <-d.work:
 			d.request(a, true, "hotplug")
+			d.mu.Lock()
+			d.pending--
+			d.mu.Unlock()
+			d.poke()
 		}
 	}
 }
@@ -437,6 +547,7 @@ func (d *daemon) rescan() {
 			if !d.rescanAgain {
 				d.rescanning = false
 				d.mu.Unlock()
+				d.poke()
 				return
 			}
 			d.rescanAgain = false
