@@ -18,5 +18,5 @@ race() { # NAME MODULE
 race parallel-loop loop
 expect_loaded parallel-loop-loaded loop
 race parallel-btrfs btrfs
-expect_loaded parallel-btrfs-loaded btrfs xor raid6_pq zstd_compress libcrc32c
+expect_loaded parallel-btrfs-loaded $BTRFS_CHAIN
 same parallel-lsmod lsmod
