@@ -101,3 +101,31 @@ func TestKmodLibraries(t *testing.T) {
 		t.Errorf("libraries = %q, want %q", got, want)
 	}
 }
+
+func TestClosure(t *testing.T) {
+	idx := map[string]module{
+		"btrfs":        {rel: "kernel/fs/btrfs/btrfs.ko", deps: []string{"xor", "libcrc32c"}},
+		"xor":          {rel: "kernel/crypto/xor.ko"},
+		"libcrc32c":    {rel: "kernel/lib/libcrc32c.ko"},
+		"dummy":        {rel: "kernel/drivers/net/dummy.ko"},
+		"crc32c_intel": {rel: "kernel/arch/x86/crypto/crc32c-intel.ko"},
+	}
+	builtin := map[string]bool{"virtio_pci": true}
+	tests := []struct {
+		name    string
+		names   []string
+		want    []string
+		wantErr bool
+	}{
+		{"dependencies, sorted", []string{"btrfs"}, []string{"btrfs", "libcrc32c", "xor"}, false},
+		{"dashes are underscores", []string{"crc32c-intel"}, []string{"crc32c_intel"}, false},
+		{"a builtin is left out", []string{"dummy", "virtio-pci"}, []string{"dummy"}, false},
+		{"missing", []string{"no_such"}, nil, true},
+	}
+	for _, tt := range tests {
+		got, err := closure(idx, builtin, tt.names)
+		if (err != nil) != tt.wantErr || !slices.Equal(got, tt.want) {
+			t.Errorf("%s: closure(%q) = %q, %v; want %q, error %v", tt.name, tt.names, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
