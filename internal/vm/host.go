@@ -39,7 +39,9 @@ type Kernel struct {
 	// MergedUsr: the tree's /lib is a link to usr/lib, and so is the
 	// image's, as on Debian 13.
 	MergedUsr bool
-	// copies is where modules recompressed from Suffix are cached.
+	// copies is where what the harness makes of the tree is cached,
+	// outside the clone: modules.dep, and modules recompressed from
+	// Suffix.
 	copies string
 }
 
@@ -75,6 +77,7 @@ func FindHost() (*Host, error) {
 	if err != nil {
 		h.Missing["deb12"] = err.Error()
 	} else {
+		deb12.copies = filepath.Join(debtree.CacheDir(), "vm", deb12.Version)
 		h.Kernels = append(h.Kernels, deb12)
 	}
 	deb13, err := findKernel("deb13", filepath.Join(debtree.TrixieDir(), "current", "tree"), "xz", "testdata/trixie.sh")
@@ -82,7 +85,7 @@ func FindHost() (*Host, error) {
 		h.Missing["deb13"] = err.Error()
 	} else {
 		deb13.MergedUsr = true
-		deb13.copies = filepath.Join(debtree.TrixieDir(), "vm-modules", deb13.Version)
+		deb13.copies = filepath.Join(debtree.TrixieDir(), "vm", deb13.Version)
 		h.Kernels = append(h.Kernels, deb13)
 	}
 	for _, p := range []string{"/bin/busybox", "/usr/bin/busybox"} {

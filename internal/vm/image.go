@@ -70,25 +70,21 @@ func modName(p string) string {
 	return strings.ReplaceAll(b, "-", "_")
 }
 
-// depIndex runs our depmod over a view of the kernel's tree to learn
-// every module's dependencies (the Debian packages ship no modules.dep),
-// and reads modules.builtin.
+// depIndex learns every module's dependencies from a modules.dep our
+// depmod writes for the kernel's tree (the Debian packages ship none),
+// made once and cached beside the module copies: decompressing Debian
+// 13's 4,230 .ko.xz for it takes seconds of both cores. It reads
+// modules.builtin too.
 func depIndex(modutils string, k *Kernel) (map[string]module, map[string]bool, error) {
-	tmp, err := os.MkdirTemp("", "modutils-vm-dep")
+	cached := filepath.Join(k.copies, "modules.dep")
+	data, err := os.ReadFile(cached)
 	if err != nil {
-		return nil, nil, err
-	}
-	defer os.RemoveAll(tmp)
-	v, err := debtree.ViewIn(tmp, debtree.Tree{Root: k.Tree, Version: k.Version})
-	if err != nil {
-		return nil, nil, err
-	}
-	if out, err := exec.Command(modutils, "depmod", "-b", v.Root, v.Version).CombinedOutput(); err != nil {
-		return nil, nil, fmt.Errorf("depmod: %v: %s", err, out)
-	}
-	data, err := os.ReadFile(filepath.Join(v.ModDir(), "modules.dep"))
-	if err != nil {
-		return nil, nil, err
+		if data, err = runDepmod(modutils, k); err != nil {
+			return nil, nil, err
+		}
+		if err := writeAtomic(cached, data); err != nil {
+			return nil, nil, err
+		}
 	}
 	idx := map[string]module{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -107,7 +103,7 @@ func depIndex(modutils string, k *Kernel) (map[string]module, map[string]bool, e
 		return nil, nil, err
 	}
 	builtin := map[string]bool{}
-	data, err = os.ReadFile(filepath.Join(v.ModDir(), "modules.builtin"))
+	data, err = os.ReadFile(filepath.Join(k.Tree, "lib/modules", k.Version, "modules.builtin"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -115,6 +111,24 @@ func depIndex(modutils string, k *Kernel) (map[string]module, map[string]bool, e
 		builtin[modName(line)] = true
 	}
 	return idx, builtin, nil
+}
+
+// runDepmod runs our depmod over a view of the kernel's tree and returns
+// the modules.dep it wrote.
+func runDepmod(modutils string, k *Kernel) ([]byte, error) {
+	tmp, err := os.MkdirTemp("", "modutils-vm-dep")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	v, err := debtree.ViewIn(tmp, debtree.Tree{Root: k.Tree, Version: k.Version})
+	if err != nil {
+		return nil, err
+	}
+	if out, err := exec.Command(modutils, "depmod", "-b", v.Root, v.Version).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("depmod: %v: %s", err, out)
+	}
+	return os.ReadFile(filepath.Join(v.ModDir(), "modules.dep"))
 }
 
 // compressionSuffix is ".xz" for "xz", "" for "".
