@@ -39,11 +39,12 @@ cleanup() {
 	# Every process but init: daemons and watchers a script started.
 	kill -9 -1 2>/dev/null
 	_i=0
-	while alive && [ $_i -lt 100 ]; do
+	while alive && [ $_i -lt 300 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
 	umount /mnt 2>/dev/null
+	umount /sys/module/compression 2>/dev/null
 	for _l in /dev/loop[0-9]*; do losetup -d "$_l" 2>/dev/null; done
 	echo /sbin/modprobe >/proc/sys/kernel/modprobe
 	echo "$rmem_max" >/proc/sys/net/core/rmem_max
