@@ -107,7 +107,8 @@ demo: vmdeps
 	$(GO) run ./internal/vm/demo -modutils ./modutils -start $$start
 
 # make test runs the VM scenarios too; vmtest runs them alone, with every
-# VM's console (VMSCENARIO=name for one, VMSCRIPT=file for your own).
+# VM's console (VMSCENARIO=name for one, VMKERNEL=deb12 or deb13 for one
+# kernel, VMSCRIPT=file for your own).
 vmtest: modutils trees
 	VMMODUTILS=$(CURDIR)/modutils $(GO) test -count=1 -run TestScenarios -v ./internal/vm
 

@@ -2,14 +2,24 @@
 # A scenario reports with lines the host parses:
 #   CHECK <name> ok
 #   CHECK <name> FAIL <detail>
-# Names are single words. kmod's tools are under /kmod/bin, out of PATH:
-# /sbin holds only modutils.
+# Names are single words. kmod 34.2's tools are under /kmod/bin, out of
+# PATH: /sbin holds only modutils.
+
+# KERNEL is the kernel booted, deb12 (Linux 6.1) or deb13 (Linux 6.12),
+# for the scenarios whose expectations differ by kernel.
+KERNEL=$(cat /etc/vm-kernel)
+# BTRFS_CHAIN is btrfs and the modules it depends on there (6.12 builds
+# zstd_compress in).
+case $KERNEL in
+deb12) BTRFS_CHAIN="btrfs xor raid6_pq zstd_compress libcrc32c" ;;
+*) BTRFS_CHAIN="btrfs xor raid6_pq libcrc32c" ;;
+esac
 
 # Debian's busybox runs its own applets before searching PATH, so each of
 # our applet names is a function calling /sbin's. The full path is what
 # the tools see as argv[0], as on a real system; kmod's wrappers pass the
 # same, so that messages quoting argv[0] compare equal.
-for _a in insmod rmmod lsmod modprobe depmod modinfo kerneld kdstat; do
+for _a in kmod insmod rmmod lsmod modprobe depmod modinfo kerneld kdstat; do
 	eval "$_a() { /sbin/$_a \"\$@\"; }"
 done
 
@@ -73,15 +83,20 @@ expect_unloaded() {
 }
 
 # ours APPLET ARGS... and theirs APPLET ARGS...: run one side, leaving
-# stdout, stderr and the exit code in /tmp/SIDE.{out,err,rc}.
+# stdout, stderr and the exit code in /tmp/SIDE.{out,err,rc}. A command in
+# WRAP (a seccomp filter: "/bin/vmhelper deny finit_module=ENOSYS") runs
+# either side.
+WRAP=
 ours() {
-	"$@" >/tmp/ours.out 2>/tmp/ours.err
+	_a=$1
+	shift
+	$WRAP "/sbin/$_a" "$@" >/tmp/ours.out 2>/tmp/ours.err
 	echo $? >/tmp/ours.rc
 }
 theirs() {
 	_a=$1
 	shift
-	"/kmod/bin/$_a" "$@" >/tmp/kmod.out 2>/tmp/kmod.err
+	$WRAP "/kmod/bin/$_a" "$@" >/tmp/kmod.out 2>/tmp/kmod.err
 	echo $? >/tmp/kmod.rc
 }
 
@@ -121,10 +136,14 @@ same_state() {
 	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "ours [$2] vs kmod [$3]"; fi
 }
 
-# unload_all: remove every module, kmod's way, for a fresh start.
+# unload_all: remove every module, kmod's way, for a fresh start: all at
+# once (newest first, as /proc/modules lists them, so users go before what
+# they use), again while some are left.
 unload_all() {
-	for _i in 1 2 3 4 5 6; do
-		for _m in $(cut -d' ' -f1 /proc/modules); do /kmod/bin/rmmod "$_m" 2>/dev/null; done
+	_i=0
+	while grep -q . /proc/modules && [ $_i -lt 8 ]; do
+		/kmod/bin/rmmod $(cut -d' ' -f1 /proc/modules) 2>/dev/null
+		_i=$((_i + 1))
 	done
 }
 

@@ -8,7 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,22 +17,21 @@ import (
 	"github.com/modutils/modutils/internal/debtree"
 )
 
-// scenarioImage is what every scenario in testdata/vm needs.
+// scenarioImage is what every scenario in testdata/vm needs, beside what
+// each names in its "# vm-modules:" lines.
 var scenarioImage = Image{
 	Modules: []string{
 		// modprobe with dependencies and soft dependencies
 		"btrfs", "blake2b_generic", "xxhash_generic", "crc32c_generic", "crc32c-intel",
 		// small modules to load, unload, pass parameters to
 		"dummy", "loop", "e1000", "virtio_rng", "virtio_pci",
-		// a static node's driver (/dev/net/tun), loaded when it is opened
-		"tun",
 		// filesystems the kernel asks for through request_module()
 		"vfat", "isofs", "minix", "ext4", "nls_cp437", "nls_utf8", "nls_ascii", "nls_iso8859-1",
-		// what an unprivileged user's AF_ALG sockets make the kernel ask for
-		"af_alg", "algif_hash",
 	},
-	// One compression each, unpacked by our modprobe (Debian 12's kernel
-	// has no CONFIG_MODULE_DECOMPRESS).
+	// One compression each: on Debian 12's kernel (no
+	// CONFIG_MODULE_DECOMPRESS) our modprobe unpacks all three; Debian
+	// 13's decompresses .ko.xz itself (its tree's own) and we unpack the
+	// other two.
 	Compress: map[string]string{"isofs": "xz", "minix": "zst", "nls_utf8": "gz"},
 	Extra: map[string]string{
 		"/opt/ko/dummy.ko":     "dummy.ko",
@@ -45,13 +44,14 @@ var scenarioImage = Image{
 
 var shared struct {
 	sync.Once
-	host   *Host
-	initrd string
-	err    error
+	host        *Host
+	bin, helper string
+	err         error
 }
 
-// setup builds modutils and the image once per test binary.
-func setup(t *testing.T) (*Host, string) {
+// setup finds the host and builds modutils and vmhelper once per test
+// binary.
+func setup(t *testing.T) *Host {
 	t.Helper()
 	if runtime.GOARCH != "amd64" {
 		t.Skip("the VM runs Debian's amd64 kernel")
@@ -79,7 +79,7 @@ func setup(t *testing.T) (*Host, string) {
 			}
 		}
 		// The scenarios' helper (forged uevents, running as another
-		// user), static like everything in the image.
+		// user, seccomp filters), static like everything in the image.
 		helper := filepath.Join(dir, "vmhelper")
 		hb := exec.Command("go", "build", "-trimpath", "-o", helper, "github.com/modutils/modutils/internal/vm/vmhelper")
 		hb.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -87,15 +87,7 @@ func setup(t *testing.T) (*Host, string) {
 			shared.err = errors.New("go build vmhelper: " + string(out))
 			return
 		}
-		img := scenarioImage
-		img.Modutils = bin
-		img.Bins = map[string]string{"bin/vmhelper": helper}
-		initrd := filepath.Join(dir, "initrd.gz")
-		if _, err := h.Build(img, initrd); err != nil {
-			shared.err = err
-			return
-		}
-		shared.host, shared.initrd = h, initrd
+		shared.host, shared.bin, shared.helper = h, bin, helper
 	})
 	if errors.Is(shared.err, ErrMissing) {
 		debtree.Missing(t, "%v", shared.err)
@@ -103,13 +95,12 @@ func setup(t *testing.T) (*Host, string) {
 	if shared.err != nil {
 		t.Fatal(shared.err)
 	}
-	return shared.host, shared.initrd
+	return shared.host
 }
 
-// TestScenarios boots one VM per testdata/vm/*.sh and wants every CHECK
-// it prints to be ok. VMSCENARIO=name runs only that one, VMSCRIPT=file
-// a script of your own.
-func TestScenarios(t *testing.T) {
+// scenarios reads testdata/vm/*.sh; VMSCRIPT=file reads a script of
+// your own instead, VMSCENARIO=name keeps only that one.
+func scenarios(t *testing.T) []Script {
 	files, err := filepath.Glob("../../testdata/vm/*.sh")
 	if s := os.Getenv("VMSCRIPT"); s != "" {
 		files = []string{s}
@@ -117,30 +108,100 @@ func TestScenarios(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scenarios in testdata/vm: %v", err)
 	}
-	h, initrd := setup(t)
 	only := os.Getenv("VMSCENARIO")
+	var out []Script
 	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".sh")
-		if only != "" && only != name {
+		s, err := ReadScript(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if only == "" || only == s.Name {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no scenario %q in testdata/vm", only)
+	}
+	return out
+}
+
+// TestScenarios boots each kernel once (both at the same time) and runs
+// every testdata/vm/*.sh that applies to it there, one after another from
+// a clean slate; each is a subtest (deb12/deps) that wants every CHECK
+// it prints to be ok. VMKERNEL=deb13 boots only that kernel.
+func TestScenarios(t *testing.T) {
+	scripts := scenarios(t)
+	h := setup(t)
+	for _, name := range KernelNames {
+		if only := os.Getenv("VMKERNEL"); only != "" && only != name {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			script, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
+			runKernel(t, h, name, scripts)
+		})
+	}
+}
+
+func runKernel(t *testing.T, h *Host, name string, all []Script) {
+	k, err := h.Kernel(name)
+	if errors.Is(err, ErrMissing) {
+		debtree.Missing(t, "%v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := scenarioImage
+	img.Modules = slices.Clone(img.Modules)
+	var scripts []Script
+	for _, s := range all {
+		if !s.RunsOn(name) {
+			t.Logf("%s: runs on %s only", s.Name, strings.Join(s.Kernels, ", "))
+			continue
+		}
+		scripts = append(scripts, s)
+		img.Modules = append(img.Modules, s.Modules...)
+	}
+	if len(scripts) == 0 {
+		return
+	}
+	img.Modutils = shared.bin
+	img.Bins = map[string]string{"bin/vmhelper": shared.helper}
+	initrd := filepath.Join(t.TempDir(), "initrd.gz")
+	if _, err := h.Build(img, k, initrd); err != nil {
+		if errors.Is(err, ErrMissing) {
+			debtree.Missing(t, "%v", err)
+		}
+		t.Fatal(err)
+	}
+	res, bootErr := h.Boot(context.Background(), k, initrd, scripts, Options{})
+	if res == nil {
+		t.Fatal(bootErr)
+	}
+	head, parts := Split(res.Output)
+	t.Logf("Linux %s, %d scripts: %v\n%s", k.Version, len(scripts), res.Elapsed.Round(100*time.Millisecond), head)
+	for _, c := range Checks(head) {
+		if !c.OK {
+			t.Errorf("CHECK %s: %s", c.Name, c.Detail)
+		}
+	}
+	// What stopped the VM, for the script it stopped in and those after.
+	stopped := "the VM stopped before it"
+	if bootErr != nil {
+		stopped += ": " + bootErr.Error()
+	}
+	for _, s := range scripts {
+		t.Run(s.Name, func(t *testing.T) {
+			i := slices.IndexFunc(parts, func(p Part) bool { return p.Name == s.Name })
+			if i < 0 {
+				t.Fatal(stopped)
 			}
-			res, err := h.Boot(context.Background(), initrd, string(script), Options{Timeout: scriptTimeout(script)})
-			if res != nil {
-				t.Logf("%s: %v\n%s", name, res.Elapsed.Round(100_000_000), res.Output)
+			p := parts[i]
+			t.Logf("%s", p.Output)
+			if !p.Ended {
+				t.Errorf("the VM stopped during this scenario: %v", bootErr)
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !res.Finished {
-				t.Errorf("the scenario did not reach its end")
-			}
-			checks := Checks(res.Output)
+			checks := Checks(p.Output)
 			if len(checks) == 0 {
 				t.Errorf("no CHECK lines")
 			}
@@ -151,19 +212,12 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 	}
-}
-
-// scriptTimeout is what a scenario's "# vm-timeout: SECONDS" line asks
-// for, or zero (the harness's default). Floods take minutes under tcg.
-func scriptTimeout(script []byte) time.Duration {
-	for _, l := range strings.Split(string(script), "\n") {
-		if v, ok := strings.CutPrefix(l, "# vm-timeout: "); ok {
-			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
-				return time.Duration(n) * time.Second
-			}
-		}
+	if bootErr != nil {
+		t.Error(bootErr)
 	}
-	return 0
+	if !res.Finished {
+		t.Errorf("the VM did not reach its end")
+	}
 }
 
 func TestChecks(t *testing.T) {

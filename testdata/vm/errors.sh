@@ -24,6 +24,7 @@ same insmod-already-loaded-xz insmod /opt/ko/dummy.ko.xz
 same rmmod-in-use rmmod libcrc32c
 same rmmod-in-use-two rmmod xor raid6_pq
 same modprobe-r-in-use modprobe -r libcrc32c
+# (6.12 builds zstd_compress in: there this is the builtin refusal.)
 same modprobe-r-holder-missing modprobe -r zstd_compress
 
 # A filesystem held by a mount.

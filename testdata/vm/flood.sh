@@ -1,4 +1,5 @@
 # vm-timeout: 900
+# vm-modules: af_alg algif_hash dummy minix
 # kerneld under floods: 20,000 distinct names that do not exist, the
 # kernel's own requests from an unprivileged user, a storm of 2,000
 # network devices created and destroyed, and a kernel request while

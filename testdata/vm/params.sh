@@ -24,6 +24,16 @@ want_param command-line-second loop max_loop 4
 check max-loop-devices test -b /dev/loop3
 ours rmmod loop
 rc_is rmmod-loop 0
+# modprobe -v shows the options as kmod's does (modprobe.d's first), and
+# they reach the kernel alike.
+unload_all
+ours modprobe -v loop max_part=3
+part=$(cat /sys/module/loop/parameters/max_part)
+unload_all
+theirs modprobe -v loop max_part=3
+compare modprobe-v-options-like-kmod
+same_state options-reach-kernel-like-kmod "$part" "$(cat /sys/module/loop/parameters/max_part)"
+unload_all
 rm /etc/modprobe.d/loop.conf
 
 echo "options dummy numdummies=3" >/etc/modprobe.d/dummy.conf

@@ -46,6 +46,12 @@ func run(bin string, start time.Time) error {
 	if err != nil {
 		return err
 	}
+	// Debian 12's kernel: the demo needs nothing testdata/trixie.sh
+	// makes.
+	k, err := h.Kernel("deb12")
+	if err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp("", "modutils-demo")
 	if err != nil {
 		return err
@@ -58,7 +64,7 @@ func run(bin string, start time.Time) error {
 			"e1000", "virtio_pci", "virtio_rng", "loop", "vfat", "nls_cp437", "nls_ascii", "nls_utf8",
 			"btrfs", "blake2b_generic", "xxhash_generic", "crc32c_generic",
 		},
-	}, initrd)
+	}, k, initrd)
 	if err != nil {
 		return err
 	}
@@ -67,13 +73,13 @@ func run(bin string, start time.Time) error {
 		return err
 	}
 	fmt.Printf("initramfs: modutils, busybox and %d of Debian's modules for Linux %s (%.1f MiB)\n",
-		len(mods), h.Version, float64(st.Size())/(1<<20))
+		len(mods), k.Version, float64(st.Size())/(1<<20))
 	fmt.Printf("booting it in qemu (no KVM: emulated, so a little slow)...\n\n")
-	res, err := h.Boot(context.Background(), initrd, script, vm.Options{
+	res, err := h.Boot(context.Background(), k, initrd, []vm.Script{{Name: "demo", Text: script}}, vm.Options{
 		QemuArgs: []string{"-device", "virtio-rng-pci"},
 		Console: func(line string) {
 			// Only the demo's own lines: not the kernel's, not init's markers.
-			if strings.HasPrefix(line, "[") || strings.HasPrefix(line, "VM-") {
+			if strings.HasPrefix(line, "[") || strings.HasPrefix(line, "VM-") || strings.HasPrefix(line, "SCRIPT-") {
 				return
 			}
 			fmt.Println("  " + line)
