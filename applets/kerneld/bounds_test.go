@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/modutils/modutils/applets/modprobe"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 )
@@ -203,10 +204,12 @@ func TestSettle(t *testing.T) {
 	d.load = func(name string, _ bool) error {
 		if name == "drv3" {
 			// The driver registers two devices: the kernel numbers their
-			// events, then sends them.
+			// events, then sends them, in order, on the one socket.
 			os.WriteFile(seqFile, []byte("5\n"), 0o644)
-			go d.hotplug(ueventFor(4, "child4"))
-			go d.hotplug(ueventFor(5, "child5"))
+			go func() {
+				d.hotplug(ueventFor(4, "child4"))
+				d.hotplug(ueventFor(5, "child5"))
+			}()
 		}
 		mu.Lock()
 		loaded = append(loaded, name)
@@ -249,4 +252,41 @@ func TestSettleTimeout(t *testing.T) {
 
 func ueventFor(seq uint64, modalias string) kernel.Uevent {
 	return kernel.Uevent{Action: "add", Devpath: fmt.Sprintf("/devices/virtual/x%d", seq), Modalias: modalias, Seqnum: seq}
+}
+
+// TestModulesLoad: at start kerneld loads what the boot lists name, with
+// their parameters; a failure is logged with the file and line, and what
+// the lists loaded is the system's, which autoclean never removes.
+func TestModulesLoad(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(root+"/etc/modules-load.d", 0o755)
+	os.WriteFile(root+"/etc/modules-load.d/site.conf", []byte("# site\nvfio_pci\nnosuch\n"), 0o644)
+	os.WriteFile(root+"/etc/modules", []byte("loop max_loop=8\n"), 0o644)
+	d := newDaemon(Options{Root: root})
+	var logged strings.Builder
+	d.logOut = func(_ modconf.Level, msg string) { logged.WriteString(msg) }
+	var asked []string
+	d.loadListed = func(m modconf.ModuleToLoad) error {
+		asked = append(asked, strings.TrimSpace(m.Name+" "+m.Params))
+		if m.Name == "nosuch" {
+			return modprobe.ErrNotFound
+		}
+		d.loaded[m.Name] = time.Now() // as recordingKernel notes an insert
+		return nil
+	}
+	d.modulesLoad()
+	if want := []string{"vfio_pci", "nosuch", "loop max_loop=8"}; !slices.Equal(asked, want) {
+		t.Errorf("loaded %q, want %q", asked, want)
+	}
+	if len(d.loaded) != 0 || !slices.Equal(d.listed, []string{"loop", "vfio_pci"}) {
+		t.Errorf("kerneld's own loads %v, the lists' %v: want none and [loop vfio_pci]", d.loaded, d.listed)
+	}
+	if !strings.Contains(logged.String(), "/etc/modules-load.d/site.conf:3: nosuch: module not found\n") {
+		t.Errorf("log: %q", logged.String())
+	}
+	var b strings.Builder
+	d.status(&b)
+	if !strings.Contains(b.String(), "modules-load: 2: loop vfio_pci\n") || !strings.Contains(b.String(), "nosuch (module not found)") {
+		t.Errorf("status:\n%s", b.String())
+	}
 }

@@ -209,8 +209,10 @@ type daemon struct {
 	sys    kernel.Sys
 	logOut func(level modconf.Level, msg string)
 	start  time.Time
-	// load loads what a name stands for; tests replace it.
-	load func(name string, blacklist bool) error
+	// load loads what a name stands for, and loadListed what a boot
+	// list names; tests replace them.
+	load       func(name string, blacklist bool) error
+	loadListed func(m modconf.ModuleToLoad) error
 	// mknod makes the static nodes; tests replace it.
 	mknod kernel.Mknoder
 
@@ -229,6 +231,7 @@ type daemon struct {
 	watchers  map[chan string]bool
 	kick      chan struct{} // the autoclean settings changed
 	panics    int
+	listed    []string // modules the boot lists had kerneld load
 	// rescanning is a rescan of /sys under way; rescanAgain asks it to
 	// run once more when done, for overflows that came meanwhile.
 	rescanning, rescanAgain bool
@@ -276,6 +279,7 @@ func newDaemon(o Options) *daemon {
 		d.pool <- &resolver{gen: -1}
 	}
 	d.load = d.modprobe
+	d.loadListed = d.modprobeListed
 	d.mknod = kernel.Nodes{}
 	return d
 }
@@ -349,6 +353,7 @@ func (d *daemon) main(ready *os.File) int {
 	defer signal.Stop(sigs)
 
 	d.staticNodes()
+	d.modulesLoad()
 	// Events are taken from here on, so that the devices the first
 	// drivers create are handled while coldplug goes on; a device seen
 	// both ways is loaded once (requests in flight merge, and a module
@@ -660,16 +665,19 @@ var errPanic = errors.New("internal error while loading (see kerneld's log)")
 
 // loadContained is d.load with a panic turned into that load's error.
 func (d *daemon) loadContained(name string, blacklist bool) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			d.mu.Lock()
-			d.panics++
-			d.mu.Unlock()
-			d.logf(modconf.Err, "panic while loading %s: %v\n%s", name, p, debug.Stack())
-			err = errPanic
-		}
-	}()
+	defer d.contain(name, &err)
 	return d.load(name, blacklist)
+}
+
+// contain, deferred, turns a panic in the load of name into *err.
+func (d *daemon) contain(name string, err *error) {
+	if p := recover(); p != nil {
+		d.mu.Lock()
+		d.panics++
+		d.mu.Unlock()
+		d.logf(modconf.Err, "panic while loading %s: %v\n%s", name, p, debug.Stack())
+		*err = errPanic
+	}
 }
 
 // recordingKernel notes every module the probe logic inserts, so that
@@ -707,6 +715,63 @@ func (d *daemon) modprobe(name string, blacklist bool) error {
 		err = modprobe.Load(r, k, log, name, blacklist)
 	})
 	return err
+}
+
+// modprobeListed loads one module of a boot list, with its parameters and
+// the blacklist, as systemd-modules-load does.
+func (d *daemon) modprobeListed(m modconf.ModuleToLoad) error {
+	var err error
+	d.withResolver(func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
+		err = modprobe.LoadWithOptions(r, k, log, m.Name, m.Params, true)
+	})
+	return err
+}
+
+// modulesLoad loads what /etc/modules-load.d and the rest of
+// systemd-modules-load's lists, Debian's /etc/modules and the kernel
+// command line's modules_load= name, before coldplug, so a system without
+// systemd needs nothing else. These are the system's wish, not kerneld's
+// own loads: autoclean leaves them alone.
+func (d *daemon) modulesLoad() {
+	sys := kernel.Sys{Root: d.o.Root}
+	list := modconf.ModulesToLoad(d.o.Root, sys.Cmdline(), d.report)
+	if len(list) == 0 {
+		return
+	}
+	d.mu.Lock()
+	before := make(map[string]bool, len(d.loaded))
+	for n := range d.loaded {
+		before[n] = true
+	}
+	d.mu.Unlock()
+	for _, m := range list {
+		d.note("modules-load %s (%s)", m.Name, m.Source)
+		if err := d.loadListedContained(m); err != nil {
+			why := modconf.ErrnoString(err)
+			if errors.Is(err, modprobe.ErrNotFound) {
+				why = "module not found"
+			}
+			d.logf(modconf.Err, "%s: %s: %s\n", m.Source, m.Name, why)
+			d.mu.Lock()
+			d.failed.add(m.Name, why)
+			d.mu.Unlock()
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for n := range d.loaded {
+		if !before[n] {
+			delete(d.loaded, n)
+			d.listed = append(d.listed, n)
+		}
+	}
+	sort.Strings(d.listed)
+}
+
+// loadListedContained is loadListed with a panic turned into its error.
+func (d *daemon) loadListedContained(m modconf.ModuleToLoad) (err error) {
+	defer d.contain(m.Name, &err)
+	return d.loadListed(m)
 }
 
 // unload is autoclean's removal of one module, its remove command

@@ -211,6 +211,9 @@ func (d *daemon) status(w io.Writer) {
 	fmt.Fprintf(w, "events: %d (rejected %d, overflows %d)\n", d.events, d.rejected, d.overflows)
 	fmt.Fprintf(w, "requests: %d\n", d.requests)
 	fmt.Fprintf(w, "loaded: %d%s\n", len(loaded), names(loaded))
+	if len(d.listed) > 0 {
+		fmt.Fprintf(w, "modules-load: %d%s\n", len(d.listed), names(d.listed))
+	}
 	fmt.Fprintf(w, "failed: %d%s\n", len(failed), names(failed))
 	if d.failed.dropped > 0 {
 		fmt.Fprintf(w, "failed, forgotten: %d (only the latest %d are kept)\n", d.failed.dropped, MaxFailures)

@@ -32,9 +32,15 @@ func NewResolver(dir string, k Kernel, report modconf.Reporter) *moddep.Resolver
 // use; callers loading in parallel give each its own. A name that
 // resolves to nothing is ErrNotFound; a blacklisted module is no error.
 func Load(r *moddep.Resolver, k Kernel, log *applet.Logger, name string, useBlacklist bool) error {
+	return LoadWithOptions(r, k, log, name, "", useBlacklist)
+}
+
+// LoadWithOptions is Load with options after the name, as "modprobe NAME
+// OPTIONS" gives them: added to modprobe.d's for that module.
+func LoadWithOptions(r *moddep.Resolver, k Kernel, log *applet.Logger, name, options string, useBlacklist bool) error {
 	rn := inProcess(r, k, log, modconf.Crit)
 	rn.useBlacklist = useBlacklist
-	err := rn.insmod(name, "")
+	err := rn.insmod(name, options)
 	if errors.Is(err, errExit) {
 		// Only "not found" is fatal in insmod, once it is printed.
 		return ErrNotFound
