@@ -12,11 +12,13 @@ import (
 	"testing"
 )
 
-// The files under testdata/index were produced by kmod 30 itself: each
+// The files under testdata/index were produced by kmod itself: each
 // NAME.in is a sequence of inserts (key, value, priority; bytes escaped as
-// \xNN), NAME.bin and NAME.dup are what depmod.c's index_insert and
-// index_write made of it, and NAME.golden is what libkmod-index.c's two
-// readers answered to the queries in NAME.q. See testdata/README.md.
+// \xNN), NAME.bin and NAME.dup are what kmod 34.2's depmod.c index_insert
+// and index_write made of it (pre-order), NAME.kmod30.bin what kmod 30's
+// made (post-order), and NAME.golden is what libkmod-index.c's two readers
+// answered to the queries in NAME.q, the same in kmod 30 and 34.2 for both
+// files. See testdata/README.md.
 
 type testInsert struct {
 	key, value string
@@ -187,37 +189,41 @@ func runIndexQueries(t testing.TB, ix *Index, queries string) string {
 }
 
 // TestIndexReaderMatchesKmod replays queries against libkmod's recorded
-// answers, for both of its readers.
+// answers, for both of its readers, on the layouts of kmod 34 and kmod 30.
 func TestIndexReaderMatchesKmod(t *testing.T) {
 	for _, base := range indexCases(t) {
-		t.Run(filepath.Base(base), func(t *testing.T) {
-			ix, err := OpenIndex(base + ".bin")
-			if err != nil {
-				t.Fatal(err)
+		for _, layout := range []string{".bin", ".kmod30.bin"} {
+			t.Run(filepath.Base(base)+layout, func(t *testing.T) { testIndexReader(t, base, layout) })
+		}
+	}
+}
+
+func testIndexReader(t *testing.T, base, layout string) {
+	ix, err := OpenIndex(base + layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	q, err := os.ReadFile(base + ".q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(base + ".golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := runIndexQueries(t, ix, string(q))
+	if got != string(want) {
+		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < len(gl) && i < len(wl); i++ {
+			if gl[i] != wl[i] {
+				t.Fatalf("line %d:\ngot  %q\nwant %q", i+1, gl[i], wl[i])
 			}
-			defer ix.Close()
-			q, err := os.ReadFile(base + ".q")
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := os.ReadFile(base + ".golden")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := runIndexQueries(t, ix, string(q))
-			if got != string(want) {
-				gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-				for i := 0; i < len(gl) && i < len(wl); i++ {
-					if gl[i] != wl[i] {
-						t.Fatalf("line %d:\ngot  %q\nwant %q", i+1, gl[i], wl[i])
-					}
-				}
-				t.Fatalf("got %d lines, want %d", len(gl), len(wl))
-			}
-			if err := ix.Verify(); err != nil {
-				t.Errorf("Verify: %v", err)
-			}
-		})
+		}
+		t.Fatalf("got %d lines, want %d", len(gl), len(wl))
+	}
+	if err := ix.Verify(); err != nil {
+		t.Errorf("Verify: %v", err)
 	}
 }
 
@@ -266,10 +272,14 @@ func TestIndexWriterSmall(t *testing.T) {
 			hdr(12|nodeValues) + be(1, 7) + "v\x00"},
 		{"one key becomes a child with the rest as prefix",
 			[]testInsert{{"abc", "v", 1}},
-			hdr(25|nodeChildren) + "bc\x00" + be(1, 1) + "v\x00" + "aa" + be(12|nodePrefix|nodeValues)},
+			hdr(12|nodeChildren) + "aa" + be(18|nodePrefix|nodeValues) + "bc\x00" + be(1, 1) + "v\x00"},
 		{"equal priorities keep the newest first",
 			[]testInsert{{"k", "old", 2}, {"k", "new", 2}, {"k", "low", 1}},
-			hdr(40|nodeChildren) + be(3, 1) + "low\x00" + be(2) + "new\x00" + be(2) + "old\x00" + "kk" + be(12|nodeValues)},
+			hdr(12|nodeChildren) + "kk" + be(18|nodeValues) + be(3, 1) + "low\x00" + be(2) + "new\x00" + be(2) + "old\x00"},
+		{"a node comes before its children, children in label order",
+			[]testInsert{{"ab", "x", 0}, {"b", "y", 0}},
+			hdr(12|nodeChildren) + "ab" + be(22|nodePrefix|nodeValues, 34|nodeValues) +
+				"b\x00" + be(1, 0) + "x\x00" + be(1, 0) + "y\x00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
