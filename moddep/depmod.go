@@ -414,8 +414,19 @@ func (d *Depmod) readModules() {
 	}
 	wg.Wait()
 	for _, m := range d.modules {
-		if m.symErr != nil {
-			d.cfg.Report(modconf.Err, "failed to load symbols from %s: %s\n", m.path, errnoOf(m.symErr))
+		if m.symErr == nil {
+			continue
+		}
+		// libkmod logs a decompression failure each time depmod opens the
+		// module: for its symbols, its .modinfo and its dependencies.
+		lib := elfmod.LibkmodLoadError(m.symErr)
+		if lib != "" {
+			d.cfg.Report(modconf.Err, "%s", lib)
+		}
+		d.cfg.Report(modconf.Err, "failed to load symbols from %s: %s\n", m.path, errnoOf(m.symErr))
+		if lib != "" {
+			d.cfg.Report(modconf.Err, "%s", lib)
+			d.cfg.Report(modconf.Err, "%s", lib)
 		}
 	}
 }

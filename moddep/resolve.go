@@ -289,11 +289,11 @@ func (r *Resolver) fromBuiltinAliases(name string) []*Module {
 // Where in libkmod the resolver's messages come from (see
 // modconf.LibkmodSite).
 const (
-	siteDepline = modconf.LibkmodSite("../libkmod/libkmod-module.c:191 kmod_module_parse_depline: ")
-	siteNewPath = modconf.LibkmodSite("../libkmod/libkmod-module.c:428 kmod_module_new_from_path: ")
+	siteDepline = modconf.LibkmodSite("kmod_module_parse_depline")
+	siteNewPath = modconf.LibkmodSite("kmod_module_new_from_path")
 
-	siteIndexMagic   = modconf.LibkmodSite("../libkmod/libkmod-index.c:790 index_mm_open: ")
-	siteIndexVersion = modconf.LibkmodSite("../libkmod/libkmod-index.c:797 index_mm_open: ")
+	siteIndexMagic   = modconf.LibkmodSite("index_mm_open")
+	siteIndexVersion = modconf.LibkmodSite("index_mm_open")
 )
 
 // parseDepLine learns a module's path and dependencies from its

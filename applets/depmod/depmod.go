@@ -1,5 +1,5 @@
 // Package depmod is the depmod applet: it scans a kernel's module tree and
-// writes modules.dep and the other index files, byte for byte as kmod 30's
+// writes modules.dep and the other index files, byte for byte as kmod 34.2's
 // depmod writes them, reading the modules in parallel.
 package depmod
 
@@ -218,7 +218,7 @@ func Run(env *applet.Env, args []string) int {
 	}
 	if show {
 		for _, out := range d.Outputs() {
-			if out.Binary || !out.InKmod30 {
+			if out.Binary {
 				continue
 			}
 			if err := out.Write(env.Stdout); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -75,13 +76,11 @@ type fixtureCase struct {
 // kmodDifferences turns kmod's output into ours where we differ on
 // purpose (each is listed in the README): libkmod's own INFO lines at -vv
 // print pointers, and -E's complaint about a bad version quotes a stale
-// errno. Our help also lists -m and -o, which kmod 30 lacks.
+// errno.
 func kmodDifferences(r result) result {
-	r.Stdout = strings.Replace(r.Stdout, "\t-F, --filesyms", "\t-m, --moduledir=DIR  Module directory (default: /lib/modules).\n"+
-		"\t-o, --outdir=DIR     Output root path (default: same as <basedir>).\n\t-F, --filesyms", 1)
 	var lines []string
 	for _, l := range strings.SplitAfter(r.Stderr, "\n") {
-		if strings.Contains(l, "libkmod/libkmod.c:") {
+		if libkmodPointerLine.MatchString(l) {
 			continue
 		}
 		if strings.Contains(l, "Invalid symbol version") {
@@ -92,6 +91,10 @@ func kmodDifferences(r result) result {
 	r.Stderr = strings.Join(lines, "")
 	return r
 }
+
+// libkmodPointerLine is one of libkmod's INFO lines about its own
+// context, which print a pointer.
+var libkmodPointerLine = regexp.MustCompile(`^depmod: INFO: (custom logging function 0x[0-9a-f]+ registered|context 0x[0-9a-f]+ released)\n$`)
 
 func TestFixturesAgainstKmod(t *testing.T) {
 	cycle := baseTree()
@@ -145,15 +148,13 @@ func TestFixturesAgainstKmod(t *testing.T) {
 	bad[md+"kernel/bad/notelf.ko.xz"] = elfmodtest.XZ([]byte("hello\n"))
 	bad[md+"kernel/bad/badzst.ko.zst"] = []byte{0x28, 0xb5, 0x2f, 0xfd, 0, 0}
 	bad[md+"kernel/bad/good.ko.zst"] = elfmodtest.Zstd(good)
+	goodZst := elfmodtest.Zstd(good)
+	bad[md+"kernel/bad/cutzst.ko.zst"] = goodZst[:len(goodZst)-9]
+	bad[md+"kernel/bad/junkzst.ko.zst"] = append([]byte{0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x40}, []byte("not a zstd block at all, just bytes")...)
 	bad[md+"kernel/bad/user.ko.xz"] = elfmodtest.XZ(mod(nil, nil, "good_fn", "low_fn"))
 
 	cases := []fixtureCase{
-		{name: "corrupt modules", tree: bad, args: []string{"-b", "ROOT", fixtureVersion},
-			// kmod reads a truncated zstd stream as if it were whole and
-			// then fails on the ELF image; we report the stream.
-			ourStderr: func(s string) string {
-				return strings.Replace(s, "badzst.ko.zst: Exec format error", "badzst.ko.zst: Invalid argument", 1)
-			}},
+		{name: "corrupt modules", tree: bad, args: []string{"-b", "ROOT", fixtureVersion}},
 		{name: "base", tree: baseTree(), args: []string{"-b", "ROOT", fixtureVersion}},
 		{name: "dry run", tree: baseTree(), args: []string{"-n", "-b", "ROOT", fixtureVersion}},
 		{name: "verbose", tree: baseTree(), args: []string{"-v", "-b", "ROOT", fixtureVersion}},
@@ -178,8 +179,6 @@ func TestFixturesAgainstKmod(t *testing.T) {
 		{name: "unknown option", tree: baseTree(), args: []string{"-x", "-b", "ROOT", fixtureVersion}},
 		{name: "missing argument", tree: baseTree(), args: []string{fixtureVersion, "-b"}},
 		{name: "ambiguous option", tree: baseTree(), args: []string{"--s", fixtureVersion}},
-		{name: "deprecated options", tree: baseTree(), args: []string{"-q", "-r", "--unresolved-error", "-b", "ROOT", fixtureVersion}},
-		{name: "help", tree: baseTree(), args: []string{"-h"}},
 		{name: "missing directory", tree: fixture{"x": nil}, args: []string{"-b", "ROOT", fixtureVersion}},
 		{name: "quick on missing modules.dep", tree: baseTree(), args: []string{"-A", "-b", "ROOT", fixtureVersion}},
 		{name: "quick dry run", tree: baseTree(), args: []string{"-A", "-n", "-b", "ROOT", fixtureVersion}},
@@ -238,8 +237,8 @@ func clean(t *testing.T, dir string, files map[string][]byte) {
 	}
 }
 
-// TestWeakdep covers modules.weakdep, which kmod 30 does not write yet:
-// newer kmod writes it after modules.softdep, in module order.
+// TestWeakdep covers modules.weakdep, which kmod 30 did not write yet:
+// kmod 34.2 writes it after modules.softdep, in module order.
 func TestWeakdep(t *testing.T) {
 	root := baseTree().write(t)
 	if r := runOurs(t, "-b", root, fixtureVersion); r.Code != 0 {

@@ -23,7 +23,10 @@ func Run(env *applet.Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "Usage: %s\n", env.Argv0)
 		return 1
 	}
-	lib := libkmod.Lib{Sys: Sys, Log: libkmod.DefaultLog(env.Stderr)}
+	// kmod 34.2's lsmod installs its own logger in libkmod, at ERROR.
+	log := applet.NewLogger(env)
+	log.Priority = modconf.Err
+	lib := libkmod.Lib{Sys: Sys, Log: libkmod.ToolLog(log.Report)}
 	names, err := lib.Loaded()
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "Error: could not get list of modules: %s\n", modconf.ErrnoString(err))

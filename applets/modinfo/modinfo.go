@@ -440,7 +440,7 @@ func (r *runner) libkmodLog(l elfmod.KmodLog) {
 	if r.libkmodLv < modconf.Err {
 		return
 	}
-	fmt.Fprintf(r.env.Stderr, "libkmod: ERROR ../libkmod/%s:%d %s: %s", l.File, l.Line, l.Func, l.Msg)
+	fmt.Fprintf(r.env.Stderr, "libkmod: ERROR: %s: %s", l.Func, l.Msg)
 }
 
 // cStrings cuts each string at a NUL, as kmod's C strings end there.

@@ -336,7 +336,7 @@ func (rn *run) main(args []string) (int, error) {
 		return 1, nil
 	}
 	rn.r = moddep.NewResolver(rn.dirname, conf.conf)
-	rn.r.Report = modconf.ToolReporter(rn.log.Report)
+	rn.r.Report = rn.log.Report
 	rn.r.State = rn.k.State
 	rn.r.LoadResources()
 	defer rn.r.Close()
