@@ -439,7 +439,7 @@ func (m *depModule) read() {
 	}
 	defer f.Close()
 	if syms, err := f.Symbols(); err != nil {
-		if !errors.Is(err, syscall.ENOENT) {
+		if !errors.Is(err, elfmod.ErrNoSection) {
 			m.symErr = err
 		}
 	} else {
