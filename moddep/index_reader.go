@@ -222,18 +222,32 @@ func (ix *Index) corrupt(off int, format string, args ...any) error {
 
 // readNode parses the node at offset (with its flags). ok is false for the
 // null offset, which marks absent children and an absent root.
-func (ix *Index) readNode(offset uint32) (n indexNode, ok bool, err error) {
+//
+// With readMm it reads as index_mm_read_node: an offset past the file, or
+// a child range that is reversed or leaves ASCII, is no node; everything
+// else is read where the offsets say, into the zeros of the file's last
+// page (libkmod faults beyond that page, where we return an error). With
+// readStrict all of that is an error, and the value count must fit the
+// file.
+func (ix *Index) readNode(offset uint32, mode readMode) (n indexNode, ok bool, err error) {
 	pos := int(offset & nodeMask)
 	if pos == 0 {
 		return n, false, nil
 	}
-	n.off = uint32(pos)
+	n.off, n.mode = uint32(pos), mode
+	lax := mode == readMm
 	d := ix.data[:ix.size]
+	if lax {
+		if pos >= ix.size {
+			return n, false, nil
+		}
+		d = ix.data
+	}
 	if pos > len(d) {
 		return n, false, ix.corrupt(pos, "node beyond end of file (%d bytes)", len(d))
 	}
 	if offset&nodePrefix != 0 {
-		s, next, err := ix.cstring(pos)
+		s, next, err := ix.cstringIn(d, pos)
 		if err != nil {
 			return n, false, err
 		}
@@ -246,6 +260,9 @@ func (ix *Index) readNode(offset uint32) (n indexNode, ok bool, err error) {
 		}
 		first, last := d[pos], d[pos+1]
 		if first > last || last >= indexChildMax {
+			if lax {
+				return n, false, nil
+			}
 			return n, false, ix.corrupt(pos, "bad child range %#x-%#x", first, last)
 		}
 		pos += 2
@@ -254,9 +271,8 @@ func (ix *Index) readNode(offset uint32) (n indexNode, ok bool, err error) {
 		if len(d)-pos < size {
 			// A truncated table keeps the entries that are whole; child
 			// reads the others as absent, and the node has no values.
-			// That is what libkmod's mmap reader makes of it: it reads
-			// on into the zeros that fill the file's last page (and
-			// faults beyond that page, where we need not follow).
+			// (libkmod's mmap reader reads on into the zeros of the
+			// last page, and faults beyond it: no answer to match.)
 			n.children = d[pos : pos+(len(d)-pos)/4*4]
 			n.cut = true
 			return n, true, nil
@@ -271,8 +287,9 @@ func (ix *Index) readNode(offset uint32) (n indexNode, ok bool, err error) {
 		n.nvalues = binary.BigEndian.Uint32(d[pos:])
 		pos += 4
 		// Each value takes at least 5 bytes; a larger count cannot be
-		// honest and must not drive allocations.
-		if uint64(n.nvalues)*5 > uint64(len(d)-pos) {
+		// honest and must not drive allocations. (libkmod's mmap reader
+		// reads the values as it needs them, until it faults.)
+		if !lax && uint64(n.nvalues)*5 > uint64(len(d)-pos) {
 			return n, false, ix.corrupt(pos-4, "value count %d exceeds file size", n.nvalues)
 		}
 		n.valuesAt = pos
@@ -306,57 +323,7 @@ func (ix *Index) lookupNode(offset uint32) (indexNode, bool, error) {
 		n, ok := ix.streamNode(offset)
 		return n, ok, nil
 	}
-	return ix.mmNode(offset)
-}
-
-// mmNode is index_mm_read_node: an offset of 0 or past the file, or a
-// child range that is reversed or leaves ASCII, is no node; everything else
-// is read where the offsets say, into the zeros of the file's last page.
-// Beyond that page libkmod faults; we return an error.
-func (ix *Index) mmNode(offset uint32) (n indexNode, ok bool, err error) {
-	pos := int(offset & nodeMask)
-	if pos == 0 || pos >= ix.size {
-		return n, false, nil
-	}
-	n.off, n.mode = uint32(pos), readMm
-	d := ix.data
-	if offset&nodePrefix != 0 {
-		s, next, err := ix.cstringIn(d, pos)
-		if err != nil {
-			return n, false, err
-		}
-		n.prefix, pos = s, next
-	}
-	n.first, n.last = indexChildMax, 0
-	if offset&nodeChildren != 0 {
-		if len(d)-pos < 2 {
-			return n, false, ix.corrupt(pos, "child range beyond the mapping")
-		}
-		first, last := d[pos], d[pos+1]
-		if first > last || first >= indexChildMax || last >= indexChildMax {
-			return n, false, nil
-		}
-		pos += 2
-		size := 4 * (int(last) - int(first) + 1)
-		n.first, n.last = first, last
-		if len(d)-pos < size {
-			// Entries past the mapping read as absent, where libkmod
-			// faults (no answer to match).
-			n.children = d[pos : pos+(len(d)-pos)/4*4]
-			n.cut = true
-			return n, true, nil
-		}
-		n.children = d[pos : pos+size]
-		pos += size
-	}
-	if offset&nodeValues != 0 {
-		if len(d)-pos < 4 {
-			return n, false, ix.corrupt(pos, "value count beyond the mapping")
-		}
-		n.nvalues = binary.BigEndian.Uint32(d[pos:])
-		n.valuesAt = pos + 4
-	}
-	return n, true, nil
+	return ix.readNode(offset, readMm)
 }
 
 // streamNode is index_read, libkmod's stdio reader: the node is read whole
@@ -696,7 +663,7 @@ func (s *indexWildSearch) addValues(n *indexNode) error {
 func (ix *Index) Dump(w io.Writer, prefix string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	d := indexDumper{ix: ix, w: bw, key: []byte(indexCString(prefix)), budget: ix.size + 1}
-	n, ok, err := ix.readNode(ix.root)
+	n, ok, err := ix.readNode(ix.root, readStrict)
 	if err == nil && ok {
 		err = d.node(&n, 0)
 	}
@@ -744,7 +711,7 @@ func (d *indexDumper) node(n *indexNode, depth int) error {
 		}
 	}
 	for c := int(n.first); c <= int(n.last); c++ {
-		child, ok, err := d.ix.readNode(n.child(byte(c)))
+		child, ok, err := d.ix.readNode(n.child(byte(c)), readStrict)
 		if err != nil {
 			return err
 		}
