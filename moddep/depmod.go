@@ -419,14 +419,14 @@ func (d *Depmod) readModules() {
 		}
 		// libkmod logs a decompression failure each time depmod opens the
 		// module: for its symbols, its .modinfo and its dependencies.
-		lib := elfmod.LibkmodLoadError(m.symErr)
-		if lib != "" {
-			d.cfg.Report(modconf.Err, "%s", lib)
+		lib, logged := elfmod.LibkmodLoadError(m.symErr)
+		if logged {
+			d.cfg.Report(modconf.Err, "%s", lib.Msg)
 		}
 		d.cfg.Report(modconf.Err, "failed to load symbols from %s: %s\n", m.path, errnoOf(m.symErr))
-		if lib != "" {
-			d.cfg.Report(modconf.Err, "%s", lib)
-			d.cfg.Report(modconf.Err, "%s", lib)
+		if logged {
+			d.cfg.Report(modconf.Err, "%s", lib.Msg)
+			d.cfg.Report(modconf.Err, "%s", lib.Msg)
 		}
 	}
 }

@@ -399,10 +399,9 @@ func (r *runner) show(t target) error {
 			r.out.printf("%s=%s%c", key, value, r.sep)
 			continue
 		}
-		pad := 15 - len(key)
-		if pad < 0 {
-			pad = -pad // printf's negative width: left-justified
-		}
+		// kmod 34.2 pads to 16 columns and no further (kmod 30 padded a
+		// longer key by its excess, printf's negative width).
+		pad := 15 - min(len(key), 15)
 		r.out.printf("%s:%*s%s%c", key, pad, "", value, r.sep)
 	}
 	if !r.hasField {
@@ -422,6 +421,9 @@ func (r *runner) info(t target) ([]string, error) {
 	}
 	m, err := elfmod.Open(t.path)
 	if err != nil {
+		if l, ok := elfmod.LibkmodLoadError(err); ok {
+			r.libkmodLog(l)
+		}
 		return nil, err
 	}
 	defer m.Close()
