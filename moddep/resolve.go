@@ -506,12 +506,24 @@ func statErr(path string) (bool, error) {
 // AbsFromCwd makes a path absolute as kmod does, by prefixing the working
 // directory, without cleaning anything up.
 func AbsFromCwd(p string) string {
-	if strings.HasPrefix(p, "/") {
-		return p
+	if abs, err := MakeAbsolute(p); err == nil {
+		return abs
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return p
-	}
-	return wd + "/" + p
+	return p
 }
+
+// MakeAbsolute is kmod's path_make_absolute_cwd: p itself when absolute,
+// else the working directory, a slash and p; an error when the working
+// directory has no name (getcwd(3) fails: it was removed).
+func MakeAbsolute(p string) (string, error) {
+	if strings.HasPrefix(p, "/") {
+		return p, nil
+	}
+	// getcwd itself: os.Getwd would trust $PWD.
+	wd, err := syscall.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return wd + "/" + p, nil
+}
+

@@ -112,6 +112,21 @@ func Run(env *applet.Env, args []string) int {
 	}
 	log.Priority = min(modconf.Warning+modconf.Level(verbose), modconf.Debug)
 
+	// kmod makes -b and -o absolute as it meets them.
+	root, outRoot := "", ""
+	if c.Has("basedir") {
+		if root, err = moddep.MakeAbsolute(c.String("basedir", "")); err != nil {
+			log.Report(modconf.Err, "invalid image path %s\n", c.String("basedir", ""))
+			return 1
+		}
+	}
+	if c.Has("outdir") {
+		if outRoot, err = moddep.MakeAbsolute(c.String("outdir", "")); err != nil {
+			log.Report(modconf.Err, "invalid output directory %s\n", c.String("outdir", ""))
+			return 1
+		}
+	}
+
 	operands := c.Operands
 	var kversion string
 	if len(operands) > 0 {
@@ -128,15 +143,11 @@ func Run(env *applet.Env, args []string) int {
 		}
 	}
 
-	root := ""
-	if c.Has("basedir") {
-		root = moddep.AbsFromCwd(c.String("basedir", ""))
-	}
 	moduleDir := strings.TrimLeft(c.String("moduledir", "/lib/modules"), "/")
 	dir := root + "/" + moduleDir + "/" + kversion
 	outDir := dir
 	if c.Has("outdir") {
-		outDir = moddep.AbsFromCwd(c.String("outdir", "")) + "/" + moduleDir + "/" + kversion
+		outDir = outRoot + "/" + moduleDir + "/" + kversion
 	}
 	all := c.Has("all") || len(operands) == 0
 	show := c.Has("show")

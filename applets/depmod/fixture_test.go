@@ -285,3 +285,23 @@ func TestModuleDir(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestRemovedWorkingDir gives relative -b and -o paths in a working
+// directory that was removed, where kmod cannot make them absolute.
+func TestRemovedWorkingDir(t *testing.T) {
+	root := baseTree().write(t)
+	gone := filepath.Join(t.TempDir(), "gone")
+	if err := os.Mkdir(gone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(gone)
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"-b", "rel", fixtureVersion}, {"-o", "rel", "-b", root, fixtureVersion}} {
+		got, want := runOurs(t, args...), runKmod(t, args...)
+		if got.Result != want.Result {
+			t.Errorf("depmod %q: got %+v, want %+v", args, got.Result, want.Result)
+		}
+	}
+}
