@@ -135,6 +135,14 @@ func TestFixturesAgainstKmod(t *testing.T) {
 		md + "kernel/be/user2.ko": mod(nil, nil, "_pfx_fn"),
 	}
 
+	// kmod 34 reads modules.order once and takes a line's first place.
+	dupOrder := baseTree()
+	dupOrder[md+"modules.order"] = []byte("kernel/fs/lonely.ko\nkernel/lib/snd-low.ko\nkernel/drivers/a/snd-mid.ko\nkernel/fs/lonely.ko\n" +
+		"kernel/drivers/a/snd-top.ko\nkernel/lib/snd-low.ko\n\nkernel/fs/unordered.ko\n")
+
+	cutOrder := baseTree()
+	cutOrder[md+"modules.order"] = []byte("kernel/fs/lonely.ko\nkernel/lib/snd-low.ko\nkernel/drivers/a/snd-top.ko")
+
 	dups := baseTree()
 	dups[md+"kernel/dup/d1.ko"] = mod([]string{"alias=snd-top-alias", "alias=dup-x", "alias=dup-x"}, nil)
 
@@ -170,6 +178,8 @@ func TestFixturesAgainstKmod(t *testing.T) {
 		{name: "errsyms alone", tree: syms, args: []string{"-e", "-b", "ROOT", fixtureVersion}},
 		{name: "missing symvers", tree: syms, args: []string{"-E", "ROOT/nothere", "-b", "ROOT", fixtureVersion}},
 		{name: "big endian and prefix", tree: be, args: []string{"-P", "_", "-b", "ROOT", fixtureVersion}},
+		{name: "modules.order with duplicates", tree: dupOrder, args: []string{"-b", "ROOT", fixtureVersion}},
+		{name: "modules.order cut off", tree: cutOrder, args: []string{"-b", "ROOT", fixtureVersion}},
 		{name: "warn duplicates", tree: dups, args: []string{"-w", "-b", "ROOT", fixtureVersion}},
 		{name: "explicit modules", tree: baseTree(), args: []string{"-b", "ROOT", fixtureVersion, "ROOT/" + md + "kernel/lib/snd-low.ko", "ROOT/" + md + "kernel/drivers/a/snd-mid.ko"}},
 		{name: "relative module path", tree: baseTree(), args: []string{"-b", "ROOT", fixtureVersion, "kernel/lib/snd-low.ko"}},
