@@ -104,6 +104,7 @@ func synthetic() map[string][]byte {
 		"params.ko":        mod("parm=debug:Debug level (int)", "parmtype=debug:int", "parmtype=typed:charp", "parm=desc:Only a description", "parm=debug:Later description", "parmtype=debug:uint", "parm=nocolon", "parmtype=alsonocolon", "parm=:empty name", "parm=empty:", "parm=colons:a:b:c", "license=GPL"),
 		"keys.ko":          mod("a_key_of_exactly=15", "a_key_longer_than_fifteen=x", "abcdefghijklmno=fifteen", "nokeyvalue", "=emptykey", "k=", "k==v", "multi=line\nvalue", "tab=\tvalue"),
 		"dash-name.ko":     mod("license=GPL", "name=dash_name"),
+		"weakdep.ko":       mod("license=GPL", "softdep=pre: crc32c", "weakdep=snd_low", "weakdep=other"),
 		"nomodinfo.ko":     (&elfmodtest.Module{NoModinfo: true}).Bytes(),
 		"emptymodinfo.ko":  (&elfmodtest.Module{ModinfoRaw: []byte{}}).Bytes(),
 		"pgp.ko":           signed(mod("license=GPL"), 1, 2, 0, []byte("Signer Name"), seq(45), seq(3)),
