@@ -346,8 +346,8 @@ func TestGolden(t *testing.T) {
 	dir := t.TempDir()
 	plain := mod("license=GPL", "name=gz", "parm=p:desc", "parmtype=p:int")
 	writeTree(t, dir, map[string][]byte{
-		"gz.ko.gz":         elfmodtest.Gzip(plain),
-		"gz.ko":            plain,
+		"gz.ko.gz":        elfmodtest.Gzip(plain),
+		"gz.ko":           plain,
 		"truncated.ko.gz": elfmodtest.Gzip(plain)[:40],
 	})
 	t.Chdir(dir)
