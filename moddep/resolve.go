@@ -526,4 +526,3 @@ func MakeAbsolute(p string) (string, error) {
 	}
 	return wd + "/" + p, nil
 }
-
