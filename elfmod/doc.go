@@ -1,6 +1,6 @@
 // Package elfmod reads Linux kernel modules (.ko files, optionally gzip-,
 // xz- or zstd-compressed) for depmod, modinfo and modprobe, returning exactly
-// what kmod 30's libkmod returns: same strings, same order, same CRCs and
+// what kmod 34.2's libkmod returns: same strings, same order, same CRCs and
 // bindings, same errors. depmod's output files must be byte-identical to
 // kmod's, so libkmod's quirks are reproduced on purpose.
 //

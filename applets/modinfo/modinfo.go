@@ -1,7 +1,7 @@
 // Package modinfo is the modinfo applet: it prints what a module file's
 // .modinfo section and appended signature say, or what
 // modules.builtin.modinfo says of a built-in module, byte for byte as
-// kmod 30's modinfo prints it.
+// kmod 34.2's modinfo prints it.
 //
 // An argument that names an existing regular file ending in .ko, .ko.xz,
 // .ko.zst (or .ko.gz, which Debian's kmod cannot read) is that file;
