@@ -11,31 +11,27 @@ import (
 // prefixed with the module's name and a dot ("ext4.license=GPL").
 const BuiltinModinfoFile = "modules.builtin.modinfo"
 
-// pathMax is PATH_MAX, which bounds a module name in kmod.
-const pathMax = 4096
-
-// BuiltinModinfo returns the .modinfo strings ("key=value", the module
-// name prefix removed) of the built-in module name, read from
-// moduleDir/modules.builtin.modinfo as kmod_builtin_get_modinfo reads it.
+// BuiltinModinfo returns the .modinfo strings ("key=value", the text after
+// the first dot) of the built-in module name, read from
+// moduleDir/modules.builtin.modinfo as kmod 34.2's kmod_builtin_get_modinfo
+// reads it (kmod 30's block iterator is gone).
 //
-// The file is a sequence of NUL-terminated strings; consecutive strings
-// with the same "name." prefix form a module's block, and only the first
-// block of a name counts. A string without a dot ends the scan (kmod logs
-// it; Debian's kmod is built without logging), and so does the end of the
-// file; a block that runs into an unterminated last string fails with
-// EINVAL when it is read. Errors: opening the file (ENOENT: the kernel
-// predates the file), ENOSYS when the name has no block, ENAMETOOLONG for
-// a module name of PATH_MAX bytes or more before the name is found.
+// The file is a sequence of NUL-terminated strings, read one at a time;
+// the last may lack its NUL. The first run of consecutive strings starting
+// "name." is the module's; a later run of the same name does not count. A
+// string without a dot met before the run ends (an empty string is one)
+// fails the whole read with EINVAL, and libkmod logs it. A name with no
+// strings gives none and no error. Errors: opening the file (ENOENT: the
+// kernel predates it).
 func BuiltinModinfo(moduleDir, name string) ([]string, error) {
 	return BuiltinModinfoLog(moduleDir, name, nil)
 }
 
 // KmodLog is a message libkmod logs at its default priority (errors)
-// while reading a file; Debian's libkmod is built with debugging, so
-// kmod's tools print it as "libkmod: ERROR ../libkmod/FILE:LINE FUNC: MSG".
+// while reading a file; kmod's tools print it as "libkmod: ERROR: FUNC:
+// MSG" (Debian 13's libkmod is built without debug messages, which would
+// add the source file and line).
 type KmodLog struct {
-	File string // libkmod source file, e.g. "libkmod-builtin.c"
-	Line int
 	Func string
 	Msg  string // with its trailing newline
 }
@@ -50,115 +46,31 @@ func BuiltinModinfoLog(moduleDir, name string, log func(KmodLog)) ([]string, err
 	return builtinModinfo(data, name, log)
 }
 
-// builtinIter walks the blocks of modules.builtin.modinfo as
-// struct kmod_builtin_iter does.
-type builtinIter struct {
-	data      []byte
-	log       func(KmodLog)
-	pos, next int
-	nstrings  int
-}
-
-// str is get_string: the string at off with its NUL, and the offset after
-// it; 0 when the file ends before a NUL (line then holds what there was).
-func (it *builtinIter) str(off int) (line []byte, next int) {
-	if off >= len(it.data) {
-		return nil, 0
-	}
-	if i := bytes.IndexByte(it.data[off:], 0); i >= 0 {
-		return it.data[off : off+i+1], off + i + 1
-	}
-	return it.data[off:], 0
-}
-
-// advance is kmod_builtin_iter_next.
-func (it *builtinIter) advance() bool {
-	size := len(it.data)
-	it.nstrings = 0
-	pos := it.next
-	offset := pos
-	var modname []byte
-	for offset < size {
-		var line []byte
-		line, offset = it.str(pos)
-		if offset <= 0 {
-			pos = size
-			break
+// builtinModinfo is get_strings over the file's bytes.
+func builtinModinfo(data []byte, name string, log func(KmodLog)) ([]string, error) {
+	var out []string
+	for pos := 0; pos < len(data); {
+		line := data[pos:]
+		if i := bytes.IndexByte(line, 0); i >= 0 {
+			line = line[:i]
+			pos += i + 1
+		} else {
+			pos = len(data)
 		}
 		dot := bytes.IndexByte(line, '.')
-		if dot < 0 || bytes.IndexByte(line[:dot], 0) >= 0 {
-			it.logf(193, "kmod_builtin_iter_next", "kmod_builtin_iter_next: unexpected string without modname prefix\n")
-			pos = size
-			break
-		}
-		if modname == nil {
-			modname = line[:dot]
-		} else if !bytes.Equal(modname, line[:dot]) {
-			break
-		}
-		it.nstrings++
-		pos = offset
-	}
-	it.pos, it.next = it.next, pos
-	return it.pos < size
-}
-
-// modname is kmod_builtin_iter_get_modname.
-func (it *builtinIter) modname() ([]byte, error) {
-	if it.pos == len(it.data) {
-		return nil, syscall.ENOENT
-	}
-	// kmod fails the next two with whatever errno holds, typically 0,
-	// and then frees an uninitialised pointer; EINVAL is our answer.
-	line, off := it.str(it.pos)
-	if off <= 0 {
-		return nil, syscall.EINVAL
-	}
-	dot := bytes.IndexByte(line, '.')
-	if dot < 0 || bytes.IndexByte(line[:dot], 0) >= 0 {
-		it.logf(243, "kmod_builtin_iter_get_modname", "kmod_builtin_iter_get_modname: unexpected string without modname prefix\n")
-		return nil, syscall.EINVAL
-	}
-	if dot >= pathMax {
-		return nil, syscall.ENAMETOOLONG
-	}
-	return line[:dot], nil
-}
-
-func (it *builtinIter) logf(line int, fn, msg string) {
-	if it.log != nil {
-		it.log(KmodLog{File: "libkmod-builtin.c", Line: line, Func: fn, Msg: msg})
-	}
-}
-
-func builtinModinfo(data []byte, name string, log func(KmodLog)) ([]string, error) {
-	it := &builtinIter{data: data, log: log}
-	found := false
-	for !found && it.advance() {
-		mod, err := it.modname()
-		if err != nil {
-			return nil, err
-		}
-		found = string(mod) == name
-	}
-	if !found {
-		return nil, syscall.ENOSYS
-	}
-	// kmod reads every string up to the end of the block, which a string
-	// without a dot stretched to the end of the file, and fails on an
-	// unterminated one; it returns the block's own strings (beyond them it
-	// writes past its array: what it shows then is garbage).
-	skip := len(name) + 1
-	out := make([]string, 0, it.nstrings)
-	for pos := it.pos; pos < it.next; {
-		line, off := it.str(pos)
-		if off <= 0 {
+		if dot < 0 {
+			if log != nil {
+				log(KmodLog{Func: "get_strings", Msg: "get_strings: unexpected string without modname prefix\n"})
+			}
 			return nil, syscall.EINVAL
 		}
-		if len(out) < it.nstrings {
-			out = append(out, string(line[skip:len(line)-1]))
+		if len(line) <= len(name) || string(line[:len(name)]) != name || line[len(name)] != '.' {
+			if len(out) == 0 {
+				continue
+			}
+			break
 		}
-		pos = off
+		out = append(out, string(line[dot+1:]))
 	}
 	return out, nil
 }

@@ -11,8 +11,11 @@ import (
 	"testing"
 )
 
+// TestBuiltinModinfo follows kmod 34.2's get_strings: strings read one by
+// one, the first run of the name's counts, a dotless string before the run
+// ends fails the read.
 func TestBuiltinModinfo(t *testing.T) {
-	const errLine = "libkmod-builtin.c:193 kmod_builtin_iter_next"
+	const errLine = "get_strings"
 	cases := []struct {
 		name  string
 		file  string // "" with noFile: no file at all
@@ -28,21 +31,22 @@ func TestBuiltinModinfo(t *testing.T) {
 		{name: "prefix of another", file: "foobar.x=1\x00foo.y=2\x00", mod: "foo", want: []string{"y=2"}},
 		{name: "first block only", file: "foo.x=1\x00bar.y=2\x00foo.z=3\x00", mod: "foo", want: []string{"x=1"}},
 		{name: "second block of a name ignored", file: "foo.x=1\x00bar.y=2\x00foo.z=3\x00", mod: "bar", want: []string{"y=2"}},
-		{name: "missing name", file: "foo.x=1\x00", mod: "bar", err: syscall.ENOSYS},
-		{name: "empty file", file: "", mod: "bar", err: syscall.ENOSYS},
+		{name: "missing name", file: "foo.x=1\x00", mod: "bar"},
+		{name: "empty file", file: "", mod: "bar"},
 		{name: "no file", mod: "bar", noDir: true, err: syscall.ENOENT},
-		{name: "unterminated in block", file: "foo.x=1\x00foo.y", mod: "foo", err: syscall.EINVAL},
-		{name: "unterminated next block", file: "foo.x=1\x00bar.y", mod: "foo", err: syscall.EINVAL},
+		{name: "unterminated in block", file: "foo.x=1\x00foo.y", mod: "foo", want: []string{"x=1", "y"}},
+		{name: "unterminated next block", file: "foo.x=1\x00bar.y", mod: "foo", want: []string{"x=1"}},
 		{name: "unterminated after", file: "foo.x=1\x00bar.y=1\x00baz", mod: "foo", want: []string{"x=1"}},
-		{name: "unterminated missing", file: "foo.x=1\x00bar.y", mod: "bar", err: syscall.ENOSYS},
-		{name: "unterminated first", file: "foo.x", mod: "foo", err: syscall.EINVAL},
-		{name: "empty string", file: "foo.a=1\x00\x00foo.b=2\x00bar.x=1\x00", mod: "foo", want: []string{"a=1"}, logs: []string{errLine}},
-		{name: "empty string then missing", file: "foo.a=1\x00\x00bar.x=1\x00", mod: "bar", err: syscall.ENOSYS, logs: []string{errLine}},
-		{name: "no dot first", file: "nodot\x00foo.a=1\x00", mod: "foo", err: syscall.EINVAL,
-			logs: []string{errLine, "libkmod-builtin.c:243 kmod_builtin_iter_get_modname"}},
+		{name: "unterminated found", file: "foo.x=1\x00bar.y", mod: "bar", want: []string{"y"}},
+		{name: "unterminated first", file: "foo.x", mod: "foo", want: []string{"x"}},
+		{name: "empty string in block", file: "foo.a=1\x00\x00foo.b=2\x00bar.x=1\x00", mod: "foo", err: syscall.EINVAL, logs: []string{errLine}},
+		{name: "empty string before", file: "foo.a=1\x00\x00bar.x=1\x00", mod: "bar", err: syscall.EINVAL, logs: []string{errLine}},
+		{name: "empty string after", file: "foo.a=1\x00bar.x=1\x00\x00", mod: "foo", want: []string{"a=1"}},
+		{name: "no dot first", file: "nodot\x00foo.a=1\x00", mod: "foo", err: syscall.EINVAL, logs: []string{errLine}},
+		{name: "no dot right after the block", file: "foo.a=1\x00nodot\x00", mod: "foo", err: syscall.EINVAL, logs: []string{errLine}},
 		{name: "empty value", file: "foo.\x00", mod: "foo", want: []string{""}},
 		{name: "empty name", file: ".x=1\x00", mod: "", want: []string{"x=1"}},
-		{name: "long name", file: strings.Repeat("a", 4096) + ".x=1\x00", mod: "b", err: syscall.ENAMETOOLONG},
+		{name: "long name", file: strings.Repeat("a", 4096) + ".x=1\x00", mod: "b"},
 		{name: "long name found first", file: "b.x=1\x00" + strings.Repeat("a", 4096) + ".x=1\x00", mod: "b", want: []string{"x=1"}},
 	}
 	for _, c := range cases {
@@ -55,7 +59,7 @@ func TestBuiltinModinfo(t *testing.T) {
 			}
 			var logs []string
 			got, err := BuiltinModinfoLog(dir, c.mod, func(l KmodLog) {
-				logs = append(logs, l.File+":"+itoa(l.Line)+" "+l.Func)
+				logs = append(logs, l.Func)
 				if !strings.HasPrefix(l.Msg, l.Func+": ") || !strings.HasSuffix(l.Msg, "\n") {
 					t.Errorf("log message %q", l.Msg)
 				}
@@ -74,16 +78,6 @@ func TestBuiltinModinfo(t *testing.T) {
 				t.Errorf("logs %q, want %q", logs, c.logs)
 			}
 		})
-	}
-}
-
-func itoa(n int) string {
-	var b []byte
-	for {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		if n /= 10; n == 0 {
-			return string(b)
-		}
 	}
 }
 

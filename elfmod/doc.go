@@ -1,6 +1,6 @@
 // Package elfmod reads Linux kernel modules (.ko files, optionally gzip-,
 // xz- or zstd-compressed) for depmod, modinfo and modprobe, returning exactly
-// what kmod 30's libkmod returns: same strings, same order, same CRCs and
+// what kmod 34.2's libkmod returns: same strings, same order, same CRCs and
 // bindings, same errors. depmod's output files must be byte-identical to
 // kmod's, so libkmod's quirks are reproduced on purpose.
 //
@@ -40,7 +40,7 @@
 // .symtab/.strtab (missing, odd size, a name offset out of range) or
 // without any __crc_ symbol, the names of __ksymtab_strings are returned with
 // CRC 0; without that section too, the error matches ErrNoSection (kmod:
-// ENOENT, which depmod ignores).
+// ENODATA, which depmod ignores).
 //
 // DependencySymbols lists the undefined symbols of .symtab in table order,
 // duplicates included, skipping unnamed ones and, on EM_SPARC/EM_SPARCV9

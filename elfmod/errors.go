@@ -43,11 +43,12 @@ func formatErr(path string, off uint64, format string, args ...any) *FormatError
 }
 
 // ErrNoSection is matched by the errors Modinfo, Symbols and Versions return
-// when the module lacks the section they read. kmod returns ENOENT in these
-// cases and depmod treats it as "no symbols", not as a failure.
+// when the module lacks the section they read. kmod returns ENODATA in these
+// cases (ENOENT before kmod 31) and depmod treats it as "no symbols", not as
+// a failure.
 var ErrNoSection = errors.New("section not found")
 
-// sectionError is kmod's ENOENT: a section (or the vermagic string) that
+// sectionError is kmod's ENODATA: a section (or the vermagic string) that
 // is not there.
 type sectionError struct {
 	path, what string
@@ -59,7 +60,7 @@ func (e *sectionError) Error() string {
 
 func (e *sectionError) Unwrap() error { return ErrNoSection }
 
-func (e *sectionError) Is(target error) bool { return target == syscall.ENOENT }
+func (e *sectionError) Is(target error) bool { return target == syscall.ENODATA }
 
 // ErrTooLarge is matched by decompression errors for images larger than the
 // limit (see MaxDecompressedSize).
@@ -101,7 +102,7 @@ func Errno(err error) syscall.Errno {
 		return fe.errno()
 	}
 	if errors.Is(err, ErrNoSection) {
-		return syscall.ENOENT
+		return syscall.ENODATA
 	}
 	if errors.Is(err, ErrTooLarge) {
 		return syscall.EFBIG

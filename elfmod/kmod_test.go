@@ -230,20 +230,27 @@ func parseKmodRef(r io.Reader) ([]*kmodResult, error) {
 	}
 }
 
-// buildKmodRef compiles testdata/kmodref.c against the system libkmod
-// (libkmod2 comes with Debian's kmod package, gcc with the machine).
+// buildKmodRef compiles testdata/kmodref.c against kmod 34.2's libkmod
+// (Debian 13's, unpacked by testdata/trixie.sh), run by Debian 13's
+// loader with Debian 13's libraries.
 func buildKmodRef(t testing.TB) string {
 	t.Helper()
+	debtree.Kmod(t, "kmod")
 	cc, err := exec.LookPath("gcc")
 	if err != nil {
 		if cc, err = exec.LookPath("cc"); err != nil {
 			skipf(t, "no C compiler to build the libkmod reference dumper")
 		}
 	}
+	lib := filepath.Join(debtree.TrixieDir(), "kmod/root/usr/lib/x86_64-linux-gnu")
 	bin := filepath.Join(t.TempDir(), "kmodref")
-	out, err := exec.Command(cc, "-O1", "-o", bin, "testdata/kmodref.c", "-l:libkmod.so.2").CombinedOutput()
+	// Debian 13's libkmod needs symbols of Debian 13's glibc, which the
+	// machine's linker does not know: they are bound at run time.
+	out, err := exec.Command(cc, "-O1", "-o", bin, "testdata/kmodref.c", filepath.Join(lib, "libkmod.so.2"),
+		"-Wl,--dynamic-linker="+filepath.Join(lib, "ld-linux-x86-64.so.2"), "-Wl,-rpath,"+lib,
+		"-Wl,--allow-shlib-undefined").CombinedOutput()
 	if err != nil {
-		skipf(t, "cannot build libkmod reference dumper (libkmod.so.2 missing?): %v\n%s", err, out)
+		skipf(t, "cannot build libkmod reference dumper: %v\n%s", err, out)
 	}
 	return bin
 }

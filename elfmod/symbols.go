@@ -241,39 +241,32 @@ func (m *Module) crcSymbols() ([]Symbol, bool, error) {
 	return syms, true, nil
 }
 
-// resolveCRC follows kmod_elf_resolve_crc, including its unsigned
-// arithmetic: for a section smaller than 4 bytes the range check wraps and
-// the word is read wherever it lands, as long as that is inside the image.
+// resolveCRC follows kmod 34.2's kmod_elf_resolve_crc: the symbol's
+// section must be one elf_get_section_info accepts (inside the image, its
+// name inside the section names) and hold the whole word, or the CRC is all
+// ones.
 func (m *Module) resolveCRC(crc uint64, shndx uint16) (uint64, error) {
 	if shndx == shnAbs || shndx == shnUndef {
 		return crc, nil
 	}
 	const bad = ^uint64(0)
-	if int(shndx) >= len(m.sects) || !m.sects[shndx].valid {
+	if int(shndx) >= len(m.sects) || !m.sects[shndx].valid || uint64(m.sects[shndx].name) >= uint64(len(m.names)) {
 		return bad, nil
 	}
 	s := &m.sects[shndx]
-	if crc > s.size-4 {
+	if s.size < 4 || crc > s.size-4 {
 		return bad, nil
 	}
-	if s.size >= 4 {
-		data, err := m.section(int(shndx))
-		if err != nil {
-			return 0, err
-		}
-		return uint64(m.u32(data[crc:])), nil
-	}
-	o := s.off + crc
-	if o > m.size || m.size-o < 4 {
-		return bad, nil
-	}
-	b, err := m.readAt(o, 4)
+	data, err := m.section(int(shndx))
 	if err != nil {
 		return 0, err
 	}
-	return uint64(m.u32(b)), nil
+	return uint64(m.u32(data[crc:])), nil
 }
 
+// ksymtabStrings is kmod 34.2's kmod_elf_get_symbols_symtab: after the
+// leading NUL padding, the NUL-separated names (empty ones skipped); a
+// section whose last byte is not a NUL is EINVAL.
 func (m *Module) ksymtabStrings() ([]Symbol, error) {
 	i := m.known[secKsymtabStrings]
 	if i < 0 {
@@ -282,6 +275,15 @@ func (m *Module) ksymtabStrings() ([]Symbol, error) {
 	data, err := m.section(i)
 	if err != nil {
 		return nil, err
+	}
+	for len(data) > 1 && data[0] == 0 {
+		data = data[1:]
+	}
+	if len(data) <= 1 {
+		return nil, nil
+	}
+	if data[len(data)-1] != 0 {
+		return nil, formatErr(m.path, m.sects[i].off+m.sects[i].size-1, "__ksymtab_strings does not end with a NUL")
 	}
 	names := splitStrings(data)
 	if len(names) == 0 {
@@ -391,6 +393,9 @@ func (m *Module) DependencySymbols() ([]DepSymbol, error) {
 	}
 	for k, v := range visited {
 		if !v {
+			if vers[k] == nil {
+				return nil, formatErr(m.path, veroff+uint64(k*modversionSize), "__versions entry %d has no NUL in its name", k)
+			}
 			refs = append(refs, depRef{name: vers[k], crc: m.uint(versions[k*modversionSize:], crclen), bind: BindUndef})
 		}
 	}
@@ -409,8 +414,9 @@ func (m *Module) DependencySymbols() ([]DepSymbol, error) {
 	return out, nil
 }
 
-// versionNames returns the name of each __versions entry. A name that fills
-// its entry without a NUL continues into the next one, as strcmp would.
+// versionNames returns the name of each __versions entry, nil for one
+// whose name field holds no NUL: kmod 34.2 never matches such an entry
+// and fails on listing it (kmod 30 read on into the next entry).
 func (m *Module) versionNames(versions []byte, off uint64, crclen int, budget *uint64) ([][]byte, error) {
 	n := len(versions) / modversionSize
 	if n == 0 {
@@ -419,15 +425,16 @@ func (m *Module) versionNames(versions []byte, off uint64, crclen int, budget *u
 	names := grow(m.sc.vers, n)
 	m.sc.vers = names
 	for k := range names {
-		o := k*modversionSize + crclen
-		s, err := m.cstring(versions[o:], off+uint64(o))
-		if err != nil {
+		field := versions[k*modversionSize+crclen : (k+1)*modversionSize]
+		end := bytes.IndexByte(field, 0)
+		if end < 0 {
+			names[k] = nil
+			continue
+		}
+		if err := m.spend(budget, end, "__versions", off+uint64(k*modversionSize)); err != nil {
 			return nil, err
 		}
-		if err := m.spend(budget, len(s), "__versions", off+uint64(k*modversionSize)); err != nil {
-			return nil, err
-		}
-		names[k] = s
+		names[k] = field[:end:end]
 	}
 	return names, nil
 }
@@ -462,6 +469,9 @@ func (m *Module) Versions() ([]Symbol, error) {
 	}
 	var nb nameBuilder
 	for k, n := range names {
+		if n == nil {
+			return nil, formatErr(m.path, m.sects[i].off+uint64(k*modversionSize), "__versions entry %d has no NUL in its name", k)
+		}
 		if len(n) > 0 && n[0] == '.' {
 			names[k] = n[1:]
 		}
@@ -520,6 +530,9 @@ func (m *Module) newNameIndex(names [][]byte) nameIndex {
 	m.sc.slots = grow(m.sc.slots, size)
 	ix := nameIndex{slots: m.sc.slots, mask: uint64(size - 1)}
 	for k, n := range names {
+		if n == nil {
+			continue // unterminated: never matched
+		}
 		h := maphash.Bytes(nameSeed, n) & ix.mask
 		for {
 			s := ix.slots[h]

@@ -15,7 +15,7 @@ import (
 // DefaultDepmodDirs are the directories kmod's depmod reads depmod.d files
 // from, highest priority first. kmod reads them from the running system
 // even with -b, and so do we.
-var DefaultDepmodDirs = []string{"/etc/depmod.d", "/run/depmod.d", "/usr/local/lib/depmod.d", "/lib/depmod.d"}
+var DefaultDepmodDirs = []string{"/etc/depmod.d", "/run/depmod.d", "/usr/local/lib/depmod.d", "/usr/lib/depmod.d", "/lib/depmod.d"}
 
 // SearchKind tells a plain search directory from the two keywords.
 type SearchKind int
@@ -110,7 +110,13 @@ func listConfigFiles(paths []string, suffix string, report Reporter) []string {
 				report(Info, "All cfg files need %s: %s/%s\n", suffix, dir, name)
 				continue
 			}
-			if st, err := os.Stat(dir + "/" + name); err == nil && st.IsDir() {
+			st, err := os.Stat(dir + "/" + name)
+			if err != nil {
+				// kmod 34.2's words, without the slash between the two.
+				report(Err, "Cannot stat directory entry: %s%s\n", dir, name)
+				continue
+			}
+			if st.IsDir() {
 				report(Err, "Directories inside directories are not supported: %s/%s\n", dir, name)
 				continue
 			}

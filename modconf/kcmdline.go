@@ -15,7 +15,7 @@ const (
 	kcComplete
 )
 
-// AddCmdline adds what the kernel command line configures, as kmod 30's
+// AddCmdline adds what the kernel command line configures, as kmod 34.2's
 // kmod_config_parse_kcmdline reads /proc/cmdline (pass its contents):
 //
 //   - a word "module.param=value" or "module.param" becomes "options module

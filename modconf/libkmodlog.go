@@ -6,30 +6,35 @@ import (
 	"strings"
 )
 
-// LibkmodSite marks a message that libkmod itself logs, and says where in
-// libkmod it comes from, as libkmod's default logger prints it: source file
-// and line as Debian builds kmod 30 (with --enable-debug), then the function.
+// LibkmodSite marks a message that libkmod itself logs, and names the
+// libkmod function it comes from. Debian 13 builds kmod 34.2 without debug
+// messages, so libkmod's default logger prints the function after the
+// level, and the tools' own logger (log_kmod) prints no site at all. (kmod
+// 30 as Debian 12 built it printed "../libkmod/FILE.c:LINE FUNC" in both.)
 //
 // kmod's tools read their configuration inside kmod_new, before they install
 // their own log function, so every message about modprobe.d or the kernel
 // command line goes through libkmod's default logger to stderr:
 //
-//	libkmod: ERROR ../libkmod/libkmod-config.c:712 kmod_config_parse: /etc/modprobe.d/x.conf line 3: ignoring bad line starting with 'foo'
+//	libkmod: ERROR: kmod_config_parse: /etc/modprobe.d/x.conf line 3: ignoring bad line starting with 'foo'
 //
 // whatever -q, -v or -s say; only KMOD_LOG changes which are shown (see
 // ParseKmodLog). A message from libkmod reaches a Reporter with its format
-// beginning "%s" and a LibkmodSite as its first argument, so that a plain
-// Reporter prints the site in front of the text and LibkmodReporter can
-// print it exactly as libkmod does.
+// beginning "%s" and a LibkmodSite as its first argument. The site formats
+// as nothing, so that a plain Reporter prints the message as the tools'
+// logger does, and LibkmodReporter prints it as libkmod's default logger.
 type LibkmodSite string
 
+// String is empty: the tools' logger prints no site (see LibkmodSite).
+func (LibkmodSite) String() string { return "" }
+
 const (
-	siteBadLine    LibkmodSite = "../libkmod/libkmod-config.c:712 kmod_config_parse: "
-	siteDeprecated LibkmodSite = "../libkmod/libkmod-config.c:708 kmod_config_parse: "
-	siteSubdir     LibkmodSite = "../libkmod/libkmod-config.c:772 conf_files_filter_out: "
-	siteOpendir    LibkmodSite = "../libkmod/libkmod-config.c:868 conf_files_list: "
-	sitePathLong   LibkmodSite = "../libkmod/libkmod-config.c:936 kmod_config_new: "
-	siteKcmdline   LibkmodSite = "../libkmod/libkmod-config.c:489 kcmdline_parse_result: "
+	siteBadLine    LibkmodSite = "kmod_config_parse"
+	siteDeprecated LibkmodSite = "kmod_config_parse"
+	siteSubdir     LibkmodSite = "conf_files_filter_out"
+	siteOpendir    LibkmodSite = "conf_files_list"
+	sitePathLong   LibkmodSite = "kmod_config_new"
+	siteKcmdline   LibkmodSite = "kcmdline_parse_result"
 )
 
 // LibkmodErr reports a libkmod ERR message from site.
@@ -38,15 +43,16 @@ func LibkmodErr(report Reporter, site LibkmodSite, format string, args ...any) {
 }
 
 // LibkmodReporter returns a Reporter that prints libkmod's messages (those
-// carrying a LibkmodSite) to w as libkmod's default logger does, when their
-// level is within priority (kmod_new starts at Err; see ParseKmodLog), and
-// hands every other message to other, which may be nil to drop them.
+// carrying a LibkmodSite) to w as libkmod's default logger does, "libkmod:
+// LEVEL: FUNC: text", when their level is within priority (kmod_new starts
+// at Err; see ParseKmodLog), and hands every other message to other, which
+// may be nil to drop them.
 func LibkmodReporter(w io.Writer, priority Level, other Reporter) Reporter {
 	return func(level Level, format string, args ...any) {
 		if len(args) > 0 {
-			if _, ok := args[0].(LibkmodSite); ok {
+			if site, ok := args[0].(LibkmodSite); ok {
 				if level <= priority {
-					fmt.Fprintf(w, "libkmod: %s %s", libkmodLevelName(level), fmt.Sprintf(format, args...))
+					fmt.Fprintf(w, "libkmod: %s: %s: %s", libkmodLevelName(level), string(site), fmt.Sprintf(format, args...))
 				}
 				return
 			}
@@ -55,26 +61,6 @@ func LibkmodReporter(w io.Writer, priority Level, other Reporter) Reporter {
 			other(level, format, args...)
 		}
 	}
-}
-
-// ToolReporter hands libkmod's messages to report as kmod's modprobe and
-// rmmod print them once their own logger is installed (log_kmod): the site
-// as "FILE:LINE FUNC() ", then the text. Other messages pass unchanged.
-func ToolReporter(report Reporter) Reporter {
-	return func(level Level, format string, args ...any) {
-		if len(args) > 0 {
-			if site, ok := args[0].(LibkmodSite); ok {
-				args = append([]any{site.tool()}, args[1:]...)
-			}
-		}
-		report(level, format, args...)
-	}
-}
-
-// tool turns the default logger's "FILE:LINE FUNC: " into the tools'
-// "FILE:LINE FUNC() ".
-func (s LibkmodSite) tool() string {
-	return strings.TrimSuffix(string(s), ": ") + "() "
 }
 
 // libkmodLevelName is the label of libkmod's log_filep, which differs from

@@ -8,7 +8,8 @@ import (
 
 // LineReader splits a configuration file into logical lines the way kmod's
 // freadline_wrapped does: a backslash before a newline joins the next line,
-// a backslash before any other byte keeps only that byte, and LineNum counts
+// a backslash before any other byte keeps only that byte (at the end of the
+// file, nothing), and LineNum counts
 // physical lines so that messages point at the line a person would open.
 type LineReader struct {
 	r       *bufio.Reader
@@ -51,8 +52,8 @@ func (lr *LineReader) next() ([]byte, bool) {
 		case '\\':
 			next, err := lr.r.ReadByte()
 			if err != nil {
-				// kmod stores EOF itself, a 0xff byte, and then ends the line.
-				lr.buf = append(lr.buf, 0xff)
+				// A backslash at the end of the file is dropped (kmod
+				// 30 stored EOF itself, a 0xff byte).
 				continue
 			}
 			if next == '\n' {

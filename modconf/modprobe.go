@@ -12,12 +12,13 @@ import (
 // DefaultModprobePaths are the directories modprobe.d files are read from
 // when no -C is given, highest priority first.
 //
-// kmod 30 reads /etc/modprobe.d, /run/modprobe.d, /usr/local/lib/modprobe.d
-// and /lib/modprobe.d. Newer kmod adds /usr/lib/modprobe.d before
-// /lib/modprobe.d, and so do we. Where /lib is a link to /usr/lib (merged
-// /usr, as on Debian since bookworm) the two are one directory: the files are
-// the same either way, and we then name them under /lib, as kmod 30 does in
-// its messages.
+// These are kmod 34.2's, as Debian 13 builds it (DISTCONFDIR /usr/lib; kmod
+// 32 added it, kmod 30 had only the other four). Where /lib is a link to
+// /usr/lib (merged /usr) the last two are one directory, read twice as kmod
+// reads it: each file counts once, under its /usr/lib name, but a message
+// about the directory's entries comes twice. (`strings` on Debian 13's
+// libkmod shows no /lib/modprobe.d only because the linker stored it as the
+// tail of "/usr/lib/modprobe.d"; strace shows kmod opening it.)
 var DefaultModprobePaths = []string{
 	"/etc/modprobe.d",
 	"/run/modprobe.d",
@@ -93,14 +94,15 @@ type Config struct {
 	Blacklists []string
 }
 
-// LoadModprobeConfig reads the modprobe configuration as libkmod 30's
+// LoadModprobeConfig reads the modprobe configuration as libkmod 34.2's
 // kmod_config_new does, then the legacy file and the kernel command line.
 //
 // Files: every entry of Paths that is a directory contributes its *.conf
-// files (and, as in kmod 30, *.alias files); one that is not a directory
-// is a file to read whatever its name; one that does not exist is skipped.
-// Names starting with '.' are skipped; a directory inside a directory gets
-// an error. All the files are then read in one sequence ordered by their
+// files (kmod 30 also took *.alias files; kmod 33 stopped); one that is
+// not a directory is a file to read whatever its name; one that does not
+// exist is skipped. Names starting with '.' are skipped; a directory inside
+// a directory and an entry that cannot be stat'ed (a dangling link) get an
+// error. All the files are then read in one sequence ordered by their
 // base name (byte order), across directories; a name already seen in an
 // earlier path hides the same name in a later one, so a link to /dev/null
 // in /etc/modprobe.d masks a vendor file. modules.softdep and
@@ -116,7 +118,7 @@ func LoadModprobeConfig(opts ModprobeOptions) *Config {
 	paths := opts.Paths
 	legacy := opts.LegacyFiles
 	if paths == nil {
-		paths = defaultModprobePaths()
+		paths = DefaultModprobePaths
 		if legacy == nil {
 			legacy = DefaultLegacyFiles
 		}
@@ -127,9 +129,8 @@ func LoadModprobeConfig(opts ModprobeOptions) *Config {
 		files = insertConfFile(files, confFile{dir: opts.ModuleDir, name: "modules.softdep"})
 		files = insertConfFile(files, confFile{dir: opts.ModuleDir, name: "modules.weakdep"})
 	}
-	lastDir := false
 	for _, p := range paths {
-		files = listModprobeFiles(files, p, &lastDir, report)
+		files = listModprobeFiles(files, p, report)
 	}
 
 	cfg := &Config{}
@@ -162,23 +163,6 @@ func LoadModprobeConfig(opts ModprobeOptions) *Config {
 	return cfg
 }
 
-// defaultModprobePaths is DefaultModprobePaths without /usr/lib/modprobe.d
-// when that is /lib/modprobe.d under another name.
-func defaultModprobePaths() []string {
-	usr, errUsr := os.Stat("/usr/lib/modprobe.d")
-	lib, errLib := os.Stat("/lib/modprobe.d")
-	if errUsr != nil || errLib != nil || !os.SameFile(usr, lib) {
-		return DefaultModprobePaths
-	}
-	var out []string
-	for _, p := range DefaultModprobePaths {
-		if p != "/usr/lib/modprobe.d" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // confFile is one file to read: dir/name, or a single file given by path.
 type confFile struct {
 	dir, name string
@@ -206,9 +190,8 @@ func insertConfFile(files []confFile, f confFile) []confFile {
 }
 
 // listModprobeFiles adds the files of one -C path, as kmod's
-// conf_files_list. lastDir carries a detail of kmod 30 from one call to the
-// next, see below.
-func listModprobeFiles(files []confFile, path string, lastDir *bool, report Reporter) []confFile {
+// conf_files_list.
+func listModprobeFiles(files []confFile, path string, report Reporter) []confFile {
 	st, err := os.Stat(path)
 	if err != nil {
 		return files
@@ -230,19 +213,16 @@ func listModprobeFiles(files []confFile, path string, lastDir *bool, report Repo
 		if name[0] == '.' {
 			continue
 		}
-		if len(name) < 6 || (!strings.HasSuffix(name, ".conf") && !strings.HasSuffix(name, ".alias")) {
+		if len(name) < 6 || !strings.HasSuffix(name, ".conf") {
 			continue
 		}
-		// kmod follows links. When the entry cannot be stat'ed (a dangling
-		// link), kmod 30 looks at a struct stat it left unset, which holds
-		// what the previous successful stat put there, in this directory
-		// or an earlier one; Debian's build shows exactly that, and an
-		// entry taken for a directory gets the error below.
+		// kmod follows links.
 		var st unix.Stat_t
-		if err := unix.Fstatat(dirfd, name, &st, 0); err == nil {
-			*lastDir = st.Mode&unix.S_IFMT == unix.S_IFDIR
+		if err := unix.Fstatat(dirfd, name, &st, 0); err != nil {
+			LibkmodErr(report, siteSubdir, "Cannot stat directory entry: %s/%s\n", path, name)
+			continue
 		}
-		if *lastDir {
+		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
 			LibkmodErr(report, siteSubdir, "Directories inside directories are not supported: %s/%s\n", path, name)
 			continue
 		}

@@ -10,7 +10,7 @@ import (
 
 // A modprobeCase is a configuration tree and how modprobe is pointed at it.
 // Each case's expected `modprobe -c` output and messages were recorded from
-// kmod 30 (TestModprobeKmod -update) into testdata/modprobe/NAME.stdout and
+// kmod 34.2 (TestModprobeKmod -update) into testdata/modprobe/NAME.stdout and
 // NAME.stderr, with the tree's root written as ROOT; TestModprobeGolden
 // replays them without kmod, TestModprobeKmod against kmod itself.
 type modprobeCase struct {

@@ -132,10 +132,10 @@ const ShowConfigTrailer = "\n# End of configuration files. Dumping indexes now:\
 // WriteShowConfig writes what kmod's show_config (`modprobe -c`) prints
 // before it dumps the indexes, ShowConfigTrailer included: the blacklist,
 // install, remove, alias, options and softdep entries, each list in order,
-// one "KIND NAME VALUE" line each, then, as newer kmod prints them, the
-// weakdep entries (kmod 30 has none: it rejects weakdep lines).
+// one "KIND NAME VALUE" line each, then the weakdep entries (since kmod
+// 33; kmod 30 rejected weakdep lines).
 //
-// kmod 30 prints a softdep from the words it kept: "pre: " and the pre
+// kmod prints a softdep from the words it kept: "pre: " and the pre
 // names, then "post: " and the post names, with no space between the two
 // parts ("softdep m pre: a bpost: c"), and each part is the stretch of the
 // line from its first to its last name, so that a post name written between

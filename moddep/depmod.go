@@ -353,28 +353,32 @@ func (d *Depmod) sortByOrderFile() {
 		d.cfg.Report(modconf.Warning, "could not open %s at %s: %s\n", "modules.order", d.cfg.Dir, modconf.ErrnoString(err))
 		return
 	}
-	text := string(data)
-	lines := strings.SplitAfter(text, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	for i, l := range lines {
-		if !strings.HasSuffix(l, "\n") {
-			d.cfg.Report(modconf.Err, "%s/%s:%d corrupted line misses '\\n'\n", d.cfg.Dir, "modules.order", i+1)
-			return
-		}
-	}
+	// kmod 34.2 reads the file once: a module takes the place of its
+	// first line (kmod 30 took its last), and a last line without its
+	// newline stops the reading and leaves the modules unsorted.
 	byUncrel := make(map[string]*depModule, len(d.modules))
 	for _, m := range d.modules {
 		if m.uncrelpath != "" {
 			byUncrel[m.uncrelpath] = m
 		}
 	}
-	total := len(lines) + 1
+	lines := strings.SplitAfter(string(data), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	next := -len(d.modules)
 	for i, l := range lines {
-		if m := byUncrel[cString(l[:len(l)-1])]; m != nil {
-			m.sortIdx = i + 1 - total
+		if !strings.HasSuffix(l, "\n") {
+			d.cfg.Report(modconf.Err, "%s/%s:%d corrupted line misses '\\n'\n", d.cfg.Dir, "modules.order", i+1)
+			return
 		}
+		if m := byUncrel[cString(l[:len(l)-1])]; m != nil && m.sortIdx >= 0 {
+			m.sortIdx = next
+			next++
+		}
+	}
+	if len(d.modules) <= 1 {
+		return
 	}
 	sort.SliceStable(d.modules, func(i, j int) bool { return d.modules[i].sortIdx < d.modules[j].sortIdx })
 	for i, m := range d.modules {
@@ -414,8 +418,19 @@ func (d *Depmod) readModules() {
 	}
 	wg.Wait()
 	for _, m := range d.modules {
-		if m.symErr != nil {
-			d.cfg.Report(modconf.Err, "failed to load symbols from %s: %s\n", m.path, errnoOf(m.symErr))
+		if m.symErr == nil {
+			continue
+		}
+		// libkmod logs a decompression failure each time depmod opens the
+		// module: for its symbols, its .modinfo and its dependencies.
+		lib, logged := elfmod.LibkmodLoadError(m.symErr)
+		if logged {
+			d.cfg.Report(modconf.Err, "%s", lib.Msg)
+		}
+		d.cfg.Report(modconf.Err, "failed to load symbols from %s: %s\n", m.path, errnoOf(m.symErr))
+		if logged {
+			d.cfg.Report(modconf.Err, "%s", lib.Msg)
+			d.cfg.Report(modconf.Err, "%s", lib.Msg)
 		}
 	}
 }
@@ -428,7 +443,7 @@ func (m *depModule) read() {
 	}
 	defer f.Close()
 	if syms, err := f.Symbols(); err != nil {
-		if !errors.Is(err, syscall.ENOENT) {
+		if !errors.Is(err, elfmod.ErrNoSection) {
 			m.symErr = err
 		}
 	} else {

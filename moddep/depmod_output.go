@@ -17,26 +17,24 @@ type DepmodOutput struct {
 	Name string
 	// Binary outputs are the .bin indexes; depmod -n prints only the text.
 	Binary bool
-	// InKmod30 is false for files that kmod 30 does not know yet; depmod -n
-	// leaves them out so that its output stays what kmod 30 prints.
-	InKmod30 bool
-	Write    func(w io.Writer) error
+	Write  func(w io.Writer) error
 }
 
-// Outputs lists the files in the order kmod writes them.
+// Outputs lists the files in the order kmod 34.2 writes them (and prints
+// them under -n: modules.weakdep too, which kmod 30 did not know).
 func (d *Depmod) Outputs() []DepmodOutput {
 	return []DepmodOutput{
-		{"modules.dep", false, true, d.writeDeps},
-		{"modules.dep.bin", true, true, d.writeDepsBin},
-		{"modules.alias", false, true, d.writeAliases},
-		{"modules.alias.bin", true, true, d.writeAliasesBin},
-		{"modules.softdep", false, true, d.writeSoftdeps},
-		{"modules.weakdep", false, false, d.writeWeakdeps},
-		{"modules.symbols", false, true, d.writeSymbols},
-		{"modules.symbols.bin", true, true, d.writeSymbolsBin},
-		{"modules.builtin.bin", true, true, d.writeBuiltinBin},
-		{"modules.builtin.alias.bin", true, true, d.writeBuiltinAliasBin},
-		{"modules.devname", false, true, d.writeDevname},
+		{"modules.dep", false, d.writeDeps},
+		{"modules.dep.bin", true, d.writeDepsBin},
+		{"modules.alias", false, d.writeAliases},
+		{"modules.alias.bin", true, d.writeAliasesBin},
+		{"modules.softdep", false, d.writeSoftdeps},
+		{"modules.weakdep", false, d.writeWeakdeps},
+		{"modules.symbols", false, d.writeSymbols},
+		{"modules.symbols.bin", true, d.writeSymbolsBin},
+		{"modules.builtin.bin", true, d.writeBuiltinBin},
+		{"modules.builtin.alias.bin", true, d.writeBuiltinAliasBin},
+		{"modules.devname", false, d.writeDevname},
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package moddep resolves module names to modules and their dependencies, and
 // reads and writes kmod's .bin indexes.
 //
-// The index half of the package reproduces kmod 30 exactly rather than
+// The index half of the package reproduces kmod 34.2 exactly rather than
 // approximately, because modprobe, modinfo and depmod from either project may
 // read files the other wrote, and users diff our output against kmod's:
 //

@@ -14,7 +14,7 @@ import (
 	"github.com/modutils/modutils/internal/debtree"
 )
 
-// kmodTreeDir holds a Debian kernel's modules with the indexes kmod 30's
+// kmodTreeDir holds a Debian kernel's modules with the indexes kmod 34.2's
 // depmod wrote for them, made once for this test binary (see TestMain).
 var kmodTreeDir string
 

@@ -43,8 +43,13 @@ const maxIndexDepth = 16384
 // clean "not found" from the convenience ones. Methods are safe for
 // concurrent use; Close must not race with them.
 type Index struct {
-	name  string
+	name string
+	// data is the file, followed by the zeros that fill its last page:
+	// libkmod's mmap reader reads on into them where a damaged file makes
+	// it (and faults beyond, where we need not follow). size is the
+	// file's length.
 	data  []byte
+	size  int
 	root  uint32
 	order ReaderOrder
 	m     *indexMapping
@@ -93,16 +98,34 @@ func OpenIndex(path string) (*Index, error) {
 		return nil, err
 	}
 	m := &indexMapping{}
-	data, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ, unix.MAP_PRIVATE)
+	// Mapped to the end of its last page, which the kernel fills with
+	// zeros, as libkmod sees it.
+	data, err := unix.Mmap(fd, 0, pageEnd(int(size)), unix.PROT_READ, unix.MAP_PRIVATE)
 	if err != nil {
 		// Some filesystems cannot be mapped; reading is only slower.
-		if data, err = os.ReadFile(path); err != nil {
+		b, err := os.ReadFile(path)
+		if err != nil {
 			return nil, fmt.Errorf("read module index: %w", err)
 		}
+		size, data = int64(len(b)), padToPage(b)
 	} else {
 		m.mapped = data
 	}
-	return &Index{name: path, data: data, root: root, m: m}, nil
+	return &Index{name: path, data: data, size: int(size), root: root, m: m}, nil
+}
+
+// pageEnd rounds n up to a whole number of pages.
+func pageEnd(n int) int {
+	ps := os.Getpagesize()
+	return (n + ps - 1) / ps * ps
+}
+
+// padToPage is b followed by zeros up to the end of its last page.
+func padToPage(b []byte) []byte {
+	if end := pageEnd(len(b)); end > len(b) {
+		b = append(b[:len(b):len(b)], make([]byte, end-len(b))...)
+	}
+	return b
 }
 
 // NewIndex reads an index held in memory; data must not change while the
@@ -116,7 +139,7 @@ func newIndex(data []byte, name string, m *indexMapping) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Index{name: name, data: data, root: root, m: m}, nil
+	return &Index{name: name, data: padToPage(data), size: len(data), root: root, m: m}, nil
 }
 
 // readIndexHeader checks an index's header and returns its root offset.
@@ -179,7 +202,19 @@ type indexNode struct {
 	nvalues  uint32
 	valuesAt int  // offset of the first value record
 	cut      bool // the child table runs past the end of the file
+	mode     readMode
 }
+
+// readMode says whose rules a node was read by: Dump and Verify's strict
+// ones, or those of the libkmod reader a lookup imitates, which differ on
+// damaged files.
+type readMode uint8
+
+const (
+	readStrict readMode = iota
+	readMm
+	readStream
+)
 
 func (ix *Index) corrupt(off int, format string, args ...any) error {
 	return &IndexError{File: ix.name, Offset: int64(off), Reason: fmt.Sprintf(format, args...)}
@@ -187,18 +222,32 @@ func (ix *Index) corrupt(off int, format string, args ...any) error {
 
 // readNode parses the node at offset (with its flags). ok is false for the
 // null offset, which marks absent children and an absent root.
-func (ix *Index) readNode(offset uint32) (n indexNode, ok bool, err error) {
+//
+// With readMm it reads as index_mm_read_node: an offset past the file, or
+// a child range that is reversed or leaves ASCII, is no node; everything
+// else is read where the offsets say, into the zeros of the file's last
+// page (libkmod faults beyond that page, where we return an error). With
+// readStrict all of that is an error, and the value count must fit the
+// file.
+func (ix *Index) readNode(offset uint32, mode readMode) (n indexNode, ok bool, err error) {
 	pos := int(offset & nodeMask)
 	if pos == 0 {
 		return n, false, nil
 	}
-	n.off = uint32(pos)
-	d := ix.data
+	n.off, n.mode = uint32(pos), mode
+	lax := mode == readMm
+	d := ix.data[:ix.size]
+	if lax {
+		if pos >= ix.size {
+			return n, false, nil
+		}
+		d = ix.data
+	}
 	if pos > len(d) {
 		return n, false, ix.corrupt(pos, "node beyond end of file (%d bytes)", len(d))
 	}
 	if offset&nodePrefix != 0 {
-		s, next, err := ix.cstring(pos)
+		s, next, err := ix.cstringIn(d, pos)
 		if err != nil {
 			return n, false, err
 		}
@@ -211,6 +260,9 @@ func (ix *Index) readNode(offset uint32) (n indexNode, ok bool, err error) {
 		}
 		first, last := d[pos], d[pos+1]
 		if first > last || last >= indexChildMax {
+			if lax {
+				return n, false, nil
+			}
 			return n, false, ix.corrupt(pos, "bad child range %#x-%#x", first, last)
 		}
 		pos += 2
@@ -219,9 +271,8 @@ func (ix *Index) readNode(offset uint32) (n indexNode, ok bool, err error) {
 		if len(d)-pos < size {
 			// A truncated table keeps the entries that are whole; child
 			// reads the others as absent, and the node has no values.
-			// That is what libkmod's mmap reader makes of it: it reads
-			// on into the zeros that fill the file's last page (and
-			// faults beyond that page, where we need not follow).
+			// (libkmod's mmap reader reads on into the zeros of the
+			// last page, and faults beyond it: no answer to match.)
 			n.children = d[pos : pos+(len(d)-pos)/4*4]
 			n.cut = true
 			return n, true, nil
@@ -236,8 +287,9 @@ func (ix *Index) readNode(offset uint32) (n indexNode, ok bool, err error) {
 		n.nvalues = binary.BigEndian.Uint32(d[pos:])
 		pos += 4
 		// Each value takes at least 5 bytes; a larger count cannot be
-		// honest and must not drive allocations.
-		if uint64(n.nvalues)*5 > uint64(len(d)-pos) {
+		// honest and must not drive allocations. (libkmod's mmap reader
+		// reads the values as it needs them, until it faults.)
+		if !lax && uint64(n.nvalues)*5 > uint64(len(d)-pos) {
 			return n, false, ix.corrupt(pos-4, "value count %d exceeds file size", n.nvalues)
 		}
 		n.valuesAt = pos
@@ -247,14 +299,97 @@ func (ix *Index) readNode(offset uint32) (n indexNode, ok bool, err error) {
 
 // cstring returns the NUL-terminated string at pos and the offset after it.
 func (ix *Index) cstring(pos int) (string, int, error) {
+	return ix.cstringIn(ix.data[:ix.size], pos)
+}
+
+// cstringIn is cstring within d, the file or the file and its last page.
+func (ix *Index) cstringIn(d []byte, pos int) (string, int, error) {
 	end := -1
-	if pos < len(ix.data) {
-		end = bytes.IndexByte(ix.data[pos:], 0)
+	if pos < len(d) {
+		end = bytes.IndexByte(d[pos:], 0)
 	}
 	if end < 0 {
 		return "", 0, ix.corrupt(pos, "unterminated string")
 	}
-	return indexBytesString(ix.data[pos : pos+end]), pos + end + 1, nil
+	return indexBytesString(d[pos : pos+end]), pos + end + 1, nil
+}
+
+// lookupNode reads the node at offset as the libkmod 34.2 reader the index
+// imitates reads it during a lookup. Where the file is damaged they both
+// take a node they cannot use for an absent one, but they differ in what
+// they cannot use.
+func (ix *Index) lookupNode(offset uint32) (indexNode, bool, error) {
+	if ix.order == ReaderStream {
+		n, ok := ix.streamNode(offset)
+		return n, ok, nil
+	}
+	return ix.readNode(offset, readMm)
+}
+
+// streamNode is index_read, libkmod's stdio reader: the node is read whole
+// from the file, and any part the file ends before (a string may end at the
+// end of the file instead of a NUL) makes it no node; so does a reversed
+// child range.
+func (ix *Index) streamNode(offset uint32) (n indexNode, ok bool) {
+	pos := int(offset & nodeMask)
+	if pos == 0 {
+		return n, false
+	}
+	n.off, n.mode = uint32(pos), readStream
+	d := ix.data[:ix.size]
+	if offset&nodePrefix != 0 {
+		s, next, ok := streamString(d, pos)
+		if !ok {
+			return n, false
+		}
+		n.prefix, pos = s, next
+	}
+	n.first, n.last = indexChildMax, 0
+	if offset&nodeChildren != 0 {
+		if len(d)-pos < 2 {
+			return n, false
+		}
+		first, last := d[pos], d[pos+1]
+		size := 4 * (int(last) - int(first) + 1)
+		if first > last || len(d)-pos-2 < size {
+			return n, false
+		}
+		n.first, n.last = first, last
+		n.children = d[pos+2 : pos+2+size]
+		pos += 2 + size
+	}
+	if offset&nodeValues != 0 {
+		if len(d)-pos < 4 {
+			return n, false
+		}
+		n.nvalues = binary.BigEndian.Uint32(d[pos:])
+		pos += 4
+		n.valuesAt = pos
+		// Every value is read now; each takes 5 bytes at least, so a
+		// count the file cannot hold fails within size/5 steps.
+		for k := uint32(0); k < n.nvalues; k++ {
+			if len(d)-pos < 4 {
+				return n, false
+			}
+			if _, pos, ok = streamString(d, pos+4); !ok {
+				return n, false
+			}
+		}
+	}
+	return n, true
+}
+
+// streamString is getdelim(NUL) at pos: the bytes up to a NUL or the end of
+// the file, and none at the end itself.
+func streamString(d []byte, pos int) (string, int, bool) {
+	if pos >= len(d) {
+		return "", pos, false
+	}
+	i := bytes.IndexByte(d[pos:], 0)
+	if i < 0 {
+		return indexBytesString(d[pos:]), len(d), true
+	}
+	return indexBytesString(d[pos : pos+i]), pos + i + 1, true
 }
 
 // child returns the offset of n's child labelled c, or 0 (libkmod's
@@ -270,17 +405,33 @@ func (n *indexNode) child(c byte) uint32 {
 	return binary.BigEndian.Uint32(n.children[i:])
 }
 
-// values decodes n's values in file order into dst.
+// values decodes n's values in file order into dst, by the rules n was
+// read with (see readMode).
 func (ix *Index) values(n *indexNode, dst []IndexValue) ([]IndexValue, error) {
+	return ix.valuesN(n, dst, n.nvalues)
+}
+
+// valuesN decodes n's first max values.
+func (ix *Index) valuesN(n *indexNode, dst []IndexValue, max uint32) ([]IndexValue, error) {
+	d := ix.data[:ix.size]
+	if n.mode == readMm {
+		d = ix.data
+	}
 	pos := n.valuesAt
-	for k := uint32(0); k < n.nvalues; k++ {
-		if len(ix.data)-pos < 4 {
+	for k := uint32(0); k < min(max, n.nvalues); k++ {
+		if len(d)-pos < 4 {
 			return dst, ix.corrupt(pos, "truncated value")
 		}
-		prio := binary.BigEndian.Uint32(ix.data[pos:])
-		s, next, err := ix.cstring(pos + 4)
-		if err != nil {
-			return dst, err
+		prio := binary.BigEndian.Uint32(d[pos:])
+		var s string
+		var next int
+		if n.mode == readStream {
+			s, next, _ = streamString(d, pos+4) // checked by streamNode
+		} else {
+			var err error
+			if s, next, err = ix.cstringIn(d, pos+4); err != nil {
+				return dst, err
+			}
 		}
 		dst = append(dst, IndexValue{Value: s, Priority: prio})
 		pos = next
@@ -290,9 +441,9 @@ func (ix *Index) values(n *indexNode, dst []IndexValue) ([]IndexValue, error) {
 
 // nodeValues returns n's values in the order the selected libkmod reader
 // holds them.
-func (ix *Index) nodeValues(n *indexNode, dst []IndexValue) ([]IndexValue, error) {
+func (ix *Index) nodeValues(n *indexNode, dst []IndexValue, max uint32) ([]IndexValue, error) {
 	start := len(dst)
-	dst, err := ix.values(n, dst)
+	dst, err := ix.valuesN(n, dst, max)
 	if err != nil {
 		return dst, err
 	}
@@ -333,7 +484,7 @@ func indexCString(s string) string {
 // values.
 func (ix *Index) Search(key string) (value string, ok bool, err error) {
 	key = indexCString(key)
-	n, ok, err := ix.readNode(ix.root)
+	n, ok, err := ix.lookupNode(ix.root)
 	i := 0
 	for ok {
 		if len(key)-i < len(n.prefix) || key[i:i+len(n.prefix)] != n.prefix {
@@ -344,13 +495,19 @@ func (ix *Index) Search(key string) (value string, ok bool, err error) {
 			if n.nvalues == 0 {
 				return "", false, nil
 			}
-			vals, err := ix.nodeValues(&n, make([]IndexValue, 0, n.nvalues))
+			// The mmap reader takes the first value in the file; the
+			// stdio reader the first of its re-linked list.
+			max := uint32(1)
+			if ix.order == ReaderStream {
+				max = n.nvalues
+			}
+			vals, err := ix.nodeValues(&n, nil, max)
 			if err != nil {
 				return "", false, err
 			}
 			return strings.Clone(vals[0].Value), true, nil
 		}
-		n, ok, err = ix.readNode(n.child(key[i]))
+		n, ok, err = ix.lookupNode(n.child(key[i]))
 		i++
 	}
 	return "", false, err
@@ -410,7 +567,7 @@ func (ix *Index) SearchWild(key string) ([]IndexValue, error) {
 }
 
 func (s *indexWildSearch) visit(offset uint32) (indexNode, bool, error) {
-	n, ok, err := s.ix.readNode(offset)
+	n, ok, err := s.ix.lookupNode(offset)
 	if ok {
 		if s.budget--; s.budget < 0 {
 			return n, false, s.ix.corrupt(int(n.off), "node visited too often: children shared or cyclic")
@@ -422,14 +579,14 @@ func (s *indexWildSearch) visit(offset uint32) (indexNode, bool, error) {
 // descend follows key exactly until the trie offers a wildcard, as
 // libkmod's index_searchwild__node.
 func (s *indexWildSearch) descend(key string) error {
-	n, ok, err := s.ix.readNode(s.ix.root)
+	n, ok, err := s.ix.lookupNode(s.ix.root)
 	i := 0
 	for ok {
 		for j := 0; j < len(n.prefix); j++ {
 			c := n.prefix[j]
 			if c == '*' || c == '?' || c == '[' {
 				s.pat = s.pat[:0]
-				s.budget = len(s.ix.data) + 1
+				s.budget = s.ix.size + 1
 				return s.all(n, j, key[i+j:], 0)
 			}
 			if i+j >= len(key) || c != key[i+j] {
@@ -439,13 +596,13 @@ func (s *indexWildSearch) descend(key string) error {
 		i += len(n.prefix)
 
 		for _, w := range [...]byte{'*', '?', '['} {
-			child, ok, err := s.ix.readNode(n.child(w))
+			child, ok, err := s.ix.lookupNode(n.child(w))
 			if err != nil {
 				return err
 			}
 			if ok {
 				s.pat = append(s.pat[:0], w)
-				s.budget = len(s.ix.data)
+				s.budget = s.ix.size
 				if err := s.all(child, 0, key[i:], 1); err != nil {
 					return err
 				}
@@ -455,7 +612,7 @@ func (s *indexWildSearch) descend(key string) error {
 		if i == len(key) {
 			return s.addValues(&n)
 		}
-		n, ok, err = s.ix.readNode(n.child(key[i]))
+		n, ok, err = s.ix.lookupNode(n.child(key[i]))
 		i++
 	}
 	return err
@@ -495,7 +652,7 @@ func (s *indexWildSearch) all(n indexNode, j int, subkey string, depth int) erro
 
 func (s *indexWildSearch) addValues(n *indexNode) error {
 	var err error
-	s.out, err = s.ix.nodeValues(n, s.out)
+	s.out, err = s.ix.nodeValues(n, s.out, n.nvalues)
 	return err
 }
 
@@ -505,8 +662,8 @@ func (s *indexWildSearch) addValues(n *indexNode) error {
 // *IndexError after writing the lines before the damage.
 func (ix *Index) Dump(w io.Writer, prefix string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	d := indexDumper{ix: ix, w: bw, key: []byte(indexCString(prefix)), budget: len(ix.data) + 1}
-	n, ok, err := ix.readNode(ix.root)
+	d := indexDumper{ix: ix, w: bw, key: []byte(indexCString(prefix)), budget: ix.size + 1}
+	n, ok, err := ix.readNode(ix.root, readStrict)
 	if err == nil && ok {
 		err = d.node(&n, 0)
 	}
@@ -540,7 +697,7 @@ func (d *indexDumper) node(n *indexNode, depth int) error {
 	d.key = append(d.key, n.prefix...)
 	if n.nvalues > 0 {
 		var err error
-		d.vals, err = d.ix.nodeValues(n, d.vals[:0])
+		d.vals, err = d.ix.nodeValues(n, d.vals[:0], n.nvalues)
 		if err != nil {
 			return err
 		}
@@ -554,7 +711,7 @@ func (d *indexDumper) node(n *indexNode, depth int) error {
 		}
 	}
 	for c := int(n.first); c <= int(n.last); c++ {
-		child, ok, err := d.ix.readNode(n.child(byte(c)))
+		child, ok, err := d.ix.readNode(n.child(byte(c)), readStrict)
 		if err != nil {
 			return err
 		}

@@ -12,11 +12,13 @@ import (
 	"testing"
 )
 
-// The files under testdata/index were produced by kmod 30 itself: each
+// The files under testdata/index were produced by kmod itself: each
 // NAME.in is a sequence of inserts (key, value, priority; bytes escaped as
-// \xNN), NAME.bin and NAME.dup are what depmod.c's index_insert and
-// index_write made of it, and NAME.golden is what libkmod-index.c's two
-// readers answered to the queries in NAME.q. See testdata/README.md.
+// \xNN), NAME.bin and NAME.dup are what kmod 34.2's depmod.c index_insert
+// and index_write made of it (pre-order), NAME.kmod30.bin what kmod 30's
+// made (post-order), and NAME.golden is what libkmod-index.c's two readers
+// answered to the queries in NAME.q, the same in kmod 30 and 34.2 for both
+// files. See testdata/README.md.
 
 type testInsert struct {
 	key, value string
@@ -187,37 +189,41 @@ func runIndexQueries(t testing.TB, ix *Index, queries string) string {
 }
 
 // TestIndexReaderMatchesKmod replays queries against libkmod's recorded
-// answers, for both of its readers.
+// answers, for both of its readers, on the layouts of kmod 34 and kmod 30.
 func TestIndexReaderMatchesKmod(t *testing.T) {
 	for _, base := range indexCases(t) {
-		t.Run(filepath.Base(base), func(t *testing.T) {
-			ix, err := OpenIndex(base + ".bin")
-			if err != nil {
-				t.Fatal(err)
+		for _, layout := range []string{".bin", ".kmod30.bin"} {
+			t.Run(filepath.Base(base)+layout, func(t *testing.T) { testIndexReader(t, base, layout) })
+		}
+	}
+}
+
+func testIndexReader(t *testing.T, base, layout string) {
+	ix, err := OpenIndex(base + layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	q, err := os.ReadFile(base + ".q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(base + ".golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := runIndexQueries(t, ix, string(q))
+	if got != string(want) {
+		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < len(gl) && i < len(wl); i++ {
+			if gl[i] != wl[i] {
+				t.Fatalf("line %d:\ngot  %q\nwant %q", i+1, gl[i], wl[i])
 			}
-			defer ix.Close()
-			q, err := os.ReadFile(base + ".q")
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := os.ReadFile(base + ".golden")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := runIndexQueries(t, ix, string(q))
-			if got != string(want) {
-				gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-				for i := 0; i < len(gl) && i < len(wl); i++ {
-					if gl[i] != wl[i] {
-						t.Fatalf("line %d:\ngot  %q\nwant %q", i+1, gl[i], wl[i])
-					}
-				}
-				t.Fatalf("got %d lines, want %d", len(gl), len(wl))
-			}
-			if err := ix.Verify(); err != nil {
-				t.Errorf("Verify: %v", err)
-			}
-		})
+		}
+		t.Fatalf("got %d lines, want %d", len(gl), len(wl))
+	}
+	if err := ix.Verify(); err != nil {
+		t.Errorf("Verify: %v", err)
 	}
 }
 
@@ -266,10 +272,14 @@ func TestIndexWriterSmall(t *testing.T) {
 			hdr(12|nodeValues) + be(1, 7) + "v\x00"},
 		{"one key becomes a child with the rest as prefix",
 			[]testInsert{{"abc", "v", 1}},
-			hdr(25|nodeChildren) + "bc\x00" + be(1, 1) + "v\x00" + "aa" + be(12|nodePrefix|nodeValues)},
+			hdr(12|nodeChildren) + "aa" + be(18|nodePrefix|nodeValues) + "bc\x00" + be(1, 1) + "v\x00"},
 		{"equal priorities keep the newest first",
 			[]testInsert{{"k", "old", 2}, {"k", "new", 2}, {"k", "low", 1}},
-			hdr(40|nodeChildren) + be(3, 1) + "low\x00" + be(2) + "new\x00" + be(2) + "old\x00" + "kk" + be(12|nodeValues)},
+			hdr(12|nodeChildren) + "kk" + be(18|nodeValues) + be(3, 1) + "low\x00" + be(2) + "new\x00" + be(2) + "old\x00"},
+		{"a node comes before its children, children in label order",
+			[]testInsert{{"ab", "x", 0}, {"b", "y", 0}},
+			hdr(12|nodeChildren) + "ab" + be(22|nodePrefix|nodeValues, 34|nodeValues) +
+				"b\x00" + be(1, 0) + "x\x00" + be(1, 0) + "y\x00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -339,28 +349,29 @@ func u32s(v ...uint32) []byte {
 	return b
 }
 
+// TestIndexDamaged reads damaged files as libkmod 34.2's two readers do:
+// Search("ab") finds nothing in any of them, SearchWild("") gives what the
+// reader makes of the damage (the mmap reader reads on into the zeros of
+// the file's last page, the stdio reader drops a node the file ends
+// within), "err" where libkmod faults or loops. Verify and Dump walk
+// everything and must always report the damage.
 func TestIndexDamaged(t *testing.T) {
-	// searchErr and wildErr say whether Search("ab") and SearchWild("")
-	// reach the damage; where they do not, they must simply not see it.
-	// Verify and Dump walk everything and must always report it.
 	tests := []struct {
-		name               string
-		data               []byte
-		searchErr, wildErr bool
+		name             string
+		data             []byte
+		wildMm, wildFile string
 	}{
-		{"root beyond end", damagedIndex(500 | nodeValues), true, true},
-		{"unterminated prefix", damagedIndex(12|nodePrefix, []byte("abc")), true, true},
-		// Lookups read a cut-off child table as libkmod's mmap reader
-		// does, the missing entries as absent children.
-		{"truncated child table", damagedIndex(12|nodeChildren, []byte{'a', 'b', 0, 0}), false, false},
-		{"child range reversed", damagedIndex(12|nodeChildren, []byte{'b', 'a'}, u32s(0, 0)), true, true},
-		{"child range beyond ASCII", damagedIndex(12|nodeChildren, []byte{0x80, 0x80}, u32s(0)), true, true},
-		{"huge value count", damagedIndex(12|nodeValues, u32s(0xFFFFFFFF)), true, true},
-		{"truncated value", damagedIndex(12|nodeValues, u32s(2, 0), []byte("x\x00"), u32s(1)), false, true},
-		{"unterminated value", damagedIndex(12|nodeValues, u32s(1, 0), []byte("xyz")), false, true},
-		{"self-referencing child", damagedIndex(12|nodeChildren, []byte{'a', 'a'}, u32s(12|nodeChildren)), false, false},
-		{"cycle under a wildcard", damagedIndex(12|nodePrefix|nodeChildren, []byte("*\x00"), []byte{'a', 'a'}, u32s(12|nodePrefix|nodeChildren)), false, true},
-		{"children all shared", sharedChildren(), false, true},
+		{"root beyond end", damagedIndex(500 | nodeValues), "[]", "[]"},
+		{"unterminated prefix", damagedIndex(12|nodePrefix, []byte("abc")), "[]", "[]"},
+		{"truncated child table", damagedIndex(12|nodeChildren, []byte{'a', 'b', 0, 0}), "[]", "[]"},
+		{"child range reversed", damagedIndex(12|nodeChildren, []byte{'b', 'a'}, u32s(0, 0)), "[]", "[]"},
+		{"child range beyond ASCII", damagedIndex(12|nodeChildren, []byte{0x80, 0x80}, u32s(0)), "[]", "[]"},
+		{"huge value count", damagedIndex(12|nodeValues, u32s(0xFFFFFFFF)), "err", "[]"},
+		{"truncated value", damagedIndex(12|nodeValues, u32s(2, 0), []byte("x\x00"), u32s(1)), "[{x 0} { 1}]", "[]"},
+		{"unterminated value", damagedIndex(12|nodeValues, u32s(1, 0), []byte("xyz")), "[{xyz 0}]", "[{xyz 0}]"},
+		{"self-referencing child", damagedIndex(12|nodeChildren, []byte{'a', 'a'}, u32s(12|nodeChildren)), "[]", "[]"},
+		{"cycle under a wildcard", damagedIndex(12|nodePrefix|nodeChildren, []byte("*\x00"), []byte{'a', 'a'}, u32s(12|nodePrefix|nodeChildren)), "err", "err"},
+		{"children all shared", sharedChildren(), "err", "err"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -369,25 +380,32 @@ func TestIndexDamaged(t *testing.T) {
 				t.Fatalf("NewIndex: %v", err)
 			}
 			for _, r := range []*Index{ix, ix.WithOrder(ReaderStream)} {
+				want := tt.wildMm
+				if r.Order() == ReaderStream {
+					want = tt.wildFile
+				}
 				if err := r.Verify(); !errors.Is(err, ErrIndexCorrupt) {
 					t.Errorf("Verify = %v; want a corrupt-index error", err)
 				}
 				if err := r.Dump(&bytes.Buffer{}, "alias "); !errors.Is(err, ErrIndexCorrupt) {
 					t.Errorf("Dump = %v; want a corrupt-index error", err)
 				}
-				_, err := r.SearchWild("")
-				if tt.wildErr != (err != nil) || err != nil && !errors.Is(err, ErrIndexCorrupt) {
-					t.Errorf("SearchWild = %v; want error %v", err, tt.wildErr)
+				vs, err := r.SearchWild("")
+				got := fmt.Sprint(vs)
+				if err != nil {
+					got = "err"
+					if !errors.Is(err, ErrIndexCorrupt) {
+						t.Errorf("SearchWild error %v is not a corrupt-index error", err)
+					}
 				}
-				if vs := r.LookupWild(""); tt.wildErr && vs != nil {
+				if got != want {
+					t.Errorf("reader %d: SearchWild = %s; want %s", r.Order(), got, want)
+				}
+				if vs := r.LookupWild(""); want == "err" && vs != nil {
 					t.Errorf("LookupWild = %v; want nil", vs)
 				}
-				_, _, err = r.Search("ab")
-				if tt.searchErr != (err != nil) || err != nil && !errors.Is(err, ErrIndexCorrupt) {
-					t.Errorf("Search = %v; want error %v", err, tt.searchErr)
-				}
-				if v, ok := r.Lookup("ab"); ok {
-					t.Errorf("Lookup = %q; want not found", v)
+				if v, ok, err := r.Search("ab"); ok || err != nil {
+					t.Errorf("reader %d: Search = %q, %v, %v; want not found", r.Order(), v, ok, err)
 				}
 			}
 		})

@@ -197,9 +197,10 @@ func (n *iwNode) addValue(value string, priority uint32) (duplicate bool) {
 	return duplicate
 }
 
-// MarshalBinary encodes the index exactly as kmod's index_write: header,
-// then nodes in post-order (children before parents), so the root offset is
-// only known at the end and gets patched into the header.
+// MarshalBinary encodes the index exactly as kmod 34's index_write: header,
+// then nodes in pre-order (each node before its children, children in label
+// order). kmod 30 wrote post-order; both layouts address nodes by offset, so
+// every reader reads both (kmod's and ours).
 func (w *IndexWriter) MarshalBinary() ([]byte, error) {
 	// Child tables also cover absent labels between the first and last,
 	// which the running size leaves out; half again covers kmod's files.
@@ -207,17 +208,16 @@ func (w *IndexWriter) MarshalBinary() ([]byte, error) {
 	binary.BigEndian.PutUint32(buf[0:], indexMagic)
 	binary.BigEndian.PutUint32(buf[4:], indexVersion)
 	enc := indexEncoder{buf: buf}
-	root, err := enc.node(w.root)
-	if err != nil {
+	binary.BigEndian.PutUint32(enc.buf[8:], uint32(indexHeaderSize)|w.root.mask())
+	if err := enc.node(w.root); err != nil {
 		return nil, err
 	}
-	binary.BigEndian.PutUint32(enc.buf[8:], root)
 	return enc.buf, nil
 }
 
 // WriteTo writes the encoded index to out. The file is assembled in memory
-// first because kmod's format needs the root offset in the header before
-// the nodes, and one large Write beats any buffered stream of small ones.
+// first: each child table is filled in once its children are placed, and
+// one large Write beats any buffered stream of small ones.
 func (w *IndexWriter) WriteTo(out io.Writer) (int64, error) {
 	b, err := w.MarshalBinary()
 	if err != nil {
@@ -232,46 +232,44 @@ func (w *IndexWriter) WriteTo(out io.Writer) (int64, error) {
 
 type indexEncoder struct {
 	buf []byte
-	// offs is a stack of child offsets shared by all levels of the
-	// recursion, so encoding does not allocate per node.
-	offs []uint32
 }
 
-func (e *indexEncoder) node(n *iwNode) (uint32, error) {
-	base := len(e.offs)
-	for _, k := range n.kids {
-		off, err := e.node(k)
-		if err != nil {
-			return 0, err
-		}
-		e.offs = append(e.offs, off)
+// mask is the flags a reference to n carries in its offset word.
+func (n *iwNode) mask() uint32 {
+	var m uint32
+	if n.prefix != "" {
+		m |= nodePrefix
 	}
+	if len(n.kids) > 0 {
+		m |= nodeChildren
+	}
+	if len(n.values) > 0 {
+		m |= nodeValues
+	}
+	return m
+}
 
+// node appends n at the end of the buffer, then its children one after
+// another, patching each child's offset into n's table as it is placed:
+// the same bytes kmod gets by sizing every subtree first.
+func (e *indexEncoder) node(n *iwNode) error {
 	if len(e.buf) > nodeMask {
-		return 0, fmt.Errorf("module index: %d bytes exceed the format's 28-bit node offsets", len(e.buf))
+		return fmt.Errorf("module index: %d bytes exceed the format's 28-bit node offsets", len(e.buf))
 	}
-	offset := uint32(len(e.buf))
 	b := e.buf
 	if n.prefix != "" {
 		b = append(b, n.prefix...)
 		b = append(b, 0)
-		offset |= nodePrefix
 	}
+	table := -1
 	if len(n.kids) > 0 {
 		first, last := n.labels[0], n.labels[len(n.labels)-1]
 		b = append(b, first, last)
-		k := 0
+		table = len(b)
 		for c := int(first); c <= int(last); c++ {
-			var off uint32
-			if n.labels[k] == byte(c) {
-				off = e.offs[base+k]
-				k++
-			}
-			b = binary.BigEndian.AppendUint32(b, off)
+			b = append(b, 0, 0, 0, 0)
 		}
-		offset |= nodeChildren
 	}
-	e.offs = e.offs[:base]
 	if len(n.values) > 0 {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(n.values)))
 		for _, v := range n.values {
@@ -279,8 +277,18 @@ func (e *indexEncoder) node(n *iwNode) (uint32, error) {
 			b = append(b, v.Value...)
 			b = append(b, 0)
 		}
-		offset |= nodeValues
 	}
 	e.buf = b
-	return offset, nil
+	if table < 0 {
+		return nil
+	}
+	first := n.labels[0]
+	for k, kid := range n.kids {
+		off := uint32(len(e.buf)) | kid.mask()
+		binary.BigEndian.PutUint32(e.buf[table+4*int(n.labels[k]-first):], off)
+		if err := e.node(kid); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -289,11 +289,11 @@ func (r *Resolver) fromBuiltinAliases(name string) []*Module {
 // Where in libkmod the resolver's messages come from (see
 // modconf.LibkmodSite).
 const (
-	siteDepline = modconf.LibkmodSite("../libkmod/libkmod-module.c:191 kmod_module_parse_depline: ")
-	siteNewPath = modconf.LibkmodSite("../libkmod/libkmod-module.c:428 kmod_module_new_from_path: ")
+	siteDepline = modconf.LibkmodSite("kmod_module_parse_depline")
+	siteNewPath = modconf.LibkmodSite("kmod_module_new_from_path")
 
-	siteIndexMagic   = modconf.LibkmodSite("../libkmod/libkmod-index.c:790 index_mm_open: ")
-	siteIndexVersion = modconf.LibkmodSite("../libkmod/libkmod-index.c:797 index_mm_open: ")
+	siteIndexMagic   = modconf.LibkmodSite("index_mm_open")
+	siteIndexVersion = modconf.LibkmodSite("index_mm_open")
 )
 
 // parseDepLine learns a module's path and dependencies from its
@@ -506,12 +506,23 @@ func statErr(path string) (bool, error) {
 // AbsFromCwd makes a path absolute as kmod does, by prefixing the working
 // directory, without cleaning anything up.
 func AbsFromCwd(p string) string {
+	if abs, err := MakeAbsolute(p); err == nil {
+		return abs
+	}
+	return p
+}
+
+// MakeAbsolute is kmod's path_make_absolute_cwd: p itself when absolute,
+// else the working directory, a slash and p; an error when the working
+// directory has no name (getcwd(3) fails: it was removed).
+func MakeAbsolute(p string) (string, error) {
 	if strings.HasPrefix(p, "/") {
-		return p
+		return p, nil
 	}
-	wd, err := os.Getwd()
+	// getcwd itself: os.Getwd would trust $PWD.
+	wd, err := syscall.Getwd()
 	if err != nil {
-		return p
+		return "", err
 	}
-	return wd + "/" + p
+	return wd + "/" + p, nil
 }

@@ -1,5 +1,5 @@
 // Package depmod is the depmod applet: it scans a kernel's module tree and
-// writes modules.dep and the other index files, byte for byte as kmod 30's
+// writes modules.dep and the other index files, byte for byte as kmod 34.2's
 // depmod writes them, reading the modules in parallel.
 package depmod
 
@@ -104,11 +104,22 @@ func Run(env *applet.Env, args []string) int {
 		case 'A':
 			maybeAll = true
 		case 'b':
-			root = moddep.AbsFromCwd(o.Arg)
+			// kmod makes -b and -o absolute as it meets them.
+			abs, err := moddep.MakeAbsolute(o.Arg)
+			if err != nil {
+				log.Report(modconf.Err, "invalid image path %s\n", o.Arg)
+				return 1
+			}
+			root = abs
 		case 'm':
 			moduleDir = o.Arg
 		case 'o':
-			outRoot, hasOutRoot = moddep.AbsFromCwd(o.Arg), true
+			abs, err := moddep.MakeAbsolute(o.Arg)
+			if err != nil {
+				log.Report(modconf.Err, "invalid output directory %s\n", o.Arg)
+				return 1
+			}
+			outRoot, hasOutRoot = abs, true
 		case 'C':
 			configPaths = append(configPaths, o.Arg)
 		case 'E':
@@ -239,7 +250,7 @@ func Run(env *applet.Env, args []string) int {
 	}
 	if show {
 		for _, out := range d.Outputs() {
-			if out.Binary || !out.InKmod30 {
+			if out.Binary {
 				continue
 			}
 			if err := out.Write(env.Stdout); err != nil {

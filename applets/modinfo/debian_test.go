@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -21,12 +22,13 @@ import (
 func treeModules(t testing.TB, moddir string) []string {
 	t.Helper()
 	var out []string
-	err := filepath.WalkDir(filepath.Join(moddir, "kernel"), func(p string, d os.DirEntry, err error) error {
+	// The trailing slash follows a view's link to the tree's kernel/.
+	err := filepath.WalkDir(filepath.Join(moddir, "kernel")+"/", func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if !d.IsDir() && strings.Contains(d.Name(), ".ko") {
-			rel, _ := filepath.Rel(moddir, p)
+			rel, _ := filepath.Rel(moddir, filepath.Clean(p))
 			out = append(out, rel)
 		}
 		return nil
@@ -38,20 +40,48 @@ func treeModules(t testing.TB, moddir string) []string {
 	return out
 }
 
-// sample picks a deterministic sample of the uncompressed tree (relative
-// paths): every nth module, the largest ones, and the first modules that
-// have each of the keys modinfo treats specially or that are rare.
-var sampleOnce struct {
+// sample picks a deterministic sample of a tree (relative paths): every
+// nth module, the largest ones, and the first modules that have each of
+// the keys modinfo treats specially or that are rare. It is made once per
+// module directory.
+var samples = struct {
+	sync.Mutex
+	m map[string]*sampleSet
+}{m: map[string]*sampleSet{}}
+
+type sampleSet struct {
 	sync.Once
 	rel []string
 }
 
+// sampleSize is how many modules sample spreads over the tree: fewer for
+// a compressed tree, whose every module costs a decompression per run.
+func sampleSize(moddir string) int {
+	if m, _ := filepath.Glob(filepath.Join(moddir, "kernel/fs/fat/fat.ko")); len(m) == 1 {
+		return 300
+	}
+	return 60
+}
+
 func sample(t testing.TB, moddir string) []string {
 	t.Helper()
+	// A view links its tree's kernel/: one sample serves both.
+	key, err := filepath.EvalSymlinks(filepath.Join(moddir, "kernel"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples.Lock()
+	sampleOnce := samples.m[key]
+	if sampleOnce == nil {
+		sampleOnce = &sampleSet{}
+		samples.m[key] = sampleOnce
+	}
+	samples.Unlock()
 	sampleOnce.Do(func() {
 		all := treeModules(t, moddir)
 		picked := map[string]bool{}
-		step := max(1, len(all)/300)
+		size := sampleSize(moddir)
+		step := max(1, len(all)/size)
 		for i := 0; i < len(all); i += step {
 			picked[all[i]] = true
 		}
@@ -62,17 +92,13 @@ func sample(t testing.TB, moddir string) []string {
 		var sizes []sized
 		want := map[string]int{"parm": 8, "parmtype": 8, "softdep": 8, "firmware": 8, "import_ns": 4, "alias": 4, "depends": 4,
 			"staging": 2, "scmversion": 2, "srcversion": 2, "version": 4}
-		for _, rel := range all {
+		infos := readInfos(t, moddir, all)
+		for k, rel := range all {
 			p := filepath.Join(moddir, rel)
 			if fi, err := os.Stat(p); err == nil {
 				sizes = append(sizes, sized{rel, fi.Size()})
 			}
-			m, err := elfmod.Open(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			info, _ := m.Modinfo()
-			m.Close()
+			info := infos[k]
 			seen := map[string]bool{}
 			onlyType := map[string]bool{}
 			for _, s := range info {
@@ -100,7 +126,7 @@ func sample(t testing.TB, moddir string) []string {
 			}
 		}
 		sort.Slice(sizes, func(i, j int) bool { return sizes[i].size > sizes[j].size })
-		for _, s := range sizes[:min(5, len(sizes))] {
+		for _, s := range sizes[:min(size/60, len(sizes))] {
 			picked[s.rel] = true
 		}
 		for rel := range picked {
@@ -108,11 +134,51 @@ func sample(t testing.TB, moddir string) []string {
 		}
 		sort.Strings(sampleOnce.rel)
 	})
-	if len(sampleOnce.rel) < 300 {
-		t.Fatalf("sample has %d modules, want at least 300", len(sampleOnce.rel))
+	if len(sampleOnce.rel) < sampleSize(moddir) {
+		t.Fatalf("sample has %d modules, want at least %d", len(sampleOnce.rel), sampleSize(moddir))
 	}
 	return sampleOnce.rel
 }
+
+// readInfos reads the .modinfo of every module, on every core: Debian
+// 13's 4,230 .ko.xz modules take most of a minute on one.
+func readInfos(t testing.TB, moddir string, rel []string) [][]string {
+	t.Helper()
+	infos := make([][]string, len(rel))
+	errs := make([]error, len(rel))
+	var wg sync.WaitGroup
+	next := make(chan int, len(rel))
+	for k := range rel {
+		next <- k
+	}
+	close(next)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				m, err := elfmod.Open(filepath.Join(moddir, rel[k]))
+				if err != nil {
+					errs[k] = err
+					continue
+				}
+				infos[k], _ = m.Modinfo()
+				m.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return infos
+}
+
+// compressedOptions are run over the samples of compressed trees: the
+// output's forms and the signature.
+var compressedOptions = [][]string{nil, {"-0"}, {"-p"}, {"-F", "signature"}, {"-F", "sig_hashalgo"}, {"-F", "alias"}}
 
 // outputOptions are run over the samples.
 var outputOptions = [][]string{
@@ -131,47 +197,60 @@ func batches(t *testing.T, opts, operands []string, n int) {
 	}
 }
 
-// TestDebianPaths runs modinfo on 300+ modules of Debian's tree by path,
-// with every output option.
+// TestDebianPaths runs modinfo on 300+ modules by path, with every output
+// option, on Debian 13's tree and Debian 12's uncompressed one.
 func TestDebianPaths(t *testing.T) {
-	tree := debtree.Get(t, "ko")
 	debtree.Kmod(t, "modinfo")
-	rel := sample(t, tree.ModDir())
-	var paths []string
-	for _, r := range rel {
-		paths = append(paths, filepath.Join(tree.ModDir(), r))
-	}
-	for _, opts := range outputOptions {
-		t.Run(strings.Join(append([]string{"opts"}, opts...), " "), func(t *testing.T) {
-			batches(t, opts, paths, 100)
+	for _, tree := range []debtree.Named{{Name: "deb13.ko.xz", Tree: debtree.Trixie(t)}, {Name: "deb12.ko", Tree: debtree.Get(t, "ko")}} {
+		t.Run(tree.Name, func(t *testing.T) {
+			rel := sample(t, tree.ModDir())
+			var paths []string
+			for _, r := range rel {
+				paths = append(paths, filepath.Join(tree.ModDir(), r))
+			}
+			options := outputOptions
+			if tree.Flavour != "ko" {
+				options = compressedOptions
+			}
+			for _, opts := range options {
+				t.Run(strings.Join(append([]string{"opts"}, opts...), " "), func(t *testing.T) {
+					batches(t, opts, paths, 100)
+				})
+			}
 		})
 	}
 }
 
-// indexedView is a view of a tree into which kmod's depmod wrote its
-// indexes, made once per flavour.
+// indexedView is a view of one of debtree.All's trees into which kmod
+// 34.2's depmod wrote its indexes, made once per tree.
 var views = struct {
 	sync.Mutex
 	m map[string]debtree.Tree
 }{m: map[string]debtree.Tree{}}
 
-func indexedView(t testing.TB, flavour string) debtree.Tree {
+func indexedView(t testing.TB, name string) debtree.Tree {
 	t.Helper()
-	tree := debtree.Get(t, flavour)
+	var tree debtree.Tree
+	switch name {
+	case "deb13.ko.xz":
+		tree = debtree.Trixie(t)
+	default:
+		tree = debtree.Get(t, strings.TrimPrefix(name, "deb12."))
+	}
 	depmod := debtree.Kmod(t, "depmod")
 	views.Lock()
 	defer views.Unlock()
-	if v, ok := views.m[flavour]; ok {
+	if v, ok := views.m[name]; ok {
 		return v
 	}
-	v, err := debtree.ViewIn(filepath.Join(viewRoot, flavour), tree)
+	v, err := debtree.ViewIn(filepath.Join(viewRoot, name), tree)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command(depmod, "-b", v.Root, v.Version).CombinedOutput(); err != nil {
 		t.Fatalf("kmod depmod: %v\n%s", err, out)
 	}
-	views.m[flavour] = v
+	views.m[name] = v
 	return v
 }
 
@@ -205,11 +284,17 @@ func every(s []string, n int) []string {
 	return out
 }
 
-// TestDebianNames resolves names in Debian's tree with -b ROOT -k
-// VERSION: module names (with dashes too), aliases, symbols, built-in
-// modules and their aliases, -m, and names that match nothing.
+// TestDebianNames resolves names in Debian 13's and Debian 12's trees
+// with -b ROOT -k VERSION: module names (with dashes too), aliases,
+// symbols, built-in modules and their aliases, -m, and names that match
+// nothing.
 func TestDebianNames(t *testing.T) {
-	v := indexedView(t, "ko")
+	for _, name := range []string{"deb13.ko.xz", "deb12.ko"} {
+		t.Run(name, func(t *testing.T) { debianNames(t, indexedView(t, name)) })
+	}
+}
+
+func debianNames(t *testing.T, v debtree.Tree) {
 	base := []string{"-b", v.Root, "-k", v.Version}
 	md := v.ModDir()
 
@@ -224,7 +309,12 @@ func TestDebianNames(t *testing.T) {
 		}
 	}
 	var aliases []string
-	for _, l := range every(lines(t, filepath.Join(md, "modules.alias")), 97) {
+	// A compressed tree's modules cost a decompression each: fewer.
+	thin := 1
+	if v.Flavour != "ko" {
+		thin = 4
+	}
+	for _, l := range every(lines(t, filepath.Join(md, "modules.alias")), 97*thin) {
 		if f := strings.Fields(l); len(f) == 3 {
 			aliases = append(aliases, f[1])
 		}
@@ -234,7 +324,7 @@ func TestDebianNames(t *testing.T) {
 	aliases = append(aliases, "pci:v00008086d00001533sv00008086sd00000001bc02sc00i00", "usb:v046Dp0825d0010dc00dsc00dp00icFFiscFFipFFin00",
 		"acpi*:PNP0A08:*", "fs-ext4", "crypto-sha256", "char-major-10-229", "devname:fuse", "platform:serial8250")
 	var symbols []string
-	for _, l := range every(lines(t, filepath.Join(md, "modules.symbols")), 211) {
+	for _, l := range every(lines(t, filepath.Join(md, "modules.symbols")), 211*thin/2) {
 		if f := strings.Fields(l); len(f) == 3 {
 			symbols = append(symbols, f[1])
 		}
@@ -266,9 +356,13 @@ func TestDebianNames(t *testing.T) {
 	if len(builtins) < 50 || len(aliases) < 50 || len(symbols) < 20 {
 		t.Fatalf("too few names: %d builtin, %d aliases, %d symbols", len(builtins), len(aliases), len(symbols))
 	}
+	options := [][]string{nil, {"-m"}, {"-F", "name"}, {"-n"}, {"-p"}, {"-F", "signer"}}
+	if v.Flavour != "ko" {
+		options = [][]string{nil, {"-m"}, {"-n"}}
+	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
-			for _, opts := range [][]string{nil, {"-m"}, {"-F", "name"}, {"-n"}, {"-p"}, {"-F", "signer"}} {
+			for _, opts := range options {
 				batches(t, append(append([]string{}, base...), opts...), g.names, 60)
 			}
 		})
@@ -280,12 +374,13 @@ func TestDebianNames(t *testing.T) {
 	})
 }
 
-// TestDebianCompressed compares a sample of the .ko.xz and .ko.zst trees
-// by path and by name.
+// TestDebianCompressed compares a sample of Debian 12's .ko.xz and .ko.zst
+// trees by path and by name (Debian 13's is TestDebianPaths' and
+// TestDebianNames'; .ko.gz, which Debian's kmod cannot read, TestGolden's).
 func TestDebianCompressed(t *testing.T) {
-	for _, flavour := range []string{"ko.xz", "ko.zst"} {
-		t.Run(flavour, func(t *testing.T) {
-			v := indexedView(t, flavour)
+	for _, name := range []string{"deb12.ko.xz", "deb12.ko.zst"} {
+		t.Run(name, func(t *testing.T) {
+			v := indexedView(t, name)
 			md := v.ModDir()
 			all := treeModules(t, md)
 			rel := every(all, len(all)/40)
@@ -306,7 +401,7 @@ func TestDebianCompressed(t *testing.T) {
 // TestDebianErrors covers failures against real modules: missing
 // modules and files, truncated and corrupted copies of real modules.
 func TestDebianErrors(t *testing.T) {
-	v := indexedView(t, "ko")
+	v := indexedView(t, "deb12.ko")
 	md := v.ModDir()
 	rel := sample(t, md)
 	dir := t.TempDir()
@@ -347,7 +442,7 @@ func itoa(n int) string {
 // does: kmod's stdout is block-buffered there, so its error messages land
 // ahead of output it printed earlier; ours must land in the same places.
 func TestCombinedStreams(t *testing.T) {
-	v := indexedView(t, "ko")
+	v := indexedView(t, "deb12.ko")
 	kmod := debtree.Kmod(t, "modinfo")
 	dir := t.TempDir()
 	writeTree(t, dir, map[string][]byte{"truncated.ko": mod("license=GPL")[:100]})

@@ -1,7 +1,7 @@
 // Package modinfo is the modinfo applet: it prints what a module file's
 // .modinfo section and appended signature say, or what
 // modules.builtin.modinfo says of a built-in module, byte for byte as
-// kmod 30's modinfo prints it.
+// kmod 34.2's modinfo prints it.
 //
 // An argument that names an existing regular file ending in .ko, .ko.xz,
 // .ko.zst (or .ko.gz, which Debian's kmod cannot read) is that file;
@@ -344,10 +344,9 @@ func (r *runner) show(t target) error {
 			r.out.printf("%s=%s%c", key, value, r.sep)
 			continue
 		}
-		pad := 15 - len(key)
-		if pad < 0 {
-			pad = -pad // printf's negative width: left-justified
-		}
+		// kmod 34.2 pads to 16 columns and no further (kmod 30 padded a
+		// longer key by its excess, printf's negative width).
+		pad := 15 - min(len(key), 15)
 		r.out.printf("%s:%*s%s%c", key, pad, "", value, r.sep)
 	}
 	if !r.hasField {
@@ -367,6 +366,9 @@ func (r *runner) info(t target) ([]string, error) {
 	}
 	m, err := elfmod.Open(t.path)
 	if err != nil {
+		if l, ok := elfmod.LibkmodLoadError(err); ok {
+			r.libkmodLog(l)
+		}
 		return nil, err
 	}
 	defer m.Close()
@@ -385,7 +387,7 @@ func (r *runner) libkmodLog(l elfmod.KmodLog) {
 	if r.libkmodLv < modconf.Err {
 		return
 	}
-	fmt.Fprintf(r.env.Stderr, "libkmod: ERROR ../libkmod/%s:%d %s: %s", l.File, l.Line, l.Func, l.Msg)
+	fmt.Fprintf(r.env.Stderr, "libkmod: ERROR: %s: %s", l.Func, l.Msg)
 }
 
 // cStrings cuts each string at a NUL, as kmod's C strings end there.

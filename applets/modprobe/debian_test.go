@@ -7,9 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/depmod"
 	"github.com/modutils/modutils/internal/debtree"
 )
 
@@ -62,8 +64,8 @@ func rootOf(moddir string) (root, version string) {
 	return filepath.Dir(filepath.Dir(filepath.Dir(moddir))), filepath.Base(moddir)
 }
 
-// sample picks every step-th line of a file, deterministically.
-func sample(t *testing.T, path string, step int, pick func(line string) (string, bool)) []string {
+// sample picks every step-th line of a file, from line offset%step on.
+func sample(t *testing.T, path string, step, offset int, pick func(line string) (string, bool)) []string {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -73,7 +75,7 @@ func sample(t *testing.T, path string, step int, pick func(line string) (string,
 	var out []string
 	sc := bufio.NewScanner(f)
 	for i := 0; sc.Scan(); i++ {
-		if i%step != 0 {
+		if i%step != offset%step {
 			continue
 		}
 		if v, ok := pick(sc.Text()); ok {
@@ -90,25 +92,74 @@ func emptyConfig(t *testing.T) string {
 	return dir
 }
 
-// TestDebianQueries compares resolution on Debian's tree: modprobe -R, -D
-// and -n -v for module names, device aliases (made concrete from the
-// patterns in modules.alias), symbols, and names that resolve to nothing.
+// indexedTree is one of debtree.All's trees in a module directory of its
+// own, with the indexes kmod 34.2's depmod wrote for it (ours for the .ko.gz
+// copy, which Debian's kmod cannot read).
+type indexedTree struct {
+	name, root, version, moddir string
+}
+
+var indexed struct {
+	sync.Once
+	trees []indexedTree
+	err   error
+}
+
+// indexedTrees makes the indexed trees once per test binary.
+func indexedTrees(t *testing.T) []indexedTree {
+	t.Helper()
+	all := debtree.All(t)
+	kmodDepmod := debtree.Kmod(t, "depmod")
+	indexed.Do(func() {
+		for _, tr := range all {
+			v, err := debtree.ViewIn(filepath.Join(kmodTreeRoot, tr.Name), tr.Tree)
+			if err != nil {
+				indexed.err = err
+				return
+			}
+			if tr.Flavour == "ko.gz" {
+				if code, _, stderr := applet.Capture("depmod", depmod.Run, "-b", v.Root, v.Version); code != 0 {
+					indexed.err = fmt.Errorf("our depmod on %s: exit %d: %s", tr.Name, code, stderr)
+					return
+				}
+			} else if out, err := exec.Command(kmodDepmod, "-b", v.Root, v.Version).CombinedOutput(); err != nil {
+				indexed.err = fmt.Errorf("kmod depmod on %s: %v: %s", tr.Name, err, out)
+				return
+			}
+			indexed.trees = append(indexed.trees, indexedTree{tr.Name, v.Root, v.Version, v.ModDir()})
+		}
+	})
+	if indexed.err != nil {
+		t.Fatal(indexed.err)
+	}
+	return indexed.trees
+}
+
+// TestDebianQueries compares resolution on every tree of debtree.All:
+// modprobe -R, -D and -n -v for module names, device aliases (made
+// concrete from the patterns in modules.alias), symbols, and names that
+// resolve to nothing. Each tree gets its own deterministic sample.
 func TestDebianQueries(t *testing.T) {
-	root, version, moddir := debianTree(t)
+	for k, tr := range indexedTrees(t) {
+		t.Run(tr.name, func(t *testing.T) { debianQueries(t, tr.root, tr.version, tr.moddir, k) })
+	}
+}
+
+func debianQueries(t *testing.T, root, version, moddir string, offset int) {
 	conf := emptyConfig(t)
-	names := sample(t, filepath.Join(moddir, "modules.dep"), 30, func(l string) (string, bool) {
+	names := sample(t, filepath.Join(moddir, "modules.dep"), 30, offset, func(l string) (string, bool) {
 		path, _, _ := strings.Cut(l, ":")
 		base := filepath.Base(path)
-		return strings.TrimSuffix(base, ".ko"), true
+		return base[:strings.Index(base, ".ko")], true
 	})
-	aliases := sample(t, filepath.Join(moddir, "modules.alias"), 200, func(l string) (string, bool) {
+	aliases := sample(t, filepath.Join(moddir, "modules.alias"), 200, offset, func(l string) (string, bool) {
 		f := strings.Fields(l)
 		if len(f) != 3 || f[0] != "alias" {
 			return "", false
 		}
 		return strings.NewReplacer("*", "0", "?", "1", "[", "", "]", "").Replace(f[1]), true
 	})
-	symbols := sample(t, filepath.Join(moddir, "modules.symbols"), 300, func(l string) (string, bool) {
+	symbols := sample(t, filepath.Join(moddir, "modules.symbols"), 300, offset, func(l string) (string, bool) {
 		f := strings.Fields(l)
 		if len(f) != 3 {
 			return "", false
@@ -127,7 +178,8 @@ func TestDebianQueries(t *testing.T) {
 	}
 }
 
-// TestDebianErrors compares command-line errors, help and parameters.
+// TestDebianErrors compares command-line errors and parameters. (-h and
+// --version are the option parser's: applets/getopt's tables compare them.)
 func TestDebianErrors(t *testing.T) {
 	root, version, moddir := debianTree(t)
 	conf := emptyConfig(t)
@@ -137,7 +189,6 @@ func TestDebianErrors(t *testing.T) {
 		{"-x"},
 		{"--bogus"},
 		{"-w", "12x", "foo"},
-		{"-h"},
 		{"-D", "btrfs", "param=1", "other=\"a b\"", "spaced=a b"},
 		{"-n", "-v", "btrfs", "x=1"},
 		{"-a", "-n", "-v", "btrfs", "nonexistent", "xfs"},

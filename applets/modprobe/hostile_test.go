@@ -28,43 +28,35 @@ func TestHostileNames(t *testing.T) {
 	if err := os.WriteFile(outside, []byte("not a module"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// An existing file is a module by path, in kmod 34.2 as here
+	// ("absolute"): compared like the rest.
 	names := []struct {
 		name, arg string
-		// asPath: an existing file, which modprobe takes as a module by
-		// path like newer kmod (kmod 30 looks it up as a name): what
-		// modprobe -R prints, instead of comparing with kmod.
-		asPath string
 	}{
-		{"dot dot", "a/../../x", ""},
-		{"dot dot to a real file", "../../../outside", ""},
-		{"dot dot in the tree", "kernel/../kernel/a/top", ""},
-		{"absolute", "/etc/passwd", "passwd\n"},
-		{"command substitution", "$(touch " + pwned + ")", ""},
-		{"backquotes", "`touch " + pwned + "`", ""},
-		{"semicolon", "x; touch " + pwned, ""},
-		{"pipe", "x|touch " + pwned, ""},
-		{"glob", "*", ""},
-		{"bracket", "[a-z]*", ""},
-		{"newline", "top\ntouch " + pwned, ""},
-		{"symbol dot dot", "symbol:../../x", ""},
-		{"alias with slash", "pci:v/../../x", ""},
-		{"long", strings.Repeat("a", 10<<10), ""},
-		{"long path", strings.Repeat("a/", 5<<10) + "top", ""},
-		{"long with dashes", strings.Repeat("-x", 5<<10), ""},
-		{"empty", "", ""},
-		{"dash", "-", ""},
+		{"dot dot", "a/../../x"},
+		{"dot dot to a real file", "../../../outside"},
+		{"dot dot in the tree", "kernel/../kernel/a/top"},
+		{"absolute", "/etc/passwd"},
+		{"command substitution", "$(touch " + pwned + ")"},
+		{"backquotes", "`touch " + pwned + "`"},
+		{"semicolon", "x; touch " + pwned},
+		{"pipe", "x|touch " + pwned},
+		{"glob", "*"},
+		{"bracket", "[a-z]*"},
+		{"newline", "top\ntouch " + pwned},
+		{"symbol dot dot", "symbol:../../x"},
+		{"alias with slash", "pci:v/../../x"},
+		{"long", strings.Repeat("a", 10<<10)},
+		{"long path", strings.Repeat("a/", 5<<10) + "top"},
+		{"long with dashes", strings.Repeat("-x", 5<<10)},
+		{"empty", ""},
+		{"dash", "-"},
 	}
 	for _, n := range names {
 		t.Run(n.name, func(t *testing.T) {
 			for _, mode := range [][]string{{"-n", "-v"}, {"-D"}, {"-R"}, {"-n", "-r"}} {
 				args := append(append([]string{"-C", conf, "-d", root, "-S", smallVersion}, mode...), "--", n.arg)
 				got, want := runOurs(t, args...), runKmod(t, args...)
-				if n.asPath != "" {
-					if mode[0] == "-R" && got.Stdout != n.asPath {
-						t.Errorf("modprobe -R %q = %q, want %q", n.arg, got.Stdout, n.asPath)
-					}
-					continue
-				}
 				if got != want {
 					t.Error(mismatch(fmt.Sprintf("modprobe %s %q", strings.Join(mode, " "), clip(n.arg)), got, want))
 				}

@@ -1,7 +1,7 @@
 // Package modprobe is the modprobe applet: it resolves a name (a module,
 // an alias, a device's modalias, "symbol:NAME") to modules with their
 // dependencies, soft dependencies, options and install commands, exactly
-// as kmod 30's modprobe does, and loads or removes them.
+// as kmod 34.2's modprobe does, and loads or removes them.
 //
 // The kernel runs it as its request_module() helper, "modprobe -q --
 // NAME", possibly with no standard streams at all; main opens /dev/null
@@ -377,7 +377,7 @@ func (rn *run) main(args []string) (int, error) {
 		return 1, nil
 	}
 	rn.r = moddep.NewResolver(rn.dirname, conf.conf)
-	rn.r.Report = modconf.ToolReporter(rn.log.Report)
+	rn.r.Report = rn.log.Report
 	rn.r.State = rn.k.State
 	rn.r.LoadResources()
 	defer rn.r.Close()
@@ -569,8 +569,8 @@ func (rn *run) printAction(m *moddep.Module, install bool, opts string) {
 const probeStopped = 1
 
 func (rn *run) insmod(name, extra string) error {
-	// A path instead of a name, as newer kmod takes it (kmod 30 looks the
-	// path up as a name and fails).
+	// A path instead of a name, as kmod 34.2 takes it (kmod 30 looked the
+	// path up as a name and failed).
 	if strings.HasPrefix(name, "/") || strings.HasPrefix(name, "./") {
 		m, err := rn.r.NewFromPath(name)
 		if err != nil {

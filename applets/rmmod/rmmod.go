@@ -151,7 +151,15 @@ func checkInUse(env *applet.Env, log *applet.Logger, lib libkmod.Lib, m *moddep.
 	}
 	if holders := lib.Holders(m.Name); len(holders) > 0 {
 		log.Report(modconf.Err, "Module %s is in use by:", m.Name)
-		// The names go to stderr even under -s, as kmod writes them.
+		if log.Syslog != nil {
+			// Under -s kmod 34.2 logs the names too (kmod 30 wrote
+			// them to stderr even then).
+			for _, h := range holders {
+				log.Report(modconf.Err, " %s", h)
+			}
+			log.Report(modconf.Err, "\n")
+			return errRefused
+		}
 		for _, h := range holders {
 			fmt.Fprintf(env.Stderr, " %s", h)
 		}

@@ -1,4 +1,4 @@
-// Package libkmod answers as libkmod 30's module functions do: their values
+// Package libkmod answers as libkmod 34.2's module functions do: their values
 // (negative errnos included) and their messages, over /proc and /sys under
 // a root, and loads module files as kmod_module_insert_module does. The
 // system calls themselves are package kernel's.
@@ -7,7 +7,6 @@ package libkmod
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -18,37 +17,33 @@ import (
 	"github.com/modutils/modutils/modconf"
 )
 
-// Site is where in libkmod a message comes from, as Debian builds kmod 30
-// (with --enable-debug, so both of its loggers print it).
+// Site is the libkmod function a message comes from. Debian 13's libkmod
+// (built without debug messages) prints it in its default logger only; the
+// tools' logger prints none.
 type Site struct {
-	File string
-	Line int
 	Func string
 }
 
-// Libkmod message sites in kmod 30's sources.
+// Libkmod message sites in kmod 34.2's sources.
 var (
-	SiteRemove       = Site{"../libkmod/libkmod-module.c", 856, "kmod_module_remove_module"}
-	SiteInsert       = Site{"../libkmod/libkmod-module.c", 949, "kmod_module_insert_module"}
-	SiteStripModver  = Site{"../libkmod/libkmod-module.c", 930, "kmod_module_insert_module"}
-	SiteStripVermag  = Site{"../libkmod/libkmod-module.c", 936, "kmod_module_insert_module"}
-	SiteLoadedOpen   = Site{"../libkmod/libkmod-module.c", 1725, "kmod_module_new_from_loaded"}
-	SiteLoadedName   = Site{"../libkmod/libkmod-module.c", 1738, "kmod_module_new_from_loaded"}
-	SiteStateRead    = Site{"../libkmod/libkmod-module.c", 1835, "kmod_module_get_initstate"}
-	SiteStateUnknown = Site{"../libkmod/libkmod-module.c", 1847, "kmod_module_get_initstate"}
-	SiteCoresize     = Site{"../libkmod/libkmod-module.c", 1886, "kmod_module_get_size"}
-	SiteSizeOpen     = Site{"../libkmod/libkmod-module.c", 1895, "kmod_module_get_size"}
-	SiteSizeLine1    = Site{"../libkmod/libkmod-module.c", 1912, "kmod_module_get_size"}
-	SiteSizeLine2    = Site{"../libkmod/libkmod-module.c", 1919, "kmod_module_get_size"}
-	SiteRefcnt       = Site{"../libkmod/libkmod-module.c", 1967, "kmod_module_get_refcnt"}
-	SiteHolders      = Site{"../libkmod/libkmod-module.c", 1998, "kmod_module_get_holders"}
+	SiteRemove       = Site{"kmod_module_remove_module"}
+	SiteInsert       = Site{"kmod_module_insert_module"}
+	SiteStripModver  = Site{"do_init_module"}
+	SiteStripVermag  = Site{"do_init_module"}
+	SiteLoadedOpen   = Site{"kmod_module_new_from_loaded"}
+	SiteLoadedName   = Site{"kmod_module_new_from_loaded"}
+	SiteStateRead    = Site{"kmod_module_get_initstate"}
+	SiteStateUnknown = Site{"kmod_module_get_initstate"}
+	SiteCoresize     = Site{"kmod_module_get_size"}
+	SiteSizeOpen     = Site{"kmod_module_get_size"}
+	SiteSizeLine1    = Site{"kmod_module_get_size"}
+	SiteSizeLine2    = Site{"kmod_module_get_size"}
+	SiteRefcnt       = Site{"kmod_module_get_refcnt"}
+	SiteHolders      = Site{"kmod_module_get_holders"}
 )
 
-// libkmodSite is the site as modconf's reporters take it, which print
-// it as libkmod's default logger or as the tools' logger does.
-func (s Site) libkmodSite() modconf.LibkmodSite {
-	return modconf.LibkmodSite(fmt.Sprintf("%s:%d %s: ", s.File, s.Line, s.Func))
-}
+// libkmodSite is the site as modconf's reporters take it.
+func (s Site) libkmodSite() modconf.LibkmodSite { return modconf.LibkmodSite(s.Func) }
 
 // LogFunc receives libkmod's messages.
 type LogFunc func(level modconf.Level, site Site, format string, args ...any)
@@ -319,7 +314,7 @@ func (l Lib) InitState(name string) (kernel.State, syscall.Errno) {
 }
 
 // DefaultLog is libkmod's own logger, which tools that do not install
-// theirs (insmod, lsmod) print through: "libkmod: LEVEL SITE text" on w,
+// theirs (insmod, lsmod) print through: "libkmod: LEVEL: FUNC: text" on w,
 // at ERROR and worse unless KMOD_LOG says otherwise.
 func DefaultLog(w io.Writer) LogFunc {
 	prio := modconf.Err
@@ -331,10 +326,8 @@ func DefaultLog(w io.Writer) LogFunc {
 
 // ToolLog is the logger kmod's rmmod and modprobe install in libkmod
 // (log_kmod): report (the tool's own logger, which filters by priority and
-// prints "NAME: LEVEL: ") gets the text after the site.
-func ToolLog(report modconf.Reporter) LogFunc {
-	return reportTo(modconf.ToolReporter(report))
-}
+// prints "NAME: LEVEL: ") gets the text, and the site prints as nothing.
+func ToolLog(report modconf.Reporter) LogFunc { return reportTo(report) }
 
 // reportTo hands each message to report with its site first, as
 // modconf's reporters expect libkmod's messages.

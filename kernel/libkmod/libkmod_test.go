@@ -83,13 +83,13 @@ func TestLib(t *testing.T) {
 		}
 		check("InitState "+name, got, want)
 	}
-	wantMsgs := "3 ../libkmod/libkmod-module.c:1967 kmod_module_get_refcnt() could not read integer from '/sys/module/b/refcnt': 'Invalid argument'\n" +
-		"3 ../libkmod/libkmod-module.c:1886 kmod_module_get_size() failed to read coresize from /sys/module/b\n" +
-		"3 ../libkmod/libkmod-module.c:1998 kmod_module_get_holders() could not open '/sys/module/none/holders': No such file or directory\n" +
+	wantMsgs := "3 could not read integer from '/sys/module/b/refcnt': 'Invalid argument'\n" +
+		"3 failed to read coresize from /sys/module/b\n" +
+		"3 could not open '/sys/module/none/holders': No such file or directory\n" +
 		""
 	got := msgs.String()
 	// InitState of c logs last, after the map's random order: check apart.
-	unknown := "3 ../libkmod/libkmod-module.c:1847 kmod_module_get_initstate() unknown /sys/module/c/initstate: 'weird\n'\n"
+	unknown := "3 unknown /sys/module/c/initstate: 'weird\n'\n"
 	if !strings.Contains(got, unknown) {
 		t.Errorf("missing %q in %q", unknown, got)
 	}
@@ -99,7 +99,7 @@ func TestLib(t *testing.T) {
 	var none strings.Builder
 	_, err = Lib{Sys: kernel.Sys{Root: root + "/x"}, Log: logTo(&none)}.Loaded()
 	check("Loaded missing", err, syscall.ENOENT)
-	check("Loaded message", none.String(), "3 ../libkmod/libkmod-module.c:1725 kmod_module_new_from_loaded() could not open /proc/modules: No such file or directory\n")
+	check("Loaded message", none.String(), "3 could not open /proc/modules: No such file or directory\n")
 }
 
 func TestParseLong(t *testing.T) {
