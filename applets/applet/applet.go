@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/internal/atomicfile"
 	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 )
@@ -30,6 +31,17 @@ type Env struct {
 	Stderr io.Writer
 	// LookupEnv reads the applet's environment; nil is the process's.
 	LookupEnv func(name string) (string, bool)
+	// FS is what the applet replaces files through; nil is the running
+	// system's. Tests fail or stop its calls one by one.
+	FS atomicfile.FS
+}
+
+// Files is the file system the applet writes through.
+func (e *Env) Files() atomicfile.FS {
+	if e.FS == nil {
+		return atomicfile.OS
+	}
+	return e.FS
 }
 
 // Stdio is the Env of the running process.

@@ -5,16 +5,22 @@ package depmod
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/internal/atomicfile"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
@@ -85,6 +91,24 @@ func Run(env *applet.Env, args []string) int {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit))
 	}
+	j, code := prepare(env, args)
+	if j == nil {
+		return code
+	}
+	return j.write(env.Files())
+}
+
+// job is a run whose tree is read, with its files still to write.
+type job struct {
+	d     *moddep.Depmod
+	dir   string // where the files go
+	mkdir bool   // -o: the directory may have to be made
+	log   *applet.Logger
+}
+
+// prepare does all of a run but writing its files: a nil job is a run
+// that ended (-h, -n, an error) with the exit code.
+func prepare(env *applet.Env, args []string) (*job, int) {
 	log := applet.NewLogger(env)
 	var (
 		all, maybeAll, show, printUnknown, warnDups bool
@@ -108,7 +132,7 @@ func Run(env *applet.Env, args []string) int {
 			abs, err := moddep.MakeAbsolute(o.Arg)
 			if err != nil {
 				log.Report(modconf.Err, "invalid image path %s\n", o.Arg)
-				return 1
+				return nil, 1
 			}
 			root = abs
 		case 'm':
@@ -117,7 +141,7 @@ func Run(env *applet.Env, args []string) int {
 			abs, err := moddep.MakeAbsolute(o.Arg)
 			if err != nil {
 				log.Report(modconf.Err, "invalid output directory %s\n", o.Arg)
-				return 1
+				return nil, 1
 			}
 			outRoot, hasOutRoot = abs, true
 		case 'C':
@@ -135,19 +159,19 @@ func Run(env *applet.Env, args []string) int {
 		case 'P':
 			if len(o.Arg) != 1 {
 				log.Report(modconf.Crit, "-P only takes a single char\n")
-				return 1
+				return nil, 1
 			}
 			prefix = o.Arg[0]
 		case 'w':
 			warnDups = true
 		case 'h':
 			fmt.Fprintf(env.Stdout, helpText, env.Name())
-			return 0
+			return nil, 0
 		case 'V':
 			io.WriteString(env.Stdout, applet.Version)
-			return 0
+			return nil, 0
 		case getopt.Invalid:
-			return 1
+			return nil, 1
 		}
 	}
 	log.Priority = min(modconf.Warning+modconf.Level(verbose), modconf.Debug)
@@ -157,7 +181,7 @@ func Run(env *applet.Env, args []string) int {
 	if len(operands) > 0 {
 		if !isVersionNumber(operands[0]) {
 			log.Report(modconf.Err, "Bad version passed %s\n", operands[0])
-			return 1
+			return nil, 1
 		}
 		kversion, operands = operands[0], operands[1:]
 	} else {
@@ -165,7 +189,7 @@ func Run(env *applet.Env, args []string) int {
 		kversion, err = kernel.Release()
 		if err != nil {
 			log.Report(modconf.Crit, "uname() failed: %s\n", modconf.ErrnoString(err))
-			return 1
+			return nil, 1
 		}
 	}
 
@@ -179,10 +203,10 @@ func Run(env *applet.Env, args []string) int {
 
 	if maybeAll {
 		if show {
-			return 0
+			return nil, 0
 		}
 		if upToDate, err := moddep.DepUpToDate(dir, log.Report); err == nil && upToDate {
-			return 0
+			return nil, 0
 		}
 		all = true
 	}
@@ -208,12 +232,12 @@ func Run(env *applet.Env, args []string) int {
 	case checkSymvers:
 		if err := d.LoadSymvers(symvers); err != nil {
 			log.Report(modconf.Crit, "could not load %s: %s\n", symvers, modconf.ErrnoString(err))
-			return 1
+			return nil, 1
 		}
 	case hasSystemMap:
 		if err := d.LoadSystemMap(systemMap); err != nil {
 			log.Report(modconf.Crit, "could not load %s: %s\n", systemMap, modconf.ErrnoString(err))
-			return 1
+			return nil, 1
 		}
 	}
 
@@ -225,28 +249,28 @@ func Run(env *applet.Env, args []string) int {
 		*conf = *modconf.LoadDepmodConfig(paths, kversion, log.Report)
 		if err := d.Search(); err != nil {
 			log.Report(modconf.Crit, "could not search modules: %s\n", modconf.ErrnoString(err))
-			return 1
+			return nil, 1
 		}
 	} else {
 		for _, p := range operands {
 			if !strings.HasPrefix(p, "/") {
 				log.Report(modconf.Crit, "%s: not absolute path.\n", p)
-				return 1
+				return nil, 1
 			}
 			if _, err := os.Stat(p); err != nil {
 				log.Report(modconf.Crit, "could not create module %s: %s\n", p, modconf.ErrnoString(err))
-				return 1
+				return nil, 1
 			}
 			if err := d.AddModule(p); err != nil {
 				log.Report(modconf.Err, "hash_add_unique %s: %s\n", moddep.ModuleName(p), err)
 				log.Report(modconf.Crit, "could not add module %s: %s\n", p, err)
-				return 1
+				return nil, 1
 			}
 		}
 	}
 
 	if err := d.Load(); err != nil {
-		return 1
+		return nil, 1
 	}
 	if show {
 		for _, out := range d.Outputs() {
@@ -254,20 +278,23 @@ func Run(env *applet.Env, args []string) int {
 				continue
 			}
 			if err := out.Write(env.Stdout); err != nil {
-				return 1
+				return nil, 1
 			}
 		}
-		return 0
+		return nil, 0
 	}
-	return writeOutputs(d, outDir, hasOutRoot, log)
+	return &job{d: d, dir: outDir, mkdir: hasOutRoot, log: log}, 0
 }
 
-// writeOutputs writes each file to a temporary name in the output
-// directory and renames it over the old one only once it is complete, so
-// that an interrupted or failed run leaves every file either old or new.
-// kmod renames even a truncated file; we keep the old one.
-func writeOutputs(d *moddep.Depmod, dir string, mkdir bool, log *applet.Logger) int {
-	if mkdir {
+// write writes each file through fsys (atomicfile.Replace: a temporary
+// name, fsync, rename, fsync of the directory), so that an interrupted
+// or failed run, or a power cut, leaves every file either old or new.
+// kmod renames even a truncated file, and syncs nothing; we keep the old
+// one. Temporary files that a killed run of ours left behind are removed
+// first.
+func (j *job) write(fsys atomicfile.FS) int {
+	dir, log := j.dir, j.log
+	if j.mkdir {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			log.Report(modconf.Err, "mkdir_p %s: %s\n", dir, modconf.ErrnoString(err))
 			return 1
@@ -280,39 +307,72 @@ func writeOutputs(d *moddep.Depmod, dir string, mkdir bool, log *applet.Logger) 
 		log.Report(modconf.Crit, "could not open directory %s: %s\n", dir, modconf.ErrnoString(err))
 		return 1
 	}
+	outputs := j.d.Outputs()
+	removeStale(fsys, dir, outputs, os.Getpid(), processAlive)
 	now := time.Now()
 	var buf bytes.Buffer
-	for _, out := range d.Outputs() {
+	for _, out := range outputs {
 		buf.Reset()
 		if err := out.Write(&buf); err != nil {
 			log.Report(modconf.Err, "Could not write index '%s': %s\n", out.Name, err)
 			return 1
 		}
 		tmp := fmt.Sprintf("%s/%s.%d.%d.%d", dir, out.Name, os.Getpid(), now.Nanosecond()/1000, now.Unix())
-		if err := writeFile(tmp, buf.Bytes()); err != nil {
-			os.Remove(tmp)
-			log.Report(modconf.Err, "Could not create index '%s'. Output is truncated: %s\n", out.Name, modconf.ErrnoString(err))
-			return 1
-		}
-		if err := os.Rename(tmp, dir+"/"+out.Name); err != nil {
-			os.Remove(tmp)
+		err := atomicfile.Replace(fsys, dir+"/"+out.Name, tmp, 0o644, buf.Bytes())
+		var pe *fs.PathError
+		switch {
+		case err == nil:
+		case errors.As(err, &pe) && pe.Op == atomicfile.OpRename:
 			log.Report(modconf.Crit, "renameat(%s, %s, %s, %s): %s\n", dir, filepath.Base(tmp), dir, out.Name, modconf.ErrnoString(err))
+			return 1
+		case errors.As(err, &pe) && pe.Op == atomicfile.OpSyncRenamed:
+			// The file is in place; whether it survives a power cut is
+			// what the directory's fsync would have said.
+			log.Report(modconf.Err, "could not sync directory %s after writing '%s': %s\n", dir, out.Name, modconf.ErrnoString(err))
+			return 1
+		default:
+			log.Report(modconf.Err, "Could not create index '%s'. Output is truncated: %s\n", out.Name, modconf.ErrnoString(err))
 			return 1
 		}
 	}
 	return 0
 }
 
-func writeFile(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+// staleTemp is the name of a temporary file of depmod's: NAME.PID.USEC.SEC.
+var staleTemp = regexp.MustCompile(`^(.+)\.([0-9]+)\.[0-9]+\.[0-9]+$`)
+
+// removeStale removes the temporary files a depmod of ours left when it
+// was killed: named after one of the outputs, by a process that is gone
+// or by this one (whose own temporary files of this run are not made
+// yet). A live depmod's are left alone: kmod's and ours run side by
+// side in initramfs builders.
+func removeStale(fsys atomicfile.FS, dir string, outputs []moddep.DepmodOutput, self int, alive func(pid int) bool) {
+	names := map[string]bool{}
+	for _, o := range outputs {
+		names[o.Name] = true
+	}
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
+	for _, e := range entries {
+		m := staleTemp.FindStringSubmatch(e.Name())
+		if m == nil || !names[m[1]] || !e.Type().IsRegular() {
+			continue
+		}
+		pid, err := strconv.Atoi(m[2])
+		if err != nil || pid != self && alive(pid) {
+			continue
+		}
+		fsys.Remove(dir + "/" + e.Name())
 	}
-	return f.Close()
+}
+
+// processAlive reports whether a process pid exists (signal 0 reaches it,
+// or it is someone else's).
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // isVersionNumber is kmod's test, sscanf(v, "%u.%u") == 2.

@@ -2,6 +2,7 @@ package depmod
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,9 +11,15 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+	"unsafe"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/internal/atomicfile"
+	"github.com/modutils/modutils/internal/atomicfile/faultfs"
 	"github.com/modutils/modutils/internal/debtree"
+	"github.com/modutils/modutils/modconf"
 )
 
 // modutilsBinary is the built multi-call binary: $VMMODUTILS as make test
@@ -47,83 +54,193 @@ func outputs(t *testing.T, dir string) (files map[string][]byte, others []string
 	return files, others
 }
 
-// TestInterruptedWrites kills our depmod with SIGKILL at points spread
-// over its run on Debian's tree, over a previous run's files, and checks
-// that every output file is then whole: the old one or the new one, byte
-// for byte. Each file is written under a temporary name and renamed into
-// place, so a kill can leave behind only the one temporary file in
-// flight, named NAME.PID.USEC.SEC as kmod names it (kmod does not clean
-// these up on its next run, and neither do we); the test checks there is
-// never more than one per killed run.
-func TestInterruptedWrites(t *testing.T) {
-	bin := modutilsBinary(t)
-	tree := debtree.View(t, debtree.Get(t, "ko"))
-	dir := tree.ModDir()
-	depmod := func() *exec.Cmd { return exec.Command(bin, "depmod", "-b", tree.Root, tree.Version) }
+// twoStates is Debian's tree indexed by our depmod (old), and what a run
+// writes after one more module is added (updated): most files differ.
+type twoStates struct {
+	root, version, dir string
+	old, updated       map[string][]byte
+}
 
-	if out, err := depmod().CombinedOutput(); err != nil {
-		t.Fatalf("first run: %v\n%s", err, out)
+func newTwoStates(t *testing.T) *twoStates {
+	tree := debtree.View(t, debtree.Get(t, "ko"))
+	s := &twoStates{root: tree.Root, version: tree.Version, dir: tree.ModDir()}
+	if code, _, errOut := applet.Capture("depmod", Run, "-b", s.root, s.version); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, errOut)
 	}
-	old, _ := outputs(t, dir)
-	// The second run sees one more module, so that most files change.
-	extra := filepath.Join(dir, "extra/zz-interrupt.ko")
+	s.old, _ = outputs(t, s.dir)
+	extra := filepath.Join(s.dir, "extra/zz-interrupt.ko")
 	os.MkdirAll(filepath.Dir(extra), 0o755)
 	if err := os.WriteFile(extra, mod([]string{"alias=zz-interrupt-alias"}, []string{"zz_interrupt_fn"}, "printk"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
-	if out, err := depmod().CombinedOutput(); err != nil {
-		t.Fatalf("second run: %v\n%s", err, out)
+	return s
+}
+
+// restore puts the old files back, as before each interrupted run.
+func (s *twoStates) restore(t *testing.T) {
+	for name, data := range s.old {
+		if err := os.WriteFile(filepath.Join(s.dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	full := time.Since(start)
-	updated, _ := outputs(t, dir)
+}
+
+// check wants every output entirely old or entirely new; it returns the
+// leftover temporary files.
+func (s *twoStates) check(t *testing.T, when string) (others []string) {
+	t.Helper()
+	files, others := outputs(t, s.dir)
+	for name := range s.old {
+		if got := files[name]; !bytes.Equal(got, s.old[name]) && !bytes.Equal(got, s.updated[name]) {
+			t.Errorf("%s: %s is neither the old file (%d bytes) nor the new one (%d bytes): %d bytes",
+				when, name, len(s.old[name]), len(s.updated[name]), len(got))
+		}
+	}
+	return others
+}
+
+// TestWriteFaults runs depmod's writing over Debian's tree once to
+// enumerate its file system calls (create, write, fsync, close, directory
+// fsync, rename, for each file), then again for each call: failing it
+// with ENOSPC, failing it with EIO, and stopping the run there as a crash
+// would. After each, every output file is entirely old or entirely new; a
+// failure exits 1 with kmod's message and leaves no temporary file; a
+// stop leaves at most the one in flight, which the next run removes.
+func TestWriteFaults(t *testing.T) {
+	s := newTwoStates(t)
+	var stderr bytes.Buffer
+	env := &applet.Env{Argv0: "depmod", Stdout: &stderr, Stderr: &stderr}
+	j, code := prepare(env, []string{"-b", s.root, s.version})
+	if j == nil {
+		t.Fatalf("prepare: exit %d: %s", code, stderr.String())
+	}
+	rec := &faultfs.FS{Base: atomicfile.OS}
+	if code := j.write(rec); code != 0 {
+		t.Fatalf("recording run: exit %d: %s", code, stderr.String())
+	}
+	s.updated, _ = outputs(t, s.dir)
 	changed := 0
-	for name := range old {
-		if !bytes.Equal(old[name], updated[name]) {
+	for name := range s.old {
+		if !bytes.Equal(s.old[name], s.updated[name]) {
 			changed++
 		}
 	}
-	if changed < 5 {
-		t.Fatalf("only %d files differ between the runs", changed)
+	calls := rec.Calls()
+	if changed < 5 || len(calls) < 7*len(s.old) {
+		t.Fatalf("%d files changed, %d calls for %d files: not a run worth interrupting", changed, len(calls), len(s.old))
 	}
-
-	const kills = 20
-	leftovers := 0
-	sawOld, sawNew := false, false
-	for i := range kills {
-		// Start from the old files each time.
-		for name, data := range old {
-			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-				t.Fatal(err)
+	faults := []struct {
+		name string
+		err  error
+		stop bool
+	}{{"ENOSPC", syscall.ENOSPC, false}, {"EIO", syscall.EIO, false}, {"stop", nil, true}}
+	points := 0
+	for at := 1; at <= len(calls); at++ {
+		for _, f := range faults {
+			s.restore(t)
+			stderr.Reset()
+			when := f.name + " at " + calls[at-1]
+			ffs := &faultfs.FS{Base: atomicfile.OS, At: at, Err: f.err, Stop: f.stop}
+			code := j.write(ffs)
+			points++
+			others := s.check(t, when)
+			switch {
+			case f.stop:
+				if len(others) > 1 {
+					t.Errorf("%s: temporary files %q: more than the one in flight", when, others)
+				}
+				// The next run finds the leftover and removes it.
+				if code := j.write(atomicfile.OS); code != 0 {
+					t.Fatalf("%s: the next run: exit %d: %s", when, code, stderr.String())
+				}
+				if files, others := outputs(t, s.dir); len(others) != 0 || !bytes.Equal(files["modules.dep"], s.updated["modules.dep"]) {
+					t.Errorf("%s: after the next run, temporary files %q", when, others)
+				}
+			default:
+				msg := stderr.String()
+				if code != 1 || !strings.HasPrefix(msg, "depmod: ") || !strings.Contains(msg, modconf.ErrnoString(f.err)) {
+					t.Errorf("%s: exit %d, stderr %q", when, code, msg)
+				}
+				if len(others) != 0 {
+					t.Errorf("%s: temporary files left: %q", when, others)
+				}
 			}
+		}
+	}
+	t.Logf("%d calls, %d faults injected over %d files", len(calls), points, len(s.old))
+}
+
+// TestKilled kills the real binary with SIGKILL right after its k-th
+// rename, for every k, seen through inotify (an event, not a delay): the
+// files are each old or new, at most the temporary file in flight is
+// left, and the next run leaves none.
+func TestKilled(t *testing.T) {
+	s := newTwoStates(t)
+	bin := modutilsBinary(t)
+	depmod := func() *exec.Cmd { return exec.Command(bin, "depmod", "-b", s.root, s.version) }
+	if out, err := depmod().CombinedOutput(); err != nil {
+		t.Fatalf("updated run: %v\n%s", err, out)
+	}
+	s.updated, _ = outputs(t, s.dir)
+	sawNew := false
+	for k := 1; k <= len(s.old); k++ {
+		s.restore(t)
+		in, err := unix.InotifyInit1(unix.IN_CLOEXEC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := unix.InotifyAddWatch(in, s.dir, unix.IN_MOVED_TO); err != nil {
+			t.Fatal(err)
 		}
 		cmd := depmod()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(full * time.Duration(i) / kills)
+		waitRenames(t, in, k)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
-
-		files, others := outputs(t, dir)
-		for name := range old {
-			switch got := files[name]; {
-			case bytes.Equal(got, updated[name]) && !bytes.Equal(got, old[name]):
+		unix.Close(in)
+		when := fmt.Sprintf("killed after rename %d", k)
+		if others := s.check(t, when); len(others) > 1 {
+			t.Errorf("%s: temporary files %q", when, others)
+		}
+		files, _ := outputs(t, s.dir)
+		for name := range s.old {
+			if bytes.Equal(files[name], s.updated[name]) && !bytes.Equal(s.old[name], s.updated[name]) {
 				sawNew = true
-			case bytes.Equal(got, old[name]):
-				sawOld = true
-			default:
-				t.Errorf("kill %d (after %v): %s is neither the old file (%d bytes) nor the new one (%d bytes): %d bytes",
-					i, full*time.Duration(i)/kills, name, len(old[name]), len(updated[name]), len(got))
 			}
 		}
-		if len(others) > leftovers+1 {
-			t.Errorf("kill %d: temporary files %s: more than one new one", i, strings.Join(others, " "))
+	}
+	// The last kill comes after every rename: whatever depmod did before
+	// the others landed, that one sees the new files.
+	if !sawNew {
+		t.Errorf("no kill saw a new file: the renames were not seen")
+	}
+	if out, err := depmod().CombinedOutput(); err != nil {
+		t.Fatalf("last run: %v\n%s", err, out)
+	}
+	if _, others := outputs(t, s.dir); len(others) != 0 {
+		t.Errorf("after a normal run, temporary files %q", others)
+	}
+}
+
+// waitRenames reads inotify events until n files were renamed into the
+// directory.
+func waitRenames(t *testing.T, fd, n int) {
+	t.Helper()
+	buf := make([]byte, 64*1024)
+	seen := 0
+	for seen < n {
+		m, err := unix.Read(fd, buf)
+		if err != nil {
+			t.Fatalf("inotify: %v", err)
 		}
-		leftovers = len(others)
+		for off := 0; off+unix.SizeofInotifyEvent <= m; {
+			ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
+			if ev.Mask&unix.IN_MOVED_TO != 0 {
+				seen++
+			}
+			off += unix.SizeofInotifyEvent + int(ev.Len)
+		}
 	}
-	if !sawOld || !sawNew {
-		t.Errorf("kills saw old files %v, new files %v: the delays missed the writes", sawOld, sawNew)
-	}
-	t.Logf("full run %v; %d temporary files left by %d kills", full, leftovers, kills)
 }

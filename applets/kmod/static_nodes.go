@@ -93,7 +93,7 @@ func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 			return 1
 		}
 		var abort func()
-		if w, commit, abort, err = create(output); err != nil {
+		if w, commit, abort, err = create(env.Files(), output); err != nil {
 			fmt.Fprintf(env.Stderr, "Error: could not create %s - %s\n", output, modconf.ErrnoString(err))
 			return 1
 		}
@@ -155,7 +155,7 @@ func mkdirParents(path string) error {
 // with the mode fopen would give a new file; or path itself when it is
 // something other than a regular file (a device such as /dev/stdout,
 // kmod 30's default), written in place. commit is nil for the latter.
-func create(path string) (w io.Writer, commit func() error, abort func(), err error) {
+func create(fsys atomicfile.FS, path string) (w io.Writer, commit func() error, abort func(), err error) {
 	if path == "" {
 		return nil, nil, nil, syscall.ENOENT
 	}
@@ -178,7 +178,7 @@ func create(path string) (w io.Writer, commit func() error, abort func(), err er
 	dir, base := filepath.Split(dest)
 	for i := 0; ; i++ {
 		tmp := fmt.Sprintf("%s.%s.%d.%d", dir, base, os.Getpid(), i)
-		p, err := atomicfile.Create(atomicfile.OS, dest, tmp, 0o666)
+		p, err := atomicfile.Create(fsys, dest, tmp, 0o666)
 		if err == nil {
 			return p, p.Commit, p.Abort, nil
 		}

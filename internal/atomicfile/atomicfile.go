@@ -70,6 +70,9 @@ const (
 	OpClose   = "close"
 	OpSyncDir = "fsync directory"
 	OpRename  = "rename"
+	// OpSyncRenamed is the directory's fsync after the rename: the
+	// target is new already, only its durability is in question.
+	OpSyncRenamed = "fsync directory after rename"
 )
 
 // Pending is a replacement under way: its data goes to the temporary
@@ -141,7 +144,7 @@ func (p *Pending) Commit() error {
 	// The target is new now, whatever this says: only its durability
 	// across a power cut is in question.
 	if err := p.fsys.SyncDir(dir); err != nil {
-		return &fs.PathError{Op: OpSyncDir, Path: dir, Err: unwrap(err)}
+		return &fs.PathError{Op: OpSyncRenamed, Path: dir, Err: unwrap(err)}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -69,7 +70,7 @@ func TestReplaceFaults(t *testing.T) {
 				var pe *fs.PathError
 				if !errors.As(err, &pe) || !errors.Is(err, fault.err) {
 					t.Errorf("%s at %q: %v, want an *fs.PathError wrapping it", fault.name, step, err)
-				} else if pe.Op+" "+pe.Path != step {
+				} else if op := strings.Replace(pe.Op, atomicfile.OpSyncRenamed, atomicfile.OpSyncDir, 1); op+" "+pe.Path != step || (pe.Op == atomicfile.OpSyncRenamed) != renamed {
 					t.Errorf("%s at %q: error names %q %q", fault.name, step, pe.Op, pe.Path)
 				}
 				if terr == nil {
