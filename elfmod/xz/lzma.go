@@ -161,23 +161,98 @@ func reverseTree(probs []uint16, n int, rng, code uint32, in []byte, ip int) (ui
 	return m, rng, code, ip
 }
 
-// length decodes a match length minus minMatch.
+// length decodes a match length minus minMatch: the bit trees unrolled.
 func (l *lenProbs) length(posState uint32, rng, code uint32, in []byte, ip int) (uint32, uint32, uint32, int) {
-	var b, n uint32
+	var b, b1, b2 uint32
 	rng, code, b = bit(&l.choice, rng, code)
 	rng, code, ip = norm(rng, code, in, ip)
+	base := uint32(0)
+	var p *[8]uint16
 	if b == 0 {
-		n, rng, code, ip = tree(l.low[posState<<3&127:][:8], 3, rng, code, in, ip)
-		return n, rng, code, ip
+		p = (*[8]uint16)(l.low[posState<<3&127:])
+	} else {
+		rng, code, b = bit(&l.choice2, rng, code)
+		rng, code, ip = norm(rng, code, in, ip)
+		if b != 0 {
+			n, rng, code, ip := tree(l.high[:], 8, rng, code, in, ip)
+			return 16 + n, rng, code, ip
+		}
+		p = (*[8]uint16)(l.mid[posState<<3&127:])
+		base = 8
 	}
-	rng, code, b = bit(&l.choice2, rng, code)
+	rng, code, b = bitFlat(&p[1], rng, code)
 	rng, code, ip = norm(rng, code, in, ip)
-	if b == 0 {
-		n, rng, code, ip = tree(l.mid[posState<<3&127:][:8], 3, rng, code, in, ip)
-		return 8 + n, rng, code, ip
+	rng, code, b1 = bitFlat(&p[(2|b)&7], rng, code)
+	rng, code, ip = norm(rng, code, in, ip)
+	rng, code, b2 = bitFlat(&p[(4|b<<1|b1)&7], rng, code)
+	rng, code, ip = norm(rng, code, in, ip)
+	return base + (b<<2 | b1<<1 | b2), rng, code, ip
+}
+
+// slot decodes a distance slot: a six-bit tree, unrolled.
+func distSlot(p *[64]uint16, rng, code uint32, in []byte, ip int) (uint32, uint32, uint32, int) {
+	sym := uint32(1)
+	var b uint32
+	rng, code, b = bitFlat(&p[sym&63], rng, code)
+	rng, code, ip = norm(rng, code, in, ip)
+	sym = sym<<1 | b
+	rng, code, b = bitFlat(&p[sym&63], rng, code)
+	rng, code, ip = norm(rng, code, in, ip)
+	sym = sym<<1 | b
+	rng, code, b = bitFlat(&p[sym&63], rng, code)
+	rng, code, ip = norm(rng, code, in, ip)
+	sym = sym<<1 | b
+	rng, code, b = bitFlat(&p[sym&63], rng, code)
+	rng, code, ip = norm(rng, code, in, ip)
+	sym = sym<<1 | b
+	rng, code, b = bitFlat(&p[sym&63], rng, code)
+	rng, code, ip = norm(rng, code, in, ip)
+	sym = sym<<1 | b
+	rng, code, b = bitFlat(&p[sym&63], rng, code)
+	rng, code, ip = norm(rng, code, in, ip)
+	sym = sym<<1 | b
+	return sym - 64, rng, code, ip
+}
+
+// literal decodes a literal's eight bits. It and matchedLiteral are
+// functions of their own, not inlined, so that the few values of their
+// loops stay in registers.
+func literal(probs *[0x400]uint16, rng, code uint32, in []byte, ip int) (uint32, uint32, uint32, int) {
+	sym := uint32(1)
+	for sym < 0x100 {
+		var b uint32
+		rng, code, b = bitFlat(&probs[sym&0x3ff], rng, code)
+		var n uint32
+		if rng < topValue {
+			n = 1
+		}
+		var x byte
+		if uint(ip) < uint(len(in)) {
+			x = in[ip]
+		}
+		sh := n * 8
+		rng <<= sh
+		code = code<<sh | uint32(x)&-n
+		ip += int(n)
+		sym = sym<<1 | b
 	}
-	n, rng, code, ip = tree(l.high[:], 8, rng, code, in, ip)
-	return 16 + n, rng, code, ip
+	return sym & 0xff, rng, code, ip
+}
+
+// matchedLiteral decodes a literal after a match: the byte at rep0
+// predicts this one until their bits first differ.
+func matchedLiteral(probs *[0x400]uint16, match, rng, code uint32, in []byte, ip int) (uint32, uint32, uint32, int) {
+	sym, offset := uint32(1), uint32(0x100)
+	for sym < 0x100 {
+		var b uint32
+		match <<= 1
+		mb := match & offset
+		rng, code, b = bitFlat(&probs[(offset+mb+sym)&0x3ff], rng, code)
+		rng, code, ip = norm(rng, code, in, ip)
+		sym = sym<<1 | b
+		offset &= mb ^ (b - 1)
+	}
+	return sym & 0xff, rng, code, ip
 }
 
 // nextState after a literal, a match, a repeated match and a short rep.
@@ -214,26 +289,11 @@ func (d *lzmaDec) decode(s *stream, in []byte, inOff, usize, dictStart int, dict
 				prev = uint32(out[pos-1])
 			}
 			probs := &d.lit[((rel&lpMask)<<lc+prev>>(8-lc))&15]
-			sym := uint32(1)
+			var sym uint32
 			if state < 7 {
-				for sym < 0x100 {
-					rng, code, b = bitFlat(&probs[sym&0x3ff], rng, code)
-					rng, code, ip = norm(rng, code, in, ip)
-					sym = sym<<1 | b
-				}
+				sym, rng, code, ip = literal(probs, rng, code, in, ip)
 			} else {
-				// After a match, the byte at rep0 predicts this one
-				// until their bits first differ.
-				match := uint32(out[pos-int(rep0)-1])
-				offset := uint32(0x100)
-				for sym < 0x100 {
-					match <<= 1
-					mb := match & offset
-					rng, code, b = bitFlat(&probs[(offset+mb+sym)&0x3ff], rng, code)
-					rng, code, ip = norm(rng, code, in, ip)
-					sym = sym<<1 | b
-					offset &= mb ^ (b - 1)
-				}
+				sym, rng, code, ip = matchedLiteral(probs, uint32(out[pos-int(rep0)-1]), rng, code, in, ip)
 			}
 			out[pos] = byte(sym)
 			pos++
@@ -251,19 +311,19 @@ func (d *lzmaDec) decode(s *stream, in []byte, inOff, usize, dictStart int, dict
 			} else {
 				state = 10
 			}
-			var slot uint32
+			var sl uint32
 			lenState := min(n, 3)
-			slot, rng, code, ip = tree(d.posSlot[lenState<<6:][:64], 6, rng, code, in, ip)
-			dist := slot
-			if slot >= 4 {
-				nd := int(slot>>1 - 1)
-				dist = (2 | slot&1) << nd
-				if slot < 14 {
+			sl, rng, code, ip = distSlot((*[64]uint16)(d.posSlot[lenState<<6&255:]), rng, code, in, ip)
+			dist := sl
+			if sl >= 4 {
+				nd := int(sl>>1 - 1)
+				dist = (2 | sl&1) << nd
+				if sl < 14 {
 					var r uint32
 					// posSpecial is laid out one up from the
 					// reference decoder's, where the first index
 					// would be -1.
-					r, rng, code, ip = reverseTree(d.posSpecial[dist-slot:], nd, rng, code, in, ip)
+					r, rng, code, ip = reverseTree(d.posSpecial[dist-sl:], nd, rng, code, in, ip)
 					dist += r
 				} else {
 					// Direct bits, then four through the align tree.
