@@ -19,6 +19,7 @@ const (
 	moveBits  = 5
 	topValue  = 1 << 24
 	minMatch  = 2
+	maxMatch  = 273
 	endMarker = 0xffffffff
 )
 
@@ -98,7 +99,7 @@ func (d *lzmaDec) reset() {
 
 // norm normalises the range decoder, reading the next input byte when
 // the range has shrunk below 2^24. Past the end of the input it reads
-// zeros; the caller sees ip > len(in) at the end of the chunk.
+// zeros; the decoding loop stops when it sees ip > len(in).
 func norm(rng, code uint32, in []byte, ip int) (uint32, uint32, int) {
 	if rng < topValue {
 		var b byte
@@ -265,18 +266,34 @@ func (d *lzmaDec) decode(s *stream, in []byte, inOff, usize, dictStart int, dict
 	if len(in) < 5 || in[0] != 0 {
 		return corrupt(inOff, "bad LZMA chunk start")
 	}
-	out := s.out[:cap(s.out)]
+	// The chunk's header claims usize, but a corrupt chunk may end much
+	// sooner: room is made for what the input could plausibly give, and
+	// more as it does. Below stop, a whole match (and the slack of its
+	// eight-byte copy) fits.
 	pos := len(s.out)
 	end := pos + usize
-	if end > len(out) {
-		return corrupt(inOff, "no room for the LZMA chunk") // room() prevents this
-	}
+	s.room(min(usize, maxRatio*len(in)+64<<10) + maxMatch)
+	out := s.out[:cap(s.out)]
+	stop := min(end, len(out)-slack-maxMatch)
 	rng, code, ip := uint32(0xffffffff), binary.BigEndian.Uint32(in[1:5]), 5
 	state, rep0, rep1, rep2, rep3 := d.state, d.rep0, d.rep1, d.rep2, d.rep3
 	lc, lpMask, pbMask := d.lc, uint32(1)<<d.lp-1, uint32(1)<<d.pb-1
 
 	var b uint32
-	for pos < end {
+	for {
+		if pos >= stop {
+			if pos >= end || ip > len(in) {
+				break
+			}
+			s.out = out[:pos]
+			s.room(min(end-pos, max(pos, 64<<10)) + maxMatch)
+			out = s.out[:cap(s.out)]
+			stop = min(end, len(out)-slack-maxMatch)
+			continue
+		}
+		if ip > len(in) { // past the input, it is corrupt
+			break
+		}
 		rel := uint32(pos - dictStart)
 		posState := rel & pbMask
 		rng, code, b = bit(&d.isMatch[uint8(state<<4|posState)], rng, code)

@@ -53,9 +53,10 @@ func (s *stream) lzma2(p int, compSize int64, dict uint32) (int, error) {
 			if end-p < n {
 				return 0, truncated(end, "uncompressed LZMA2 chunk")
 			}
-			if err := s.room(n, at); err != nil {
+			if err := s.within(n, at); err != nil {
 				return 0, err
 			}
+			s.room(n)
 			s.out = append(s.out, src[p:p+n]...)
 			p += n
 			continue
@@ -85,7 +86,7 @@ func (s *stream) lzma2(p int, compSize int64, dict uint32) (int, error) {
 		if end-p < csize {
 			return 0, truncated(end, "LZMA chunk")
 		}
-		if err := s.room(usize, at); err != nil {
+		if err := s.within(usize, at); err != nil {
 			return 0, err
 		}
 		if err := lz.decode(s, src[p:p+csize], p, usize, dictStart, dict); err != nil {
@@ -95,13 +96,17 @@ func (s *stream) lzma2(p int, compSize int64, dict uint32) (int, error) {
 	}
 }
 
-// room makes room for n more bytes of output, within the limit.
-func (s *stream) room(n, at int) error {
+// within checks that n more bytes of output stay within the limit.
+func (s *stream) within(n, at int) error {
 	if int64(len(s.out)-s.base)+int64(n) > s.limit {
 		return &FormatError{Off: int64(at), Msg: ErrTooLarge.Error(), err: ErrTooLarge}
 	}
+	return nil
+}
+
+// room makes room for n more bytes of output and the slack after them.
+func (s *stream) room(n int) {
 	if cap(s.out)-len(s.out) < n+slack {
 		s.grow(n)
 	}
-	return nil
 }

@@ -106,10 +106,16 @@ type Decoder struct {
 
 var pool = sync.Pool{New: func() any { return new(Decoder) }}
 
+// Margin is the room past the content that decoding in place needs: the
+// decoder writes up to a whole match, eight bytes at a time, before it
+// checks for the end.
+const Margin = maxMatch + slack
+
 // Decode appends the content of the .xz file src to dst and returns the
 // extended slice. More than limit bytes of output (limit > 0) fails with an
-// error matching ErrTooLarge. When dst has room for the whole content, it
-// is decoded in place with no further allocation.
+// error matching ErrTooLarge. When dst has room for the whole content plus
+// Margin, it is decoded in place with no further allocation; otherwise the
+// buffer grows as the content decodes.
 func Decode(dst, src []byte, limit int64) ([]byte, error) {
 	d := pool.Get().(*Decoder)
 	defer pool.Put(d)
@@ -166,7 +172,7 @@ func (s *stream) decodeFile() error {
 func (s *stream) decodeStream(p int) (int, error) {
 	src := s.src
 	if len(src)-p < headerLen {
-		if !bytes.HasPrefix(headerMagic, src[p:]) {
+		if !bytes.HasPrefix(src[p:], headerMagic[:min(len(src)-p, len(headerMagic))]) {
 			return 0, corrupt(p, "not an xz stream")
 		}
 		return 0, truncated(len(src), "stream header")
