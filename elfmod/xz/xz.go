@@ -258,18 +258,33 @@ func uvarint(src []byte, p int) (uint64, int, error) {
 	return 0, 0, corrupt(p, "integer longer than nine bytes")
 }
 
-// Filter IDs (.xz 1.2.1, section 5.3), for errors.
-var filterNames = map[uint64]string{
-	0x03: "delta", 0x04: "x86 BCJ", 0x05: "PowerPC BCJ", 0x06: "IA-64 BCJ",
-	0x07: "ARM BCJ", 0x08: "ARM-Thumb BCJ", 0x09: "SPARC BCJ", 0x0a: "ARM64 BCJ",
-	0x0b: "RISC-V BCJ", 0x21: "LZMA2",
-}
-
+// filterName names a filter ID (.xz 1.2.1, section 5.3, and XZ Utils'
+// later ones) for errors.
 func filterName(id uint64) string {
-	if n, ok := filterNames[id]; ok {
-		return fmt.Sprintf("%#x (%s)", id, n)
+	var name string
+	switch id {
+	case 0x03:
+		name = "delta"
+	case 0x04:
+		name = "x86 BCJ"
+	case 0x05:
+		name = "PowerPC BCJ"
+	case 0x06:
+		name = "IA-64 BCJ"
+	case 0x07:
+		name = "ARM BCJ"
+	case 0x08:
+		name = "ARM-Thumb BCJ"
+	case 0x09:
+		name = "SPARC BCJ"
+	case 0x0a:
+		name = "ARM64 BCJ"
+	case 0x0b:
+		name = "RISC-V BCJ"
+	default:
+		return fmt.Sprintf("%#x", id)
 	}
-	return fmt.Sprintf("%#x", id)
+	return fmt.Sprintf("%#x (%s)", id, name)
 }
 
 // decodeBlock decodes the block whose header starts at p, appending its
