@@ -47,6 +47,7 @@ type lzmaDec struct {
 	matchLen   lenProbs
 	repLen     lenProbs
 	lit        [16][0x400]uint16 // 0x300 used of each
+	in         chunkIn
 
 	state                  uint32
 	rep0, rep1, rep2, rep3 uint32
@@ -97,18 +98,33 @@ func (d *lzmaDec) reset() {
 	d.rep0, d.rep1, d.rep2, d.rep3 = 0, 0, 0, 0
 }
 
+// chunkIn holds an LZMA chunk's compressed bytes (at most 64 KiB). The
+// range decoder reads it with a masked index: no bounds check, no branch.
+// Past the chunk it reads what an earlier chunk left there; the decoding
+// loop stops when it sees the position past the chunk, and fails.
+type chunkIn [1 << 17]byte
+
+const chunkMask = len(chunkIn{}) - 1
+
 // norm normalises the range decoder, reading the next input byte when
-// the range has shrunk below 2^24. Past the end of the input it reads
-// zeros; the decoding loop stops when it sees ip > len(in).
-func norm(rng, code uint32, in []byte, ip int) (uint32, uint32, int) {
+// the range has shrunk below 2^24.
+func norm(rng, code uint32, in *chunkIn, ip int) (uint32, uint32, int) {
 	if rng < topValue {
-		var b byte
-		if uint(ip) < uint(len(in)) {
-			b = in[ip]
-		}
-		return rng << 8, code<<8 | uint32(b), ip + 1
+		return rng << 8, code<<8 | uint32(in[ip&chunkMask]), ip + 1
 	}
 	return rng, code, ip
+}
+
+// normFlat is norm without a branch on the range, for literals, where
+// Go's register allocator keeps the loop's values in registers only
+// when the loop body is one block.
+func normFlat(rng, code uint32, in *chunkIn, ip int) (uint32, uint32, int) {
+	var n uint32
+	if rng < topValue {
+		n = 1
+	}
+	sh := n * 8
+	return rng << sh, code<<sh | uint32(in[ip&chunkMask])&-n, ip + int(n)
 }
 
 // bit decodes one bit of probability *p and adapts *p.
@@ -137,7 +153,7 @@ func bitFlat(p *uint16, rng, code uint32) (uint32, uint32, uint32) {
 
 // tree decodes an n-bit symbol, most significant bit first, from the
 // bit tree at probs (probs[1:1<<n] used).
-func tree(probs []uint16, n int, rng, code uint32, in []byte, ip int) (uint32, uint32, uint32, int) {
+func tree(probs []uint16, n int, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
 	sym := uint32(1)
 	for range n {
 		var b uint32
@@ -150,7 +166,7 @@ func tree(probs []uint16, n int, rng, code uint32, in []byte, ip int) (uint32, u
 
 // reverseTree is tree with the bits least significant first; probs need
 // not be a power of two long.
-func reverseTree(probs []uint16, n int, rng, code uint32, in []byte, ip int) (uint32, uint32, uint32, int) {
+func reverseTree(probs []uint16, n int, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
 	sym, m := uint32(1), uint32(0)
 	for i := range n {
 		var b uint32
@@ -163,7 +179,7 @@ func reverseTree(probs []uint16, n int, rng, code uint32, in []byte, ip int) (ui
 }
 
 // length decodes a match length minus minMatch: the bit trees unrolled.
-func (l *lenProbs) length(posState uint32, rng, code uint32, in []byte, ip int) (uint32, uint32, uint32, int) {
+func (l *lenProbs) length(posState uint32, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
 	var b, b1, b2 uint32
 	rng, code, b = bit(&l.choice, rng, code)
 	rng, code, ip = norm(rng, code, in, ip)
@@ -191,7 +207,7 @@ func (l *lenProbs) length(posState uint32, rng, code uint32, in []byte, ip int) 
 }
 
 // slot decodes a distance slot: a six-bit tree, unrolled.
-func distSlot(p *[64]uint16, rng, code uint32, in []byte, ip int) (uint32, uint32, uint32, int) {
+func distSlot(p *[64]uint16, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
 	sym := uint32(1)
 	var b uint32
 	rng, code, b = bitFlat(&p[sym&63], rng, code)
@@ -218,23 +234,12 @@ func distSlot(p *[64]uint16, rng, code uint32, in []byte, ip int) (uint32, uint3
 // literal decodes a literal's eight bits. It and matchedLiteral are
 // functions of their own, not inlined, so that the few values of their
 // loops stay in registers.
-func literal(probs *[0x400]uint16, rng, code uint32, in []byte, ip int) (uint32, uint32, uint32, int) {
+func literal(probs *[0x400]uint16, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
 	sym := uint32(1)
 	for sym < 0x100 {
 		var b uint32
 		rng, code, b = bitFlat(&probs[sym&0x3ff], rng, code)
-		var n uint32
-		if rng < topValue {
-			n = 1
-		}
-		var x byte
-		if uint(ip) < uint(len(in)) {
-			x = in[ip]
-		}
-		sh := n * 8
-		rng <<= sh
-		code = code<<sh | uint32(x)&-n
-		ip += int(n)
+		rng, code, ip = normFlat(rng, code, in, ip)
 		sym = sym<<1 | b
 	}
 	return sym & 0xff, rng, code, ip
@@ -242,14 +247,14 @@ func literal(probs *[0x400]uint16, rng, code uint32, in []byte, ip int) (uint32,
 
 // matchedLiteral decodes a literal after a match: the byte at rep0
 // predicts this one until their bits first differ.
-func matchedLiteral(probs *[0x400]uint16, match, rng, code uint32, in []byte, ip int) (uint32, uint32, uint32, int) {
+func matchedLiteral(probs *[0x400]uint16, match, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
 	sym, offset := uint32(1), uint32(0x100)
 	for sym < 0x100 {
 		var b uint32
 		match <<= 1
 		mb := match & offset
 		rng, code, b = bitFlat(&probs[(offset+mb+sym)&0x3ff], rng, code)
-		rng, code, ip = norm(rng, code, in, ip)
+		rng, code, ip = normFlat(rng, code, in, ip)
 		sym = sym<<1 | b
 		offset &= mb ^ (b - 1)
 	}
@@ -262,27 +267,29 @@ var litState = [16]uint8{0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 4, 5}
 // decode decodes one LZMA chunk, in (at offset inOff in the file), into
 // usize more bytes of s.out, for which room is made. Matches may reach
 // back to dictStart, and no further than dict bytes.
-func (d *lzmaDec) decode(s *stream, in []byte, inOff, usize, dictStart int, dict uint32) error {
-	if len(in) < 5 || in[0] != 0 {
+func (d *lzmaDec) decode(s *stream, src []byte, inOff, usize, dictStart int, dict uint32) error {
+	if len(src) < 5 || src[0] != 0 {
 		return corrupt(inOff, "bad LZMA chunk start")
 	}
+	in, inLen := &d.in, len(src)
+	copy(in[:], src)
 	// The chunk's header claims usize, but a corrupt chunk may end much
 	// sooner: room is made for what the input could plausibly give, and
 	// more as it does. Below stop, a whole match (and the slack of its
 	// eight-byte copy) fits.
 	pos := len(s.out)
 	end := pos + usize
-	s.room(min(usize, maxRatio*len(in)+64<<10) + maxMatch)
+	s.room(min(usize, maxRatio*inLen+64<<10) + maxMatch)
 	out := s.out[:cap(s.out)]
 	stop := min(end, len(out)-slack-maxMatch)
-	rng, code, ip := uint32(0xffffffff), binary.BigEndian.Uint32(in[1:5]), 5
+	rng, code, ip := uint32(0xffffffff), binary.BigEndian.Uint32(src[1:5]), 5
 	state, rep0, rep1, rep2, rep3 := d.state, d.rep0, d.rep1, d.rep2, d.rep3
 	lc, lpMask, pbMask := d.lc, uint32(1)<<d.lp-1, uint32(1)<<d.pb-1
 
 	var b uint32
 	for {
 		if pos >= stop {
-			if pos >= end || ip > len(in) {
+			if pos >= end || ip > inLen {
 				break
 			}
 			s.out = out[:pos]
@@ -291,7 +298,7 @@ func (d *lzmaDec) decode(s *stream, in []byte, inOff, usize, dictStart int, dict
 			stop = min(end, len(out)-slack-maxMatch)
 			continue
 		}
-		if ip > len(in) { // past the input, it is corrupt
+		if ip > inLen { // past the input, it is corrupt
 			break
 		}
 		rel := uint32(pos - dictStart)
@@ -434,8 +441,8 @@ func (d *lzmaDec) decode(s *stream, in []byte, inOff, usize, dictStart int, dict
 	}
 	d.state, d.rep0, d.rep1, d.rep2, d.rep3 = state, rep0, rep1, rep2, rep3
 	s.out = out[:pos]
-	if ip != len(in) || code != 0 {
-		return corrupt(inOff+min(ip, len(in)), "corrupt LZMA chunk")
+	if ip != inLen || code != 0 {
+		return corrupt(inOff+min(ip, inLen), "corrupt LZMA chunk")
 	}
 	return nil
 }
