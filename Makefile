@@ -77,6 +77,7 @@ test: modutils trees
 # Each VM benchmark boot already times several rounds inside the VM.
 bench: modutils trees vmdeps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./applets/...
+	$(GO) test -run '^$$' -bench DecodeTrixie -benchtime 2x ./elfmod/xz/
 	VMMODUTILS=$(CURDIR)/modutils $(GO) test -run '^$$' -bench . -benchtime 1x ./internal/vm/...
 
 # A target whose every input runs a program (FuzzGetopt execs util-linux

@@ -5,10 +5,7 @@ go 1.26.8
 require (
 	github.com/klauspost/compress v1.20.3
 	github.com/ulikunitz/xz v0.5.17
-	github.com/xi2/xz v0.0.0-20171230120015-48954b6210f8
 	golang.org/x/sys v0.49.0
 )
 
 replace github.com/klauspost/compress => ./third_party/github.com/klauspost/compress
-
-replace github.com/xi2/xz => ./third_party/github.com/xi2/xz

@@ -12,7 +12,7 @@ import (
 	"compress/gzip"
 
 	"github.com/klauspost/compress/zstd"
-	"github.com/xi2/xz"
+	"github.com/modutils/modutils/elfmod/xz"
 )
 
 // Compression is the compression format of a module file.
@@ -48,11 +48,6 @@ const (
 	// magicLen is what kmod reads before choosing a loader: the length of
 	// the longest magic (xz).
 	magicLen = 6
-
-	// xzDictMax bounds the LZMA2 dictionary the xz decoder allocates up
-	// front (the stream header declares it). 64 MiB is what "xz -9" uses;
-	// the kernel's own "make modules_install" uses 1 MiB.
-	xzDictMax = 64 << 20
 
 	// zstdWindowMax is libzstd's default decoder window limit
 	// (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27), which kmod does not raise.
@@ -183,30 +178,29 @@ func gunzip(dst []byte, r io.Reader, limit int64) ([]byte, error) {
 	return dst, err
 }
 
-var xzPool sync.Pool // of *xz.Reader
+var xzInPool sync.Pool // of *[]byte: whole compressed files
 
-type eofReader struct{}
-
-func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
-
+// unxz reads the whole .xz file and decodes it at once (package xz): the
+// output buffer is the decoder's dictionary. A file larger than the limit
+// plus 1 MiB would decode to more than the limit unless it were mostly
+// stream padding, so it is refused before it is all in memory.
 func unxz(dst []byte, r io.Reader, limit int64) ([]byte, error) {
-	zr, _ := xzPool.Get().(*xz.Reader)
-	if zr == nil {
-		var err error
-		if zr, err = xz.NewReader(nil, xzDictMax); err != nil {
-			return dst, err
-		}
+	p, _ := xzInPool.Get().(*[]byte)
+	if p == nil {
+		p = new([]byte)
 	}
-	err := zr.Reset(r)
-	if err == nil {
-		dst, err = readLimit(dst, zr, limit)
+	in, err := readLimit((*p)[:0], r, min(limit, math.MaxInt64-2<<20)+1<<20)
+	if cap(in) <= maxPooledImage {
+		*p = in[:0]
+		defer xzInPool.Put(p)
 	}
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
+	if err != nil {
+		return dst, err
 	}
-	// Drop the reference to r; the decoder keeps its dictionary buffer.
-	zr.Reset(eofReader{})
-	xzPool.Put(zr)
+	dst, err = xz.Decode(dst, in, limit)
+	if errors.Is(err, xz.ErrTooLarge) {
+		err = ErrTooLarge
+	}
 	return dst, err
 }
 

@@ -1,3 +1,0 @@
-module github.com/xi2/xz
-
-go 1.21
