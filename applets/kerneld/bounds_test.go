@@ -271,22 +271,57 @@ func TestModulesLoad(t *testing.T) {
 		if m.Name == "nosuch" {
 			return modprobe.ErrNotFound
 		}
-		d.loaded[m.Name] = time.Now() // as recordingKernel notes an insert
+		// What modprobeListed's kernel notes of the insert.
+		recordingKernel{d: d, keep: "modules-load: " + m.Source}.record(m.Name)
 		return nil
 	}
 	d.modulesLoad()
 	if want := []string{"vfio_pci", "nosuch", "loop max_loop=8"}; !slices.Equal(asked, want) {
 		t.Errorf("loaded %q, want %q", asked, want)
 	}
-	if len(d.loaded) != 0 || !slices.Equal(d.listed, []string{"loop", "vfio_pci"}) {
-		t.Errorf("kerneld's own loads %v, the lists' %v: want none and [loop vfio_pci]", d.loaded, d.listed)
+	if len(d.loaded) != 0 || len(d.kept) != 2 {
+		t.Errorf("kerneld's own loads %v, kept %v: want none, and loop and vfio_pci kept", d.loaded, d.kept)
 	}
 	if !strings.Contains(logged.String(), "/etc/modules-load.d/site.conf:3: nosuch: module not found\n") {
 		t.Errorf("log: %q", logged.String())
 	}
 	var b strings.Builder
 	d.status(&b)
-	if !strings.Contains(b.String(), "modules-load: 2: loop vfio_pci\n") || !strings.Contains(b.String(), "nosuch (module not found)") {
+	if !strings.Contains(b.String(), "kept: 2: loop (modules-load: /etc/modules:1) vfio_pci (modules-load: /etc/modules-load.d/site.conf:2)\n") ||
+		!strings.Contains(b.String(), "nosuch (module not found)") {
 		t.Errorf("status:\n%s", b.String())
+	}
+}
+
+// TestKeep: what the kernel asks for as a link type or a device name is
+// kept, for its devices hold no reference on it and autoclean would take
+// it for idle and destroy them; everything else kerneld loads is its own.
+func TestKeep(t *testing.T) {
+	tests := []struct {
+		request string
+		keep    bool
+	}{
+		{"rtnl-link-dummy", true},
+		{"rtnl-link-veth", true},
+		{"netdev-eth1", true},
+		{"fs-minix", false}, // a mount holds a reference
+		{"net-pf-38", false},
+		{"char-major-10-200", false}, // an open file holds one
+		{"pci:v00008086d0000100Esv*", false},
+	}
+	d := newDaemon(Options{})
+	for _, tc := range tests {
+		recordingKernel{d: d, keep: keepReason(tc.request)}.record(tc.request)
+		_, kept := d.kept[tc.request]
+		_, own := d.loaded[tc.request]
+		if kept != tc.keep || own == tc.keep {
+			t.Errorf("%s: kept %v, kerneld's own %v; want kept %v", tc.request, kept, own, tc.keep)
+		}
+	}
+	// Autoclean sweeps only kerneld's own.
+	for n := range d.kept {
+		if _, ok := d.loaded[n]; ok {
+			t.Errorf("%s is both kept and kerneld's own", n)
+		}
 	}
 }

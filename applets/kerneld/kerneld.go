@@ -231,7 +231,10 @@ type daemon struct {
 	watchers  map[chan string]bool
 	kick      chan struct{} // the autoclean settings changed
 	panics    int
-	listed    []string // modules the boot lists had kerneld load
+	// kept are modules kerneld loaded that autoclean must leave, with
+	// why: what the boot lists name, and drivers whose users hold no
+	// reference on them (see keepReason).
+	kept map[string]string
 	// rescanning is a rescan of /sys under way; rescanAgain asks it to
 	// run once more when done, for overflows that came meanwhile.
 	rescanning, rescanAgain bool
@@ -274,7 +277,7 @@ func newDaemon(o Options) *daemon {
 		idleSince: map[string]time.Time{}, inflight: map[string]*call{}, watchers: map[chan string]bool{},
 		kick: make(chan struct{}, 1), pool: make(chan *resolver, Parallel),
 		work: make(chan string, QueueSize), clients: make(chan struct{}, MaxClients),
-		progress: make(chan struct{}, 1)}
+		progress: make(chan struct{}, 1), kept: map[string]string{}}
 	for range Parallel {
 		d.pool <- &resolver{gen: -1}
 	}
@@ -681,37 +684,61 @@ func (d *daemon) contain(name string, err *error) {
 }
 
 // recordingKernel notes every module the probe logic inserts, so that
-// autoclean knows which modules kerneld loaded.
+// autoclean knows which modules kerneld loaded: its own, or, with keep
+// set, ones to keep (and why).
 type recordingKernel struct {
 	modprobe.Kernel
-	d *daemon
+	d    *daemon
+	keep string
 }
 
 func (k recordingKernel) Insert(path, options string, flags modprobe.InsertFlags) error {
 	err := k.Kernel.Insert(path, options, flags)
 	if err == nil {
-		name := moddep.NormalizeName(filepath.Base(path))
-		k.d.mu.Lock()
-		k.d.loaded[name] = time.Now()
-		k.d.mu.Unlock()
-		k.d.note("loaded %s", name)
+		k.record(moddep.NormalizeName(filepath.Base(path)))
 	}
 	return err
+}
+
+func (k recordingKernel) record(name string) {
+	k.d.mu.Lock()
+	if k.keep != "" {
+		k.d.kept[name] = k.keep
+	} else {
+		k.d.loaded[name] = time.Now()
+	}
+	k.d.mu.Unlock()
+	k.d.note("loaded %s", name)
+}
+
+// keepReason says why autoclean must leave what a request for name
+// loads, or "". Autoclean takes a module without references for idle,
+// but some drivers' users hold none: a network device of an rtnetlink
+// link type (ip link add type dummy, veth, bridge...) or one the kernel
+// loaded a driver for by its name (netdev-NAME) keeps its driver busy
+// without a reference, and unloading it would destroy the devices.
+func keepReason(name string) string {
+	for _, p := range []string{"rtnl-link-", "netdev-"} {
+		if strings.HasPrefix(name, p) {
+			return name + ": its devices hold no reference"
+		}
+	}
+	return ""
 }
 
 func (d *daemon) report(level modconf.Level, format string, args ...any) {
 	d.logf(level, format, args...)
 }
 
-func (d *daemon) kernel() modprobe.Kernel {
-	return recordingKernel{modprobe.NewKernel(libkmod.ToolLog(d.report)), d}
+func (d *daemon) kernel(keep string) modprobe.Kernel {
+	return recordingKernel{modprobe.NewKernel(libkmod.ToolLog(d.report)), d, keep}
 }
 
 // modprobe is the real load: modprobe's own logic with one of the pool's
 // resolvers.
 func (d *daemon) modprobe(name string, blacklist bool) error {
 	var err error
-	d.withResolver(func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
+	d.withResolver(keepReason(name), func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
 		err = modprobe.Load(r, k, log, name, blacklist)
 	})
 	return err
@@ -721,7 +748,7 @@ func (d *daemon) modprobe(name string, blacklist bool) error {
 // the blacklist, as systemd-modules-load does.
 func (d *daemon) modprobeListed(m modconf.ModuleToLoad) error {
 	var err error
-	d.withResolver(func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
+	d.withResolver("modules-load: "+m.Source, func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
 		err = modprobe.LoadWithOptions(r, k, log, m.Name, m.Params, true)
 	})
 	return err
@@ -735,15 +762,6 @@ func (d *daemon) modprobeListed(m modconf.ModuleToLoad) error {
 func (d *daemon) modulesLoad() {
 	sys := kernel.Sys{Root: d.o.Root}
 	list := modconf.ModulesToLoad(d.o.Root, sys.Cmdline(), d.report)
-	if len(list) == 0 {
-		return
-	}
-	d.mu.Lock()
-	before := make(map[string]bool, len(d.loaded))
-	for n := range d.loaded {
-		before[n] = true
-	}
-	d.mu.Unlock()
 	for _, m := range list {
 		d.note("modules-load %s (%s)", m.Name, m.Source)
 		if err := d.loadListedContained(m); err != nil {
@@ -757,15 +775,6 @@ func (d *daemon) modulesLoad() {
 			d.mu.Unlock()
 		}
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for n := range d.loaded {
-		if !before[n] {
-			delete(d.loaded, n)
-			d.listed = append(d.listed, n)
-		}
-	}
-	sort.Strings(d.listed)
 }
 
 // loadListedContained is loadListed with a panic turned into its error.
@@ -778,15 +787,16 @@ func (d *daemon) loadListedContained(m modconf.ModuleToLoad) (err error) {
 // included.
 func (d *daemon) unload(name string) error {
 	var err error
-	d.withResolver(func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
+	d.withResolver("", func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
 		err = modprobe.Unload(r, k, log, name)
 	})
 	return err
 }
 
 // withResolver runs f with a resolver of the pool's, up to date with the
-// configuration, and a logger into kerneld's log.
-func (d *daemon) withResolver(f func(*moddep.Resolver, modprobe.Kernel, *applet.Logger)) {
+// configuration, a kernel that records what f inserts (as kept, with
+// keep for why, when keep is set), and a logger into kerneld's log.
+func (d *daemon) withResolver(keep string, f func(*moddep.Resolver, modprobe.Kernel, *applet.Logger)) {
 	d.checkIndex()
 	// A module's init may itself ask the kernel for another module, and
 	// that request comes back here while its parent's load holds a
@@ -800,7 +810,7 @@ func (d *daemon) withResolver(f func(*moddep.Resolver, modprobe.Kernel, *applet.
 		res = &resolver{gen: -1}
 		defer func() { res.r.Close() }()
 	}
-	k := d.kernel()
+	k := d.kernel(keep)
 	d.mu.Lock()
 	gen, debug := d.gen, d.o.Debug
 	d.mu.Unlock()

@@ -211,8 +211,13 @@ func (d *daemon) status(w io.Writer) {
 	fmt.Fprintf(w, "events: %d (rejected %d, overflows %d)\n", d.events, d.rejected, d.overflows)
 	fmt.Fprintf(w, "requests: %d\n", d.requests)
 	fmt.Fprintf(w, "loaded: %d%s\n", len(loaded), names(loaded))
-	if len(d.listed) > 0 {
-		fmt.Fprintf(w, "modules-load: %d%s\n", len(d.listed), names(d.listed))
+	if len(d.kept) > 0 {
+		kept := make([]string, 0, len(d.kept))
+		for n, why := range d.kept {
+			kept = append(kept, n+" ("+why+")")
+		}
+		sort.Strings(kept)
+		fmt.Fprintf(w, "kept: %d%s\n", len(kept), names(kept))
 	}
 	fmt.Fprintf(w, "failed: %d%s\n", len(failed), names(failed))
 	if d.failed.dropped > 0 {
