@@ -42,6 +42,21 @@ type DepmodConfig struct {
 	Show       io.Writer
 	Report     modconf.Reporter
 	Concurrent int // module parsers; 0 means GOMAXPROCS
+	// Open opens a module; nil is elfmod.Open. Tests make it fail or
+	// panic for one module.
+	Open func(path string) (*elfmod.Module, error)
+}
+
+// PanicError is a module whose reading panicked: a bug in a parser or a
+// decompressor, met on that one file. depmod reports it as that module's
+// error and goes on with the others.
+type PanicError struct {
+	Path  string
+	Value any
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("%s: internal error while reading it: %v", e.Path, e.Value)
 }
 
 // Depmod computes what kmod's depmod writes: modules, their symbols and
@@ -412,7 +427,7 @@ func (d *Depmod) readModules() {
 		go func() {
 			defer wg.Done()
 			for m := range next {
-				m.read()
+				m.read(d.cfg.Open)
 			}
 		}()
 	}
@@ -435,8 +450,18 @@ func (d *Depmod) readModules() {
 	}
 }
 
-func (m *depModule) read() {
-	f, err := elfmod.Open(m.path)
+func (m *depModule) read(open func(string) (*elfmod.Module, error)) {
+	// One crafted file must not take the run down with it.
+	defer func() {
+		if p := recover(); p != nil {
+			m.symErr = &PanicError{Path: m.path, Value: p}
+			m.exports, m.info, m.depSyms = nil, nil, nil
+		}
+	}()
+	if open == nil {
+		open = elfmod.Open
+	}
+	f, err := open(m.path)
 	if err != nil {
 		m.symErr = err
 		return
@@ -467,8 +492,13 @@ func (m *depModule) read() {
 	}
 }
 
-// errnoOf words a module reading error as kmod's strerror(-err) would.
+// errnoOf words a module reading error as kmod's strerror(-err) would;
+// a panic, which kmod cannot have, is said as what it was.
 func errnoOf(err error) string {
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("internal error: %v", pe.Value)
+	}
 	return modconf.ErrnoString(elfmod.Errno(err))
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/atomicfile"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
@@ -91,7 +92,7 @@ func Run(env *applet.Env, args []string) int {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit))
 	}
-	j, code := prepare(env, args)
+	j, code := prepare(env, args, nil)
 	if j == nil {
 		return code
 	}
@@ -107,8 +108,9 @@ type job struct {
 }
 
 // prepare does all of a run but writing its files: a nil job is a run
-// that ended (-h, -n, an error) with the exit code.
-func prepare(env *applet.Env, args []string) (*job, int) {
+// that ended (-h, -n, an error) with the exit code. open, when set,
+// opens the modules instead of elfmod.Open (tests inject faults there).
+func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, error)) (*job, int) {
 	log := applet.NewLogger(env)
 	var (
 		all, maybeAll, show, printUnknown, warnDups bool
@@ -227,6 +229,7 @@ func prepare(env *applet.Env, args []string) (*job, int) {
 		Verbose:   verbose,
 		Show:      env.Stdout,
 		Report:    log.Report,
+		Open:      open,
 	})
 	switch {
 	case checkSymvers:

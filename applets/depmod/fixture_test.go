@@ -10,7 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/elfmod/elfmodtest"
+	"github.com/modutils/modutils/internal/atomicfile"
 )
 
 const fixtureVersion = "6.1.0-test"
@@ -314,4 +317,43 @@ func TestRemovedWorkingDir(t *testing.T) {
 			t.Errorf("depmod %q: got %+v, want %+v", args, got.Result, want.Result)
 		}
 	}
+}
+
+// TestModulePanic: a panic while one module is read (a parser or a
+// decompressor bug, on one crafted file) is that module's error, naming
+// the file; the run goes on and writes what it writes when that module
+// cannot be read at all, with kmod's exit code for that, 0.
+func TestModulePanic(t *testing.T) {
+	victim := md + "kernel/drivers/a/snd-mid.ko"
+	// The reference: the same tree with the module unreadable garbage.
+	broken := baseTree()
+	broken[victim] = []byte("not a module at all")
+	refRoot := broken.write(t)
+	if code, _, errOut := applet.Capture("depmod", Run, "-b", refRoot, fixtureVersion); code != 0 {
+		t.Fatalf("reference run: exit %d: %s", code, errOut)
+	}
+	want := snapshot(t, filepath.Join(refRoot, md))
+
+	root := baseTree().write(t)
+	var out, errOut bytes.Buffer
+	env := &applet.Env{Argv0: "depmod", Stdout: &out, Stderr: &errOut}
+	panicky := func(path string) (*elfmod.Module, error) {
+		if strings.HasSuffix(path, "/snd-mid.ko") {
+			panic("injected: a decoder bug")
+		}
+		return elfmod.Open(path)
+	}
+	j, code := prepare(env, []string{"-b", root, fixtureVersion}, panicky)
+	if j == nil {
+		t.Fatalf("prepare: exit %d: %s", code, errOut.String())
+	}
+	if code := j.write(atomicfile.OS); code != 0 {
+		t.Fatalf("exit %d, want 0: %s", code, errOut.String())
+	}
+	wantMsg := "depmod: ERROR: failed to load symbols from " + filepath.Join(root, victim) + ": internal error: injected: a decoder bug\n"
+	if !strings.Contains(errOut.String(), wantMsg) {
+		t.Errorf("stderr %q, want it to hold %q", errOut.String(), wantMsg)
+	}
+	got := snapshot(t, filepath.Join(root, md))
+	compareFiles(t, got, want)
 }

@@ -110,7 +110,7 @@ func TestWriteFaults(t *testing.T) {
 	s := newTwoStates(t)
 	var stderr bytes.Buffer
 	env := &applet.Env{Argv0: "depmod", Stdout: &stderr, Stderr: &stderr}
-	j, code := prepare(env, []string{"-b", s.root, s.version})
+	j, code := prepare(env, []string{"-b", s.root, s.version}, nil)
 	if j == nil {
 		t.Fatalf("prepare: exit %d: %s", code, stderr.String())
 	}

@@ -7,7 +7,7 @@
 //	vmhelper algflood N PREFIX                        bind N AF_ALG sockets to hashes PREFIX0..: each
 //	                                                  makes the kernel ask for crypto-PREFIXi (any user can)
 //	vmhelper kdflood N PREFIX SOCKET                  ask kerneld at SOCKET for PREFIX0.. directly, N times
-//	vmhelper netdevs N                                create and destroy N dummy network devices (rtnetlink)
+//	vmhelper netdevs N                                create N dummy network devices (rtnetlink)
 //	vmhelper deny CALL=ERRNO[,...] CMD ARGS...        run CMD where system call CALL fails with ERRNO
 //
 // It is a test tool, never part of modutils.
@@ -160,10 +160,11 @@ func kdflood(n int, prefix, socket string) error {
 	return nil
 }
 
-// netdevs creates and destroys n dummy network devices over rtnetlink,
-// as fast as the kernel takes them: a uevent storm (each device adds and
-// removes itself and its queues). The first creation makes the kernel
-// ask for "rtnl-link-dummy".
+// netdevs creates n dummy network devices over rtnetlink, as fast as the
+// kernel takes them: each adds itself and its queues, a uevent storm. The
+// first makes the kernel ask for "rtnl-link-dummy". Removing the module
+// then destroys them all in one batch, a storm of removals (one at a time,
+// each would wait for an RCU grace period, seconds under tcg).
 func netdevs(n int) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
 	if err != nil {
@@ -173,16 +174,10 @@ func netdevs(n int) error {
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return err
 	}
-	seq := uint32(0)
 	for i := range n {
 		name := fmt.Sprintf("flood%d", i)
-		seq++
-		if err := rtnl(fd, unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL, seq, name, "dummy"); err != nil {
+		if err := rtnl(fd, unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL, uint32(i+1), name, "dummy"); err != nil {
 			return fmt.Errorf("create %s: %w", name, err)
-		}
-		seq++
-		if err := rtnl(fd, unix.RTM_DELLINK, 0, seq, name, ""); err != nil {
-			return fmt.Errorf("destroy %s: %w", name, err)
 		}
 	}
 	return nil
