@@ -4,9 +4,12 @@ import (
 	"github.com/modutils/modutils/internal/debtree"
 
 	"bytes"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -69,10 +72,54 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+// addCompressedSeeds adds the two smallest real modules of each
+// compressed tree there is (Debian 12's .ko.xz, .ko.zst and .ko.gz
+// copies, Debian 13's own .ko.xz), so that mutations start from streams
+// the kernel's build made.
+func addCompressedSeeds(f *testing.F) {
+	trees := []string{debtree.CacheDir() + "/tree-xz", debtree.CacheDir() + "/tree-zst",
+		debtree.CacheDir() + "/tree-gz", debtree.TrixieDir() + "/current/tree"}
+	for _, root := range trees {
+		if _, err := os.Stat(root + "/.complete"); err != nil {
+			continue
+		}
+		var smallest [2]struct {
+			path string
+			size int64
+		}
+		filepath.WalkDir(root+"/lib/modules/", func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return nil
+			}
+			if !strings.HasSuffix(p, ".ko.xz") && !strings.HasSuffix(p, ".ko.zst") && !strings.HasSuffix(p, ".ko.gz") {
+				return nil
+			}
+			info, err := e.Info()
+			if err != nil {
+				return nil
+			}
+			for i := range smallest {
+				if smallest[i].path == "" || info.Size() < smallest[i].size {
+					copy(smallest[i+1:], smallest[i:len(smallest)-1])
+					smallest[i].path, smallest[i].size = p, info.Size()
+					break
+				}
+			}
+			return nil
+		})
+		for _, s := range smallest {
+			if b, err := os.ReadFile(s.path); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+}
+
 // FuzzDecompress feeds arbitrary data to each decompressor with a small
 // limit, then parses what comes out.
 func FuzzDecompress(f *testing.F) {
 	addSeeds(f)
+	addCompressedSeeds(f)
 	for _, c := range syntheticCorpus() {
 		if Detect(c.data) != None {
 			f.Add(c.data)
