@@ -111,7 +111,7 @@ demo: vmdeps
 # VM's console (VMSCENARIO=name for one, VMKERNEL=deb12 or deb13 for one
 # kernel, VMSCRIPT=file for your own).
 vmtest: modutils trees
-	VMMODUTILS=$(CURDIR)/modutils $(GO) test -count=1 -run TestScenarios -v ./internal/vm
+	VMMODUTILS=$(CURDIR)/modutils $(GO) test -count=1 -timeout 45m -run TestScenarios -v ./internal/vm
 
 clean:
 	rm -f modutils
