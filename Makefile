@@ -71,7 +71,9 @@ test: modutils trees
 	@size=$$(stat -c %s modutils); echo "modutils is $$size bytes"; \
 		[ $$size -lt $(MAX_SIZE) ] || { echo "modutils is over $(MAX_SIZE) bytes"; exit 1; }
 	$(GO) vet ./...
-	VMMODUTILS=$(CURDIR)/modutils $(GO) test -count=1 ./...
+	@# The VM scenarios (two kernels, and a flood) take minutes under tcg:
+	@# more than go test's default ten minutes on a busy machine.
+	VMMODUTILS=$(CURDIR)/modutils $(GO) test -count=1 -timeout 45m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=50000x
 
 # Each VM benchmark boot already times several rounds inside the VM.
