@@ -78,7 +78,22 @@ during algflood /bin/vmhelper asuser 1000 /bin/vmhelper algflood 200 nosuchalg
 bounds after-algflood
 expect_loaded alg-modules af_alg algif_hash
 kdstat >/tmp/kd.out
-check alg-requests-reached-kerneld grep -q 'crypto-nosuchalg199' /tmp/kd.out
+check alg-requests-reached-kerneld grep -q "crypto-nosuchalg199 " /tmp/kd.out
+
+# Unknown filesystem types, mounted by uid 1000 in user and mount
+# namespaces of its own: the kernel asks for fs-NAME before it checks
+# whether the type may be mounted there.
+cat >/tmp/mounts.sh <<'EOF'
+i=0
+while [ $i -lt 100 ]; do
+	mount -t nosuchfs$i none /mnt 2>/dev/null
+	i=$((i + 1))
+done
+true
+EOF
+during mountflood /bin/vmhelper asuser 1000 /bin/busybox unshare -rm sh /tmp/mounts.sh
+bounds after-mountflood
+check mount-requests-reached-kerneld sh -c 'kdstat | grep -q "fs-nosuchfs99 "'
 
 # 2. A uevent storm: 2,000 dummy devices created (the first makes the
 # kernel ask for rtnl-link-dummy), then destroyed at once by removing
