@@ -128,34 +128,53 @@ func algflood(n int, prefix string) error {
 
 // kdflood is the kernel's requests as modprobe hands them to kerneld,
 // without the kernel and an exec of modprobe for each: the same load on
-// kerneld's tables at a rate a VM can reach.
+// kerneld's tables at a rate a VM can reach. Four clients at once, as
+// the kernel runs its helpers side by side.
 func kdflood(n int, prefix, socket string) error {
-	buf := make([]byte, 4096)
-	for i := range n {
-		fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
-		if err != nil {
-			return err
-		}
-		if err := unix.Connect(fd, &unix.SockaddrUnix{Name: socket}); err != nil {
-			unix.Close(fd)
-			return fmt.Errorf("request %d: %w", i, err)
-		}
-		if _, err := unix.Write(fd, []byte(fmt.Sprintf("request %s%d\n", prefix, i))); err != nil {
-			unix.Close(fd)
-			return err
-		}
-		answer := ""
-		for {
-			m, err := unix.Read(fd, buf)
-			if m <= 0 || err != nil {
-				break
+	const clients = 4
+	errs := make(chan error, clients)
+	for c := range clients {
+		go func() {
+			var err error
+			for i := c; i < n && err == nil; i += clients {
+				err = kdrequest(socket, fmt.Sprintf("%s%d", prefix, i))
 			}
-			answer += string(buf[:m])
+			errs <- err
+		}()
+	}
+	var first error
+	for range clients {
+		if err := <-errs; err != nil && first == nil {
+			first = err
 		}
-		unix.Close(fd)
-		if !strings.HasSuffix(answer, "=1\n") {
-			return fmt.Errorf("request %s%d: answer %q, want a failure", prefix, i, answer)
+	}
+	return first
+}
+
+// kdrequest asks kerneld for name once and wants a failure for it.
+func kdrequest(socket, name string) error {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: socket}); err != nil {
+		return fmt.Errorf("request %s: %w", name, err)
+	}
+	if _, err := unix.Write(fd, []byte("request "+name+"\n")); err != nil {
+		return fmt.Errorf("request %s: %w", name, err)
+	}
+	var answer []byte
+	buf := make([]byte, 4096)
+	for {
+		m, err := unix.Read(fd, buf)
+		if m <= 0 || err != nil {
+			break
 		}
+		answer = append(answer, buf[:m]...)
+	}
+	if !strings.HasSuffix(string(answer), "=1\n") {
+		return fmt.Errorf("request %s: answer %q, want a failure", name, answer)
 	}
 	return nil
 }
