@@ -2,7 +2,6 @@ package modconf
 
 import (
 	"bufio"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -91,7 +90,7 @@ func readModulesList(root, path string, report Reporter) []ModuleToLoad {
 	f, err := os.Open(root + path)
 	if err != nil {
 		if !os.IsNotExist(err) && report != nil {
-			report(Err, "could not read %s: %s\n", path, ErrnoString(unwrapPath(err)))
+			report(Err, "could not read %s: %s\n", path, ErrnoString(err))
 		}
 		return nil
 	}
@@ -104,23 +103,16 @@ func readModulesList(root, path string, report Reporter) []ModuleToLoad {
 		if line == "" || line[0] == '#' || line[0] == ';' {
 			continue
 		}
-		name, params, _ := strings.Cut(line, " ")
-		if i := strings.IndexAny(name, "\t"); i >= 0 {
-			name, params = name[:i], name[i+1:]+" "+params
+		name, params := line, ""
+		if i := strings.IndexAny(line, " \t"); i >= 0 {
+			name, params = line[:i], strings.TrimSpace(line[i+1:])
 		}
-		out = append(out, ModuleToLoad{Name: name, Params: strings.TrimSpace(params), Source: path + ":" + strconv.Itoa(n)})
+		out = append(out, ModuleToLoad{Name: name, Params: params, Source: path + ":" + strconv.Itoa(n)})
 	}
 	if err := sc.Err(); err != nil && report != nil {
 		report(Err, "%s: %v\n", path, err)
 	}
 	return out
-}
-
-func unwrapPath(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 // cmdlineWords splits a kernel command line as systemd does: at white

@@ -47,8 +47,8 @@ func TestModulesToLoad(t *testing.T) {
 		},
 		{
 			name:  "Debian's /etc/modules, with parameters",
-			files: []file{{"/etc/modules", "# /etc/modules\nloop max_loop=8\nlp\n"}},
-			want:  []string{"loop max_loop=8@/etc/modules:2", "lp@/etc/modules:3"},
+			files: []file{{"/etc/modules", "# /etc/modules\nloop max_loop=8\nlp\nparport_pc\tio=0x378  irq=7 \n"}},
+			want:  []string{"loop max_loop=8@/etc/modules:2", "lp@/etc/modules:3", "parport_pc io=0x378  irq=7@/etc/modules:4"},
 		},
 		{
 			name:  "/etc/modules read once when modules-load.d links to it",

@@ -12,7 +12,6 @@ import (
 
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/internal/atomicfile"
-	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 )
 
@@ -99,16 +98,13 @@ func Capture(name string, run func(*Env, []string) int, args ...string) (code in
 // name): glibc's rules, POSIXLY_CORRECT from the applet's environment, and
 // each error printed on stderr in glibc's words as it is met.
 func (e *Env) Getopt(args []string, shorts string, longs []getopt.Long) *getopt.Parser {
-	_, posix := e.Lookup("POSIXLY_CORRECT")
-	return getopt.New(e.Argv0, args, shorts, longs, posix, e.Stderr)
+	return e.GetoptAs(e.Argv0, args, shorts, longs)
 }
 
-// LibkmodLog is the logger kmod 34.2's insmod and lsmod install in libkmod
-// (log_kmod): libkmod's messages through the tool's own logger, at its
-// priority. Debian 13 builds kmod without ENABLE_DEBUG, so they carry no
-// source site.
-func (l *Logger) LibkmodLog() libkmod.LogFunc {
-	return func(level modconf.Level, _ libkmod.Site, format string, args ...any) {
-		l.Report(level, format, args...)
-	}
+// GetoptAs is Getopt with prog in front of glibc's messages instead of
+// argv[0]: kmod's commands parse their own argument vector, whose first
+// word is the command's name.
+func (e *Env) GetoptAs(prog string, args []string, shorts string, longs []getopt.Long) *getopt.Parser {
+	_, posix := e.Lookup("POSIXLY_CORRECT")
+	return getopt.New(prog, args, shorts, longs, posix, e.Stderr)
 }

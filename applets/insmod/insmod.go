@@ -116,7 +116,7 @@ func Run(env *applet.Env, args []string) int {
 		if errors.As(err, &fe) {
 			err = fe.Errno
 		} else {
-			log.LibkmodLog()(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", abs, modconf.ErrnoString(err))
+			libkmod.ToolLog(log.Report)(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", abs, modconf.ErrnoString(err))
 		}
 		log.Report(modconf.Err, "could not insert module %s: %s\n", filename, Strerror(err))
 		return 1

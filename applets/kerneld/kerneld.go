@@ -473,11 +473,7 @@ func (d *daemon) receive(ctx context.Context, ul *kernel.UeventListener, out cha
 			out <- u
 		case kernel.IsTimeout(err):
 		case errors.Is(err, kernel.ErrOverflow):
-			d.mu.Lock()
-			d.overflows++
-			d.mu.Unlock()
-			d.note("overflow: rescanning")
-			d.rescan()
+			d.overflow("overflow")
 		default:
 			d.logf(modconf.Err, "%v\n", err)
 			time.Sleep(time.Second)
@@ -512,12 +508,18 @@ func (d *daemon) enqueue(modalias string) {
 		d.mu.Lock()
 		d.pending--
 		d.mu.Unlock()
-		d.mu.Lock()
-		d.overflows++
-		d.mu.Unlock()
-		d.note("queue full: rescanning")
-		d.rescan()
+		d.overflow("queue full")
 	}
+}
+
+// overflow counts events lost (what: the socket's overflow or a full
+// queue) and rescans /sys, as the events themselves are gone.
+func (d *daemon) overflow(what string) {
+	d.mu.Lock()
+	d.overflows++
+	d.mu.Unlock()
+	d.note("%s: rescanning", what)
+	d.rescan()
 }
 
 // worker loads what the queue names until ctx ends.
@@ -766,9 +768,6 @@ func (d *daemon) modulesLoad() {
 		d.note("modules-load %s (%s)", m.Name, m.Source)
 		if err := d.loadListedContained(m); err != nil {
 			why := modconf.ErrnoString(err)
-			if errors.Is(err, modprobe.ErrNotFound) {
-				why = "module not found"
-			}
 			d.logf(modconf.Err, "%s: %s: %s\n", m.Source, m.Name, why)
 			d.mu.Lock()
 			d.failed.add(m.Name, why)

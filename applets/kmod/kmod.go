@@ -61,8 +61,7 @@ func help(env *applet.Env) {
 // its commands after it). prog is what glibc puts in front of the
 // messages it prints.
 func parser(env *applet.Env, prog string, args []string, shorts string, longs []getopt.Long) *getopt.Parser {
-	_, posix := env.Lookup("POSIXLY_CORRECT")
-	return getopt.New(prog, args, "+"+shorts, longs, posix, env.Stderr)
+	return env.GetoptAs(prog, args, "+"+shorts, longs)
 }
 
 var longopts = []getopt.Long{

@@ -72,8 +72,7 @@ func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOp
 	if stopAtOperand {
 		shorts = "+" + shorts
 	}
-	_, posix := env.Lookup("POSIXLY_CORRECT")
-	p := getopt.New(prog, args, shorts, longopts, posix, env.Stderr)
+	p := env.GetoptAs(prog, args, shorts, longopts)
 	log := applet.NewLogger(env)
 	verbose := modconf.Err
 	useSyslog := false
@@ -103,7 +102,7 @@ func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOp
 	// kmod_new, then libkmod logs through the tool (log_setup_kmod_log)
 	// at -v's priority, without source locations.
 	log.Priority = min(verbose, modconf.Debug)
-	lib.Log = log.LibkmodLog()
+	lib.Log = libkmod.ToolLog(log.Report)
 	if err := Write(env.Stdout, lib); err != nil {
 		log.Report(modconf.Err, "could not get list of modules: %s\n", modconf.ErrnoString(err))
 		return 1
