@@ -9,9 +9,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/internal/atomicfile"
+	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/kdsock"
 	"github.com/modutils/modutils/modconf"
 )
 
@@ -33,6 +36,54 @@ type Env struct {
 	// FS is what the applet replaces files through; nil is the running
 	// system's. Tests fail or stop its calls one by one.
 	FS atomicfile.FS
+
+	// Sys is the kernel the applet loads modules into and reads /proc
+	// and /sys of; nil is the running one. Tests give a fake root and
+	// recorded system calls.
+	Sys *kernel.Sys
+	// Clock is the applet's time; nil is the real one.
+	Clock Clock
+	// KerneldSocket is where kerneld listens and its clients find it;
+	// "" is kdsock.Path.
+	KerneldSocket string
+	// KerneldUID is whom kerneld runs as and who alone may talk to it:
+	// root (0) unless a test says otherwise.
+	KerneldUID uint32
+}
+
+// Clock is what an applet knows of time: a monotonic now, and sleeping.
+type Clock interface {
+	Now() time.Time
+	Sleep(d time.Duration)
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time        { return time.Now() }
+func (realClock) Sleep(d time.Duration) { time.Sleep(d) }
+
+// Time is the applet's clock.
+func (e *Env) Time() Clock {
+	if e.Clock == nil {
+		return realClock{}
+	}
+	return e.Clock
+}
+
+// Kernel is the kernel the applet works on.
+func (e *Env) Kernel() kernel.Sys {
+	if e.Sys == nil {
+		return kernel.Sys{}
+	}
+	return *e.Sys
+}
+
+// Socket is kerneld's socket path.
+func (e *Env) Socket() string {
+	if e.KerneldSocket == "" {
+		return kdsock.Path
+	}
+	return e.KerneldSocket
 }
 
 // Files is the file system the applet writes through.

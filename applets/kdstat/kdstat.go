@@ -11,8 +11,7 @@ import (
 	"time"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/kerneld/kdsock"
-	"golang.org/x/sys/unix"
+	"github.com/modutils/modutils/kernel/kdsock"
 )
 
 const usage = `Usage: kdstat [debug|nodebug|keep|nokeep|delay=SECONDS|flush|reload|watch]
@@ -24,9 +23,6 @@ const usage = `Usage: kdstat [debug|nodebug|keep|nokeep|delay=SECONDS|flush|relo
 	reload     read the configuration and indexes again (as SIGHUP)
 	watch      print events, requests and loads as they happen
 `
-
-// Socket is where kdstat finds kerneld; tests change it.
-var Socket = kdsock.Path
 
 // Timeout bounds a command's answer: a flush unloads modules, which can
 // take a while, but a kerneld that says nothing for this long is stuck.
@@ -55,7 +51,8 @@ func Run(env *applet.Env, args []string) int {
 	}
 	// A command other than watch has its answer within seconds from a
 	// kerneld that works; watch reads for as long as kerneld runs.
-	cl := kdsock.Client{Path: Socket, Timeout: Timeout}
+	Socket := env.Socket()
+	cl := kdsock.Client{Path: Socket, Timeout: Timeout, PeerUID: env.KerneldUID}
 	if cmd == "watch" {
 		cl.Timeout = 0
 	}
@@ -63,9 +60,9 @@ func Run(env *applet.Env, args []string) int {
 	switch {
 	case err == nil:
 		return code
-	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ECONNREFUSED):
+	case kdsock.NotRunning(err):
 		fmt.Fprintf(env.Stderr, "kdstat: kerneld is not running (no %s)\n", Socket)
-	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+	case kdsock.Denied(err):
 		fmt.Fprintf(env.Stderr, "kdstat: permission denied: only root may talk to kerneld\n")
 	case errors.Is(err, kdsock.ErrNotKerneld):
 		fmt.Fprintf(env.Stderr, "kdstat: %s: %v: not talking to it\n", Socket, err)

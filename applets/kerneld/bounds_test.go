@@ -10,10 +10,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/modutils/modutils/applets/modprobe"
 	"github.com/modutils/modutils/kernel"
@@ -66,7 +65,7 @@ func TestRemovals(t *testing.T) {
 // them stays at its cap, and kdstat says what it forgot.
 func TestRequestFlood(t *testing.T) {
 	d := newDaemon(Options{})
-	d.load = func(string, bool) error { return unix.ENOENT }
+	d.load = func(string, bool) error { return syscall.ENOENT }
 	const n = 20000
 	for i := range n {
 		d.request(fmt.Sprintf("crypto-nosuch%d", i), false, "request")

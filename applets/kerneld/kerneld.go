@@ -32,15 +32,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/kerneld/kdsock"
 	"github.com/modutils/modutils/applets/modprobe"
 	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/kdsock"
 	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
@@ -251,6 +250,9 @@ type daemon struct {
 	progress chan struct{}
 	// clients bounds the connections served at once.
 	clients chan struct{}
+	// allowedUID is who may talk to kerneld (zero: root); tests change
+	// it while handlers run.
+	allowedUID atomic.Uint32
 
 	// Resolvers, one per parallel load: a Resolver is not safe for
 	// concurrent use. gen counts reloads; a resolver of an older
@@ -335,7 +337,7 @@ func (d *daemon) main(ready *os.File) int {
 		return fail("%v", err)
 	}
 	defer ul.Close()
-	lfd, err := Listen(d.o.Socket)
+	lfd, err := kdsock.Listen(d.o.Socket)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -345,9 +347,7 @@ func (d *daemon) main(ready *os.File) int {
 	wg.Add(1)
 	go func() { defer wg.Done(); d.serve(lfd) }()
 	defer func() {
-		unix.Shutdown(lfd, unix.SHUT_RDWR)
-		unix.Close(lfd)
-		os.Remove(d.o.Socket)
+		lfd.Close()
 		wg.Wait()
 	}()
 

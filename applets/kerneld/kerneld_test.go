@@ -1,19 +1,20 @@
 package kerneld
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/kdstat"
-	"github.com/modutils/modutils/applets/kerneld/kdsock"
-	"golang.org/x/sys/unix"
+	"github.com/modutils/modutils/kernel/kdsock"
 )
 
 func TestSweep(t *testing.T) {
@@ -91,24 +92,23 @@ func TestParseArgs(t *testing.T) {
 func serveTemp(t *testing.T, d *daemon) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "k.sock")
-	fd, err := Listen(path)
+	l, err := kdsock.Listen(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	go func() { d.serve(fd); close(done) }()
+	go func() { d.serve(l); close(done) }()
 	t.Cleanup(func() {
-		unix.Shutdown(fd, unix.SHUT_RDWR)
-		unix.Close(fd)
+		l.Close()
 		<-done
 	})
 	return path
 }
 
 func TestProtocol(t *testing.T) {
-	allowedUID.Store(uint32(os.Getuid()))
-	defer allowedUID.Store(0)
+	t.Parallel()
 	d := newDaemon(Options{Delay: time.Minute})
+	d.allowedUID.Store(uint32(os.Getuid()))
 	var calls atomic.Int32
 	release := make(chan struct{})
 	d.load = func(name string, blacklist bool) error {
@@ -117,7 +117,7 @@ func TestProtocol(t *testing.T) {
 			t.Errorf("a kernel request applies the blacklist")
 		}
 		if name == "nosuch" {
-			return unix.ENOENT
+			return syscall.ENOENT
 		}
 		<-release
 		d.mu.Lock()
@@ -126,14 +126,21 @@ func TestProtocol(t *testing.T) {
 		return nil
 	}
 	path := serveTemp(t, d)
-	if _, err := Listen(path); err == nil || !strings.Contains(err.Error(), "already running") {
+	if _, err := kdsock.Listen(path); err == nil || !strings.Contains(err.Error(), "already running") {
 		t.Errorf("second kerneld: %v", err)
 	}
-	kdstat.Socket = path
+	env := func(stdout, stderr io.Writer) *applet.Env {
+		return &applet.Env{Argv0: "kdstat", Stdout: stdout, Stderr: stderr, KerneldSocket: path, KerneldUID: uint32(os.Getuid())}
+	}
+	capture := func(args ...string) (int, string, string) {
+		var out, errOut strings.Builder
+		code := kdstat.Run(env(&out, &errOut), args)
+		return code, out.String(), errOut.String()
+	}
 
 	// A watcher sees what follows.
 	wr, ww, _ := os.Pipe()
-	go kdstat.Run(&applet.Env{Argv0: "kdstat", Stdout: ww, Stderr: ww}, []string{"watch"})
+	go kdstat.Run(env(ww, ww), []string{"watch"})
 	buf := make([]byte, 100)
 	if n, _ := wr.Read(buf); !strings.Contains(string(buf[:n]), "watching") {
 		t.Fatalf("watch: %q", buf[:n])
@@ -176,18 +183,18 @@ func TestProtocol(t *testing.T) {
 	}
 
 	for _, c := range []string{"debug", "keep", "delay=5"} {
-		if code, out, errOut := applet.Capture("kdstat", kdstat.Run, c); code != 0 {
+		if code, out, errOut := capture(c); code != 0 {
 			t.Errorf("kdstat %s: %d %q %q", c, code, out, errOut)
 		}
 	}
-	code, out, _ := applet.Capture("kdstat", kdstat.Run)
+	code, out, _ := capture()
 	for _, want := range []string{"pid: ", "uptime: ", "autoclean: off, delay 5 s, keep on", "debug: on", "requests: 4",
 		"loaded: 1: fs-minix", "failed: 1: nosuch (No such file or directory)", "removed: 0", "queue: 0"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("kdstat: %d, no %q in\n%s", code, want, out)
 		}
 	}
-	if code, _, errOut := applet.Capture("kdstat", kdstat.Run, "delay=0"); code != 1 {
+	if code, _, errOut := capture("delay=0"); code != 1 {
 		t.Errorf("delay=0: %d %q", code, errOut)
 	}
 	n, _ := wr.Read(buf)
@@ -196,16 +203,18 @@ func TestProtocol(t *testing.T) {
 	}
 
 	// Someone not allowed is refused by SO_PEERCRED.
-	allowedUID.Store(12345)
-	if code, out, _ := applet.Capture("kdstat", kdstat.Run); code != 1 || !strings.Contains(out, "permission denied") {
+	d.allowedUID.Store(12345)
+	if code, out, _ := capture(); code != 1 || !strings.Contains(out, "permission denied") {
 		t.Errorf("other uid: %d %q", code, out)
 	}
 	d.closeWatchers()
 }
 
 func TestKdstatWithoutKerneld(t *testing.T) {
-	kdstat.Socket = filepath.Join(t.TempDir(), "none.sock")
-	code, _, errOut := applet.Capture("kdstat", kdstat.Run)
+	t.Parallel()
+	var out, errb strings.Builder
+	code := kdstat.Run(&applet.Env{Argv0: "kdstat", Stdout: &out, Stderr: &errb, KerneldSocket: filepath.Join(t.TempDir(), "none.sock")}, nil)
+	errOut := errb.String()
 	if code != 1 || !strings.Contains(errOut, "kerneld is not running") {
 		t.Errorf("%d %q", code, errOut)
 	}

@@ -2,7 +2,6 @@ package kerneld
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,53 +9,17 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/modutils/modutils/applets/kerneld/kdsock"
 	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/kdsock"
 )
 
-// Listen creates kerneld's socket at path, mode 0600. A socket already
-// answering there is another kerneld, an error; a dead one is replaced.
-func Listen(path string) (int, error) {
-	if kdsock.Alive(path) {
-		return -1, fmt.Errorf("%s: kerneld is already running", path)
-	}
-	os.Remove(path)
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, err
-	}
-	// The umask makes the socket 0600 from its creation: a chmod after
-	// bind would leave a moment in which anyone could connect.
-	old := unix.Umask(0o177)
-	err = unix.Bind(fd, &unix.SockaddrUnix{Name: path})
-	unix.Umask(old)
-	if err == nil {
-		err = unix.Listen(fd, 64)
-	}
-	if err != nil {
-		unix.Close(fd)
-		return -1, fmt.Errorf("%s: %w", path, err)
-	}
-	return fd, nil
-}
-
-// allowedUID is who may talk to kerneld (zero: root); a variable for
-// tests, which change it while handlers run.
-var allowedUID atomic.Uint32
-
 // serve accepts connections until the socket is shut down.
-func (d *daemon) serve(lfd int) {
+func (d *daemon) serve(l *kdsock.Listener) {
 	for {
-		nfd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
+		p, err := l.Accept(clientTimeout)
 		if err != nil {
-			if errors.Is(err, unix.EINTR) || errors.Is(err, unix.ECONNABORTED) {
-				continue
-			}
 			return
 		}
 		// Past MaxClients, accepting waits: further connections queue
@@ -64,7 +27,7 @@ func (d *daemon) serve(lfd int) {
 		d.clients <- struct{}{}
 		go func() {
 			defer func() { <-d.clients }()
-			d.handle(nfd)
+			d.handle(p)
 		}()
 	}
 }
@@ -78,11 +41,7 @@ const clientTimeout = 5 * time.Second
 const maxCommand = 8192
 
 // handle answers one connection: one command, its answer, "=CODE".
-func (d *daemon) handle(nfd int) {
-	tv := unix.NsecToTimeval(clientTimeout.Nanoseconds())
-	unix.SetsockoptTimeval(nfd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-	unix.SetsockoptTimeval(nfd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv)
-	f := os.NewFile(uintptr(nfd), "kerneld-client")
+func (d *daemon) handle(f *kdsock.Peer) {
 	defer f.Close()
 	// The socket's mode keeps others out already; SO_PEERCRED is what
 	// the kernel says of the peer, so a descriptor passed to another
@@ -92,8 +51,8 @@ func (d *daemon) handle(nfd int) {
 	// that is still sending would reset its connection, and it would
 	// never learn why. Reading is all that happens before the check.
 	line, err := bufio.NewReader(io.LimitReader(f, maxCommand)).ReadString('\n')
-	cred, cerr := unix.GetsockoptUcred(nfd, unix.SOL_SOCKET, unix.SO_PEERCRED)
-	if cerr != nil || cred.Uid != allowedUID.Load() {
+	uid, cerr := f.UID()
+	if cerr != nil || uid != d.allowedUID.Load() {
 		io.WriteString(f, "kerneld: permission denied: only root may talk to kerneld\n=1\n")
 		return
 	}

@@ -14,16 +14,15 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
-	"github.com/modutils/modutils/applets/kerneld/kdsock"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/kdsock"
 	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
@@ -213,8 +212,9 @@ func Run(env *applet.Env, args []string) int {
 	// it loads it also knows to autoclean; without it (no socket, or
 	// refused, not root's, or no answer within its deadline) modprobe
 	// goes on as always.
-	if len(args) == 3 && args[0] == "-q" && args[1] == "--" && args[2] != "" && args[2][0] != '-' && os.Getenv("MODPROBE_OPTIONS") == "" {
-		if code, ok := kdsock.ForRequests(kdsock.Path, os.Getenv).Request(args[2]); ok {
+	getenv := func(name string) string { v, _ := env.Lookup(name); return v }
+	if len(args) == 3 && args[0] == "-q" && args[1] == "--" && args[2] != "" && args[2][0] != '-' && getenv("MODPROBE_OPTIONS") == "" {
+		if code, ok := kdsock.ForRequests(env.Socket(), getenv).Request(args[2]); ok {
 			return code
 		}
 	}
@@ -241,8 +241,13 @@ func (rn *run) logf(format string, args ...any) error {
 	return nil
 }
 
+func (rn *run) getenv(name string) string {
+	v, _ := rn.env.Lookup(name)
+	return v
+}
+
 func (rn *run) main(args []string) (int, error) {
-	args = append(envOptions(os.Getenv("MODPROBE_OPTIONS")), args...)
+	args = append(envOptions(rn.getenv("MODPROBE_OPTIONS")), args...)
 	var (
 		envAppend                               []string
 		configPaths                             []string
@@ -322,7 +327,7 @@ func (rn *run) main(args []string) (int, error) {
 	// matter to a nested modprobe, as kmod passes them on.
 	if len(envAppend) > 0 {
 		v := strings.Join(envAppend, " ")
-		if old, ok := os.LookupEnv("MODPROBE_OPTIONS"); ok {
+		if old, ok := rn.env.Lookup("MODPROBE_OPTIONS"); ok {
 			v = old + " " + v
 		}
 		rn.childEnv = append(rn.childEnv, "MODPROBE_OPTIONS="+v)
@@ -367,7 +372,7 @@ func (rn *run) main(args []string) (int, error) {
 	// kmod reads its configuration before it installs its own logger, so
 	// messages about it come from libkmod's default one.
 	libkmodPrio := modconf.Err
-	if v, ok := os.LookupEnv("KMOD_LOG"); ok {
+	if v, ok := rn.env.Lookup("KMOD_LOG"); ok {
 		libkmodPrio = modconf.ParseKmodLog(v)
 	}
 	confReport := modconf.LibkmodReporter(rn.env.Stderr, libkmodPrio, rn.log.Report)
