@@ -8,32 +8,19 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/modutils/modutils/moddep"
 )
 
-// State is a module's state as /sys/module/NAME/initstate tells it, or
-// Builtin for a module compiled into the kernel.
-type State int
+// State is a module's state, as moddep resolves with it.
+type State = moddep.State
 
 const (
-	Live State = iota + 1
-	Coming
-	Going
-	Builtin
+	Live    = moddep.Live
+	Coming  = moddep.Coming
+	Going   = moddep.Going
+	Builtin = moddep.Builtin
 )
-
-func (s State) String() string {
-	switch s {
-	case Live:
-		return "live"
-	case Coming:
-		return "coming"
-	case Going:
-		return "going"
-	case Builtin:
-		return "builtin"
-	}
-	return fmt.Sprintf("State(%d)", int(s))
-}
 
 // Sys reads the kernel's view of modules under Root ("" for the running
 // system), so that tests can point it at a fake tree, and makes the module

@@ -7,13 +7,12 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 )
 
 // StateFunc tells a module's state in the running kernel; an error
 // matching fs.ErrNotExist means it is not loaded.
-type StateFunc func(name string) (kernel.State, error)
+type StateFunc func(name string) (State, error)
 
 // index identifies one of the .bin indexes in a module directory.
 type index int
@@ -368,9 +367,9 @@ func (m *Module) IsBuiltin() bool {
 
 // InitState is the module's state in the kernel; an error matching
 // fs.ErrNotExist means it is not loaded.
-func (m *Module) InitState() (kernel.State, error) {
+func (m *Module) InitState() (State, error) {
 	if m.IsBuiltin() {
-		return kernel.Builtin, nil
+		return Builtin, nil
 	}
 	if m.r.State == nil {
 		return 0, fs.ErrNotExist
@@ -381,7 +380,7 @@ func (m *Module) InitState() (kernel.State, error) {
 // InKernel is libkmod's module_is_inkernel: live or builtin.
 func (m *Module) InKernel() bool {
 	s, err := m.InitState()
-	return err == nil && (s == kernel.Live || s == kernel.Builtin)
+	return err == nil && (s == Live || s == Builtin)
 }
 
 // Options are the module's parameters from the configuration, for its
