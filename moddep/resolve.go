@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/modutils/modutils/modconf"
@@ -33,6 +34,11 @@ var indexFiles = [numIndexes]string{"modules.dep", "modules.alias", "modules.sym
 // commands, modules.alias, and the builtin indexes, in that order. Like a
 // libkmod context, it keeps one Module per name (or per name and alias),
 // so that what is learnt about a module is learnt once.
+//
+// A Resolver and its Modules are safe for concurrent use: one lock
+// guards what is learnt lazily (indexes opened, modules.dep lines
+// parsed), and no traversal keeps state on a Module, so kerneld's loads
+// share one resolver.
 type Resolver struct {
 	Dir    string // the module directory, ROOT/lib/modules/VERSION
 	Conf   *modconf.Config
@@ -43,6 +49,7 @@ type Resolver struct {
 	// reader does (modinfo) instead of its mmap reader (modprobe).
 	Stream bool
 
+	mu      sync.Mutex
 	indexes [numIndexes]*Index
 	tried   [numIndexes]bool
 	pool    map[string]*Module
@@ -58,13 +65,19 @@ func NewResolver(dir string, conf *modconf.Config) *Resolver {
 
 // Close releases the indexes.
 func (r *Resolver) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closeIndexes()
+	return nil
+}
+
+func (r *Resolver) closeIndexes() {
 	for i, ix := range r.indexes {
 		if ix != nil {
 			ix.Close()
 			r.indexes[i] = nil
 		}
 	}
-	return nil
 }
 
 func (r *Resolver) index(i index) *Index {
@@ -88,6 +101,8 @@ func (r *Resolver) index(i index) *Index {
 // every later lookup reads its file afresh with the stream reader, whose
 // order of equal values differs; so does the resolver.
 func (r *Resolver) LoadResources() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for i := range numIndexes {
 		r.tried[i] = true
 		ix, err := OpenIndex(r.Dir + "/" + indexFiles[i] + ".bin")
@@ -102,7 +117,7 @@ func (r *Resolver) LoadResources() {
 		if i == indexBuiltinAlias {
 			continue
 		}
-		r.Close()
+		r.closeIndexes()
 		r.tried = [numIndexes]bool{}
 		r.Stream = true
 		return
@@ -137,9 +152,6 @@ type Module struct {
 	installSet bool // the lookup found the module by its install command
 	removeSet  bool
 	options    *string
-	visited    bool
-	required   bool
-	ignoreCmd  bool
 }
 
 func (r *Resolver) module(name, alias string) *Module {
@@ -158,6 +170,12 @@ func (r *Resolver) module(name, alias string) *Module {
 // NewFromName is the module of that name (normalised: dashes become
 // underscores, the name ends at a dot).
 func (r *Resolver) NewFromName(name string) *Module {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.newFromName(name)
+}
+
+func (r *Resolver) newFromName(name string) *Module {
 	return r.module(NormalizeName(name), "")
 }
 
@@ -171,6 +189,12 @@ func NormalizeName(name string) string {
 
 // NewFromPath is the module in the file at path, which must exist.
 func (r *Resolver) NewFromPath(path string) (*Module, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.newFromPath(path)
+}
+
+func (r *Resolver) newFromPath(path string) (*Module, error) {
 	abs := AbsFromCwd(path)
 	if _, err := statErr(abs); err != nil {
 		return nil, err
@@ -194,6 +218,12 @@ func (r *Resolver) NewFromPath(path string) (*Module, error) {
 // Lookup finds the modules a name stands for: the first of kmod's
 // sources that knows the name gives every module it matches.
 func (r *Resolver) Lookup(name string) []*Module {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lookup(name)
+}
+
+func (r *Resolver) lookup(name string) []*Module {
 	// Names are looked up with dashes as underscores, outside brackets.
 	name, err := NormalizeAlias(name)
 	if err != nil {
@@ -226,7 +256,7 @@ func (r *Resolver) fromModdep(name string) []*Module {
 	if !ok {
 		return nil
 	}
-	m := r.NewFromName(name)
+	m := r.newFromName(name)
 	m.parseDepLine(line)
 	return []*Module{m}
 }
@@ -256,12 +286,12 @@ func (r *Resolver) fromAliases(name string) []*Module {
 
 func (r *Resolver) fromCommands(name string) []*Module {
 	if cmd, ok := r.Conf.InstallNamed(name); ok {
-		m := r.NewFromName(name)
+		m := r.newFromName(name)
 		m.install, m.installSet = &cmd, true
 		return []*Module{m}
 	}
 	if cmd, ok := r.Conf.RemoveNamed(name); ok {
-		m := r.NewFromName(name)
+		m := r.newFromName(name)
 		m.remove, m.removeSet = &cmd, true
 		return []*Module{m}
 	}
@@ -272,7 +302,7 @@ func (r *Resolver) fromBuiltin(name string) []*Module {
 	if _, ok := r.search(indexBuiltin, name); !ok {
 		return nil
 	}
-	m := r.NewFromName(name)
+	m := r.newFromName(name)
 	m.builtin = 1
 	return []*Module{m}
 }
@@ -312,7 +342,7 @@ func (m *Module) parseDepLine(line string) {
 		m.path = joinPath(base, path)
 	}
 	for _, dep := range strings.FieldsFunc(rest, func(c rune) bool { return c == ' ' || c == '\t' }) {
-		d, err := m.r.NewFromPath(joinPath(base, dep))
+		d, err := m.r.newFromPath(joinPath(base, dep))
 		if err != nil {
 			modconf.LibkmodErr(m.r.Report, siteDepline, "ctx=%p path=%s error=%s\n", m.r, joinPath(base, dep), modconf.ErrnoString(err))
 			// As libkmod does, forget the line: the next question
@@ -335,6 +365,12 @@ func joinPath(base, p string) string {
 // Path is the module's file, or "" for a builtin module or an alias that
 // modules.dep does not know.
 func (m *Module) Path() string {
+	m.r.mu.Lock()
+	defer m.r.mu.Unlock()
+	return m.filePath()
+}
+
+func (m *Module) filePath() string {
 	if m.path != "" || m.depsKnown {
 		return m.path
 	}
@@ -346,6 +382,12 @@ func (m *Module) Path() string {
 
 // Deps are the modules m needs, in the order to load them.
 func (m *Module) Deps() []*Module {
+	m.r.mu.Lock()
+	defer m.r.mu.Unlock()
+	return m.depList()
+}
+
+func (m *Module) depList() []*Module {
 	if !m.depsKnown {
 		if line, ok := m.r.search(indexDep, m.Name); ok {
 			m.parseDepLine(line)
@@ -356,6 +398,12 @@ func (m *Module) Deps() []*Module {
 
 // IsBuiltin reports whether modules.builtin lists the module.
 func (m *Module) IsBuiltin() bool {
+	m.r.mu.Lock()
+	defer m.r.mu.Unlock()
+	return m.isBuiltin()
+}
+
+func (m *Module) isBuiltin() bool {
 	if m.builtin == 0 {
 		m.builtin = -1
 		if _, ok := m.r.search(indexBuiltin, m.Name); ok {
@@ -386,6 +434,12 @@ func (m *Module) InKernel() bool {
 // Options are the module's parameters from the configuration, for its
 // name or the alias it was found by, joined in configuration order.
 func (m *Module) Options() string {
+	m.r.mu.Lock()
+	defer m.r.mu.Unlock()
+	return m.optionString()
+}
+
+func (m *Module) optionString() string {
 	if m.options == nil {
 		s := m.r.Conf.ModuleOptions(m.Name, m.Alias)
 		m.options = &s
@@ -396,6 +450,12 @@ func (m *Module) Options() string {
 // InstallCommand is the first install command whose pattern matches the
 // module's name, or what the lookup found.
 func (m *Module) InstallCommand() (string, bool) {
+	m.r.mu.Lock()
+	defer m.r.mu.Unlock()
+	return m.installCommand()
+}
+
+func (m *Module) installCommand() (string, bool) {
 	if m.install == nil {
 		cmd, ok := m.r.Conf.InstallFor(m.Name)
 		m.install, m.hasInstall = &cmd, ok
@@ -405,6 +465,12 @@ func (m *Module) InstallCommand() (string, bool) {
 
 // RemoveCommand is the first remove command whose pattern matches.
 func (m *Module) RemoveCommand() (string, bool) {
+	m.r.mu.Lock()
+	defer m.r.mu.Unlock()
+	return m.removeCommand()
+}
+
+func (m *Module) removeCommand() (string, bool) {
 	if m.remove == nil {
 		cmd, ok := m.r.Conf.RemoveFor(m.Name)
 		m.remove, m.hasRemove = &cmd, ok
@@ -415,6 +481,12 @@ func (m *Module) RemoveCommand() (string, bool) {
 // Softdeps are the modules the first matching softdep line names, each
 // looked up like a name on the command line.
 func (m *Module) Softdeps() (pre, post []*Module) {
+	m.r.mu.Lock()
+	defer m.r.mu.Unlock()
+	return m.softdeps()
+}
+
+func (m *Module) softdeps() (pre, post []*Module) {
 	preNames, postNames, ok := m.r.Conf.SoftdepFor(m.Name)
 	if !ok {
 		return nil, nil
@@ -425,71 +497,100 @@ func (m *Module) Softdeps() (pre, post []*Module) {
 func (r *Resolver) lookupAll(names []string) []*Module {
 	var out []*Module
 	for _, n := range names {
-		out = append(out, r.Lookup(n)...)
+		out = append(out, r.lookup(n)...)
 	}
 	return out
 }
 
 // Blacklisted reports whether a blacklist line names the module.
 func (m *Module) Blacklisted() bool {
+	m.r.mu.Lock()
+	defer m.r.mu.Unlock()
+	return m.blacklisted()
+}
+
+func (m *Module) blacklisted() bool {
 	return m.r.Conf.IsBlacklisted(m.Name)
+}
+
+// ProbeEntry is one module of a probe list, with what the walk decided
+// about it.
+type ProbeEntry struct {
+	Module *Module
+	// Required: the module asked for or one of its dependencies, as
+	// opposed to a softdep, whose failures are ignored.
+	Required bool
+	// IgnoreCmd: its install command is not to be used (it has
+	// softdeps, or -i was given).
+	IgnoreCmd bool
+	// Softdep names the module whose softdep brought this one in, ""
+	// for the module asked for and its dependencies.
+	Softdep string
 }
 
 // ProbeList is what loading m takes, in order: each dependency's
 // softdeps around it, then m's own pre-softdeps, m, and its
-// post-softdeps, each module once. With ignoreCmd, m's softdeps are not
-// followed and its install command will not be used.
-func (r *Resolver) ProbeList(m *Module, ignoreCmd bool) []*Module {
-	for _, p := range r.pool {
-		p.visited, p.required = false, false
+// post-softdeps, each module once (as libkmod's
+// kmod_module_get_probe_list). With ignoreCmd, m's softdeps are not
+// followed and its install command will not be used. The walk's state is
+// its own, so lists may be made concurrently.
+func (r *Resolver) ProbeList(m *Module, ignoreCmd bool) []ProbeEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	w := probeWalk{seen: map[*Module]bool{}, required: map[*Module]bool{}, ignoreCmd: map[*Module]bool{}}
+	w.probe(m, true, ignoreCmd, "")
+	// libkmod keeps both flags on the module and reads them as it loads:
+	// the walk's last word on a module holds for each of its entries.
+	for i := range w.list {
+		e := &w.list[i]
+		e.Required, e.IgnoreCmd = w.required[e.Module], w.ignoreCmd[e.Module]
 	}
-	var list []*Module
-	r.probe(m, true, ignoreCmd, &list)
-	return list
+	return w.list
 }
 
-func (r *Resolver) probe(m *Module, required, ignoreCmd bool, list *[]*Module) {
-	if m.visited {
+// probeWalk is one ProbeList's traversal: which modules it visited, and
+// which are required (libkmod keeps both on the module itself).
+type probeWalk struct {
+	list      []ProbeEntry
+	seen      map[*Module]bool
+	required  map[*Module]bool
+	ignoreCmd map[*Module]bool
+}
+
+func (w *probeWalk) probe(m *Module, required, ignoreCmd bool, from string) {
+	if w.seen[m] {
 		return
 	}
-	m.visited = true
-	deps := m.Deps()
+	w.seen[m] = true
+	deps := m.depList()
 	if required {
-		m.required = true
+		w.required[m] = true
 		for _, d := range deps {
-			d.required = true
+			w.required[d] = true
 		}
 	}
 	for _, d := range deps {
-		r.fillSoftdep(d, list)
+		w.fillSoftdep(d, from)
 	}
 	if ignoreCmd {
-		*list = append(*list, m)
-		m.ignoreCmd = true
+		w.list = append(w.list, ProbeEntry{Module: m, Softdep: from})
+		w.ignoreCmd[m] = true
 		return
 	}
-	r.fillSoftdep(m, list)
+	w.fillSoftdep(m, from)
 }
 
-func (r *Resolver) fillSoftdep(m *Module, list *[]*Module) {
-	pre, post := m.Softdeps()
+func (w *probeWalk) fillSoftdep(m *Module, from string) {
+	pre, post := m.softdeps()
 	for _, p := range pre {
-		r.probe(p, false, false, list)
+		w.probe(p, false, false, m.Name)
 	}
-	*list = append(*list, m)
-	m.ignoreCmd = pre != nil || post != nil
+	w.list = append(w.list, ProbeEntry{Module: m, Softdep: from})
+	w.ignoreCmd[m] = pre != nil || post != nil
 	for _, p := range post {
-		r.probe(p, false, false, list)
+		w.probe(p, false, false, m.Name)
 	}
 }
-
-// IgnoreCmd reports whether the probe list decided m's install command is
-// not to be used (it has softdeps, or -i was given).
-func (m *Module) IgnoreCmd() bool { return m.ignoreCmd }
-
-// Required reports whether m is the module asked for or one of its
-// dependencies, as opposed to a softdep, whose failures are ignored.
-func (m *Module) Required() bool { return m.required }
 
 func statErr(path string) (bool, error) {
 	if _, err := os.Stat(path); err != nil {

@@ -41,6 +41,9 @@ type Env struct {
 	// and /sys of; nil is the running one. Tests give a fake root and
 	// recorded system calls.
 	Sys *kernel.Sys
+	// ModuleDir is the module directory; "" is /lib/modules/`uname -r`
+	// (rmmod: tests give a fake one).
+	ModuleDir string
 	// Clock is the applet's time; nil is the real one.
 	Clock Clock
 	// KerneldSocket is where kerneld listens and its clients find it;

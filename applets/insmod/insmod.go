@@ -10,7 +10,7 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
-	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/execplan"
 	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
@@ -37,9 +37,6 @@ Options:
 	-V, --version     show version
 	-h, --help        show this help
 `
-
-// Sys is the kernel insmod loads into; tests substitute its Calls.
-var Sys = kernel.Sys{}
 
 // Strerror is insmod's mod_strerror: the kernel's errnos from
 // init_module said the way kmod's insmod says them.
@@ -111,12 +108,18 @@ func Run(env *applet.Env, args []string) int {
 		log.Report(modconf.Err, "could not load module %s: %s\n", filename, modconf.ErrnoString(syscall.ENOENT))
 		return 1
 	}
-	if err := libkmod.Insert(Sys, abs, params, flags); err != nil {
+	libLog := libkmod.ToolLog(log.Report)
+	x := &execplan.Executor{Kernel: execplan.NewSys(env.Kernel(), libLog), Insert: flags,
+		Observer: execplan.ObserverFunc(func(e execplan.Event) error {
+			if e.Kind == execplan.InsertFailed {
+				libLog(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", abs, modconf.ErrnoString(e.Err))
+			}
+			return nil
+		})}
+	if err := x.InsertFile(moddep.ModuleName(abs), abs, params); err != nil {
 		var fe *libkmod.FileError
 		if errors.As(err, &fe) {
 			err = fe.Errno
-		} else {
-			libkmod.ToolLog(log.Report)(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", abs, modconf.ErrnoString(err))
 		}
 		log.Report(modconf.Err, "could not insert module %s: %s\n", filename, Strerror(err))
 		return 1

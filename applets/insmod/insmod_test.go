@@ -11,6 +11,7 @@ import (
 )
 
 func TestStrerror(t *testing.T) {
+	t.Parallel()
 	for e, want := range map[syscall.Errno]string{
 		syscall.ENOEXEC: "Invalid module format",
 		syscall.ENOENT:  "Unknown symbol in module",
@@ -40,6 +41,7 @@ func (c *calls) InitModule([]byte, string) error           { return c.err }
 func (c *calls) DeleteModule(name string, flags int) error { return c.err }
 
 func TestRun(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ko := dir + "/m.ko"
 	os.WriteFile(ko, []byte("\x7fELF not really a module"), 0o644)
@@ -65,11 +67,8 @@ func TestRun(t *testing.T) {
 		{[]string{"-"}, nil, "insmod: ERROR: this tool does not support loading from stdin!\n", 1, "", 0},
 	} {
 		c := &calls{err: tt.err}
-		old := Sys
-		Sys = kernel.Sys{Root: dir, Calls: c}
 		var out, errb strings.Builder
-		code := Run(&applet.Env{Argv0: "insmod", Stdout: &out, Stderr: &errb}, tt.args)
-		Sys = old
+		code := Run(&applet.Env{Argv0: "insmod", Stdout: &out, Stderr: &errb, Sys: &kernel.Sys{Root: dir, Calls: c}}, tt.args)
 		if code != tt.code || errb.String() != tt.stderr || c.params != tt.params || c.flags != tt.flags {
 			t.Errorf("insmod %q: exit %d, stderr %q, params %q, flags %d", tt.args, code, errb.String(), c.params, c.flags)
 		}

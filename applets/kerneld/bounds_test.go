@@ -14,12 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modutils/modutils/applets/modprobe"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/moddep/probe"
 )
 
 func TestFailures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		add         []string // names that fail, in order
@@ -51,6 +52,7 @@ func TestFailures(t *testing.T) {
 }
 
 func TestRemovals(t *testing.T) {
+	t.Parallel()
 	r := newRemovals(3)
 	for i := range 5 {
 		r.add(fmt.Sprint(i))
@@ -64,6 +66,7 @@ func TestRemovals(t *testing.T) {
 // exist (what an unprivileged user can make it do); kerneld's memory of
 // them stays at its cap, and kdstat says what it forgot.
 func TestRequestFlood(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(Options{})
 	d.load = func(string, bool) error { return syscall.ENOENT }
 	const n = 20000
@@ -93,6 +96,7 @@ func TestRequestFlood(t *testing.T) {
 // workers and one rescan, the overflowing events are counted, and all
 // the rescans asked for meanwhile run as one more.
 func TestUeventStorm(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	p := filepath.Join(root, "sys/bus/pci/devices/0000:00:03.0/modalias")
 	os.MkdirAll(filepath.Dir(p), 0o755)
@@ -162,6 +166,7 @@ func TestUeventStorm(t *testing.T) {
 // TestLoadPanic: a panic inside one load (a crafted module, a decompressor
 // bug) is that load's error; kerneld goes on.
 func TestLoadPanic(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(Options{})
 	var logged strings.Builder
 	d.logOut = func(_ modconf.Level, msg string) { logged.WriteString(msg) }
@@ -193,6 +198,7 @@ func TestLoadPanic(t *testing.T) {
 // the first driver's load creates two devices, whose events come after
 // the first reading of uevent_seqnum, and their loads are waited for too.
 func TestSettle(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	seqFile := filepath.Join(root, "sys/kernel/uevent_seqnum")
 	os.MkdirAll(filepath.Dir(seqFile), 0o755)
@@ -235,6 +241,7 @@ func TestSettle(t *testing.T) {
 // TestSettleTimeout: an event the kernel numbered but kerneld never gets
 // (another network namespace's) ends the wait at its timeout, not never.
 func TestSettleTimeout(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "sys/kernel"), 0o755)
 	os.WriteFile(filepath.Join(root, "sys/kernel/uevent_seqnum"), []byte("10\n"), 0o644)
@@ -257,6 +264,7 @@ func ueventFor(seq uint64, modalias string) kernel.Uevent {
 // their parameters; a failure is logged with the file and line, and what
 // the lists loaded is the system's, which autoclean never removes.
 func TestModulesLoad(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	os.MkdirAll(root+"/etc/modules-load.d", 0o755)
 	os.WriteFile(root+"/etc/modules-load.d/site.conf", []byte("# site\nvfio_pci\nnosuch\n"), 0o644)
@@ -268,10 +276,10 @@ func TestModulesLoad(t *testing.T) {
 	d.loadListed = func(m modconf.ModuleToLoad) error {
 		asked = append(asked, strings.TrimSpace(m.Name+" "+m.Params))
 		if m.Name == "nosuch" {
-			return modprobe.ErrNotFound
+			return probe.ErrNotFound
 		}
 		// What modprobeListed's kernel notes of the insert.
-		recordingKernel{d: d, keep: "modules-load: " + m.Source}.record(m.Name)
+		d.record(m.Name, "modules-load: "+m.Source)
 		return nil
 	}
 	d.modulesLoad()
@@ -296,6 +304,7 @@ func TestModulesLoad(t *testing.T) {
 // kept, for its devices hold no reference on it and autoclean would take
 // it for idle and destroy them; everything else kerneld loads is its own.
 func TestKeep(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		request string
 		keep    bool
@@ -310,7 +319,7 @@ func TestKeep(t *testing.T) {
 	}
 	d := newDaemon(Options{})
 	for _, tc := range tests {
-		recordingKernel{d: d, keep: keepReason(tc.request)}.record(tc.request)
+		d.record(tc.request, keepReason(tc.request))
 		_, kept := d.kept[tc.request]
 		_, own := d.loaded[tc.request]
 		if kept != tc.keep || own == tc.keep {

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -37,12 +38,13 @@ import (
 	"time"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/modprobe"
 	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/execplan"
 	"github.com/modutils/modutils/kernel/kdsock"
 	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
+	"github.com/modutils/modutils/moddep/probe"
 )
 
 // Version is what kdstat reports.
@@ -254,18 +256,20 @@ type daemon struct {
 	// it while handlers run.
 	allowedUID atomic.Uint32
 
-	// Resolvers, one per parallel load: a Resolver is not safe for
-	// concurrent use. gen counts reloads; a resolver of an older
-	// generation is replaced when next taken.
-	pool     chan *resolver
+	// engine is the resolver every load shares; gen counts reloads, and
+	// an engine of an older generation is replaced when next taken, and
+	// closed once its last load is done.
+	engine   *engine
 	gen      int
 	dir      string
 	depMtime time.Time
 }
 
-type resolver struct {
-	r   *moddep.Resolver
-	gen int
+// engine is one generation's resolver and how many loads use it.
+type engine struct {
+	r     *moddep.Resolver
+	gen   int
+	users int
 }
 
 type call struct {
@@ -277,12 +281,9 @@ func newDaemon(o Options) *daemon {
 	d := &daemon{o: o, sys: kernel.Sys{Root: o.Root}, start: time.Now(),
 		loaded: map[string]time.Time{}, failed: newFailures(MaxFailures), removed: newRemovals(MaxRemovals),
 		idleSince: map[string]time.Time{}, inflight: map[string]*call{}, watchers: map[chan string]bool{},
-		kick: make(chan struct{}, 1), pool: make(chan *resolver, Parallel),
+		kick: make(chan struct{}, 1),
 		work: make(chan string, QueueSize), clients: make(chan struct{}, MaxClients),
 		progress: make(chan struct{}, 1), kept: map[string]string{}}
-	for range Parallel {
-		d.pool <- &resolver{gen: -1}
-	}
 	d.load = d.modprobe
 	d.loadListed = d.modprobeListed
 	d.mknod = kernel.Nodes{}
@@ -644,14 +645,19 @@ func (d *daemon) request(name string, blacklist bool, why string) error {
 
 	// Most devices have no module (bridges, the CPU, the keyboard
 	// controller built in): for a device event, that is no failure.
-	noModule := why != "request" && errors.Is(c.err, modprobe.ErrNotFound)
+	noModule := why != "request" && errors.Is(c.err, probe.ErrNotFound)
+	// A load's failures are its modules': those the observer recorded
+	// one by one (a modalias that twenty modules answer fails only for
+	// the one that failed), else the name's own.
+	var rec recorded
 	d.mu.Lock()
 	delete(d.inflight, key)
 	d.queue--
-	if c.err != nil && !noModule {
-		d.failed.add(name, modconf.ErrnoString(c.err))
-	} else {
+	switch {
+	case c.err == nil || noModule:
 		d.failed.forget(name)
+	case !errors.As(c.err, &rec):
+		d.failed.add(name, modconf.ErrnoString(c.err))
 	}
 	d.mu.Unlock()
 	if c.err != nil && !noModule {
@@ -685,34 +691,6 @@ func (d *daemon) contain(name string, err *error) {
 	}
 }
 
-// recordingKernel notes every module the probe logic inserts, so that
-// autoclean knows which modules kerneld loaded: its own, or, with keep
-// set, ones to keep (and why).
-type recordingKernel struct {
-	modprobe.Kernel
-	d    *daemon
-	keep string
-}
-
-func (k recordingKernel) Insert(path, options string, flags modprobe.InsertFlags) error {
-	err := k.Kernel.Insert(path, options, flags)
-	if err == nil {
-		k.record(moddep.NormalizeName(filepath.Base(path)))
-	}
-	return err
-}
-
-func (k recordingKernel) record(name string) {
-	k.d.mu.Lock()
-	if k.keep != "" {
-		k.d.kept[name] = k.keep
-	} else {
-		k.d.loaded[name] = time.Now()
-	}
-	k.d.mu.Unlock()
-	k.d.note("loaded %s", name)
-}
-
 // keepReason says why autoclean must leave what a request for name
 // loads, or "". Autoclean takes a module without references for idle,
 // but some drivers' users hold none: a network device of an rtnetlink
@@ -732,28 +710,116 @@ func (d *daemon) report(level modconf.Level, format string, args ...any) {
 	d.logf(level, format, args...)
 }
 
-func (d *daemon) kernel(keep string) modprobe.Kernel {
-	return recordingKernel{modprobe.NewKernel(libkmod.ToolLog(d.report)), d, keep}
-}
-
-// modprobe is the real load: modprobe's own logic with one of the pool's
-// resolvers.
+// modprobe is the real load: what "modprobe -q NAME" (with -b for
+// blacklist) plans, carried out.
 func (d *daemon) modprobe(name string, blacklist bool) error {
-	var err error
-	d.withResolver(keepReason(name), func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
-		err = modprobe.Load(r, k, log, name, blacklist)
-	})
-	return err
+	return d.loadPlan(name, "", blacklist, keepReason(name))
 }
 
 // modprobeListed loads one module of a boot list, with its parameters and
 // the blacklist, as systemd-modules-load does.
 func (d *daemon) modprobeListed(m modconf.ModuleToLoad) error {
-	var err error
-	d.withResolver("modules-load: "+m.Source, func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
-		err = modprobe.LoadWithOptions(r, k, log, m.Name, m.Params, true)
+	return d.loadPlan(m.Name, m.Params, true, "modules-load: "+m.Source)
+}
+
+// recorded is a load's failure that the observer has recorded already,
+// module by module.
+type recorded struct{ error }
+
+func (r recorded) Unwrap() error { return r.error }
+
+// loadPlan plans loading name (with params for it, as "modprobe NAME
+// PARAMS" gives them) and carries the plan out. What it inserts is
+// kerneld's to autoclean, or, with keep set, to keep (keep says why);
+// what fails is recorded by module. A name no module stands for is
+// probe.ErrNotFound; a blacklisted module is no error.
+func (d *daemon) loadPlan(name, params string, blacklist bool, keep string) error {
+	e := d.acquire()
+	defer d.release(e)
+	log := d.logger()
+	libLog := libkmod.ToolLog(log.Report)
+	k := execplan.NewSys(d.sys, libLog)
+	pl := &probe.Planner{R: e.r, Kernel: k, Flags: probe.Flags{UseBlacklist: blacklist}}
+	plan, err := pl.Load(name, params)
+	if err != nil {
+		if errors.Is(err, probe.ErrNotFound) {
+			// modprobe's fatal message, which kerneld logs as such.
+			log.Report(modconf.Crit, "Module %s not found in directory %s\n", name, d.dir)
+		}
+		return err
+	}
+	x := d.executor(k)
+	x.Observer = execplan.ObserverFunc(func(ev execplan.Event) error {
+		switch ev.Kind {
+		case execplan.Inserted:
+			d.record(ev.Module, keep)
+		case execplan.Failed:
+			why := modconf.ErrnoString(ev.Err)
+			if ev.Module != name {
+				why += ", for " + name
+			}
+			d.mu.Lock()
+			d.failed.add(ev.Module, why)
+			d.mu.Unlock()
+			d.note("failed %s: %s", ev.Module, why)
+		case execplan.Removed:
+		default:
+			d.observe(ev, log, libLog)
+		}
+		return nil
 	})
-	return err
+	// Each target that loads is no longer failed; the last one's result
+	// is the load's, as in modprobe.
+	for _, t := range plan.Targets {
+		d.mu.Lock()
+		d.failed.forget(t.Module)
+		d.mu.Unlock()
+	}
+	if err := x.Load(plan); err != nil {
+		return recorded{err}
+	}
+	return nil
+}
+
+// record notes a module the probe logic inserted, so that autoclean knows
+// which modules kerneld loaded: its own, or, with keep set, ones to keep
+// (and why).
+func (d *daemon) record(name, keep string) {
+	d.mu.Lock()
+	if keep != "" {
+		d.kept[name] = keep
+	} else {
+		d.loaded[name] = time.Now()
+	}
+	d.mu.Unlock()
+	d.note("loaded %s", name)
+}
+
+// observe logs what modprobe would print of a step, as kerneld logs it.
+func (d *daemon) observe(ev execplan.Event, log *applet.Logger, libLog libkmod.LogFunc) {
+	switch ev.Kind {
+	case execplan.InsertFailed:
+		libLog(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", ev.Step.Path, modconf.ErrnoString(ev.Err))
+	case execplan.RemoveFailed:
+		libLog(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", ev.Module, modconf.ErrnoString(ev.Err))
+	case execplan.CommandFailed:
+		switch {
+		case ev.What == "remove":
+			log.Report(modconf.Err, "Error running %s command for %s\n", "remove", ev.Module)
+		case ev.Err != nil:
+			log.Report(modconf.Err, "Could not run %s command '%s' for module %s: %s\n", ev.What, ev.Command, ev.Module, modconf.ErrnoString(ev.Err))
+		default:
+			log.Report(modconf.Err, "Error running %s command '%s' for module %s: retcode %d\n", ev.What, ev.Command, ev.Module, ev.Code)
+		}
+	}
+}
+
+// executor carries kerneld's plans out: no output of its own, commands
+// with their output discarded.
+func (d *daemon) executor(k execplan.Kernel) *execplan.Executor {
+	return &execplan.Executor{Kernel: k, Shell: func(cmd string, env []string) (int, error) {
+		return kernel.RunShell(cmd, io.Discard, io.Discard, env...)
+	}}
 }
 
 // modulesLoad loads what /etc/modules-load.d and the rest of
@@ -785,47 +851,79 @@ func (d *daemon) loadListedContained(m modconf.ModuleToLoad) (err error) {
 // unload is autoclean's removal of one module, its remove command
 // included.
 func (d *daemon) unload(name string) error {
-	var err error
-	d.withResolver("", func(r *moddep.Resolver, k modprobe.Kernel, log *applet.Logger) {
-		err = modprobe.Unload(r, k, log, name)
+	e := d.acquire()
+	defer d.release(e)
+	log := d.logger()
+	libLog := libkmod.ToolLog(log.Report)
+	k := execplan.NewSys(d.sys, libLog)
+	r := (&probe.Planner{R: e.r}).Unload(name)
+	x := d.executor(k)
+	x.Observer = execplan.ObserverFunc(func(ev execplan.Event) error {
+		d.observe(ev, log, libLog)
+		return nil
 	})
+	err := x.Unload(r)
+	// A remove command's exit status comes back as an errno; kerneld's
+	// log says what it was.
+	if code, ok := err.(syscall.Errno); ok && r.HasCommand {
+		return fmt.Errorf("remove command exited with status %d", int(code))
+	}
 	return err
 }
 
-// withResolver runs f with a resolver of the pool's, up to date with the
-// configuration, a kernel that records what f inserts (as kept, with
-// keep for why, when keep is set), and a logger into kerneld's log.
-func (d *daemon) withResolver(keep string, f func(*moddep.Resolver, modprobe.Kernel, *applet.Logger)) {
-	d.checkIndex()
-	// A module's init may itself ask the kernel for another module, and
-	// that request comes back here while its parent's load holds a
-	// resolver: waiting for one could deadlock, so a load that finds
-	// none free makes a resolver of its own for the occasion.
-	var res *resolver
-	select {
-	case res = <-d.pool:
-		defer func() { d.pool <- res }()
-	default:
-		res = &resolver{gen: -1}
-		defer func() { res.r.Close() }()
-	}
-	k := d.kernel(keep)
+// logger is kerneld's log as modprobe's messages go into it.
+func (d *daemon) logger() *applet.Logger {
 	d.mu.Lock()
-	gen, debug := d.gen, d.o.Debug
+	debug := d.o.Debug
 	d.mu.Unlock()
-	if res.gen != gen || res.r == nil {
-		if res.r != nil {
-			res.r.Close()
-		}
-		res.r, res.gen = modprobe.NewResolver(d.dir, k, d.report), gen
-	}
 	log := applet.NewLogger(&applet.Env{Argv0: "kerneld", Stderr: io.Discard})
 	log.Syslog = func(level modconf.Level, msg string) { d.logf(level, "%s", msg) }
 	log.Priority = modconf.Err
 	if debug {
 		log.Priority = modconf.Debug
 	}
-	f(res.r, k, log)
+	return log
+}
+
+// acquire is the engine of the current generation, made anew after a
+// reload; release gives it back. Loads share it: a module's init may ask
+// the kernel for another module, whose request comes back here while its
+// parent's load goes on, and needs no resolver of its own.
+func (d *daemon) acquire() *engine {
+	d.checkIndex()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.engine == nil || d.engine.gen != d.gen {
+		if old := d.engine; old != nil && old.users == 0 {
+			old.r.Close()
+		}
+		conf := modconf.LoadModprobeConfig(modconf.ModprobeOptions{ModuleDir: d.dir, Cmdline: d.sys.Cmdline(), Report: d.report})
+		r := moddep.NewResolver(d.dir, conf)
+		r.Report = d.report
+		r.State = d.state
+		r.LoadResources()
+		d.engine = &engine{r: r, gen: d.gen}
+	}
+	d.engine.users++
+	return d.engine
+}
+
+func (d *daemon) release(e *engine) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e.users--
+	if e.users == 0 && e != d.engine {
+		e.r.Close()
+	}
+}
+
+// state is a module's state as the resolver wants it.
+func (d *daemon) state(name string) (moddep.State, error) {
+	s, err := d.sys.InitState(name)
+	if err != nil {
+		return 0, fs.ErrNotExist
+	}
+	return s, nil
 }
 
 // checkIndex reloads when modules.dep.bin changed: depmod after

@@ -18,6 +18,7 @@ import (
 )
 
 func TestSweep(t *testing.T) {
+	t.Parallel()
 	t0 := time.Unix(1000, 0)
 	const delay = 60 * time.Second
 	idle := func(n string) ModState { return ModState{Name: n, Loaded: true} }
@@ -53,6 +54,7 @@ func TestSweep(t *testing.T) {
 }
 
 func TestBoundDevices(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	drv := filepath.Join(root, "sys/bus/pci/drivers/e1000")
 	os.MkdirAll(drv, 0o755)
@@ -70,6 +72,7 @@ func TestBoundDevices(t *testing.T) {
 }
 
 func TestParseArgs(t *testing.T) {
+	t.Parallel()
 	o, err := parseArgs([]string{"debug", "keep", "delay=5"})
 	if err != nil || !o.Debug || !o.Keep || o.Delay != 5*time.Second || o.Foreground {
 		t.Errorf("seed words: %+v %v", o, err)
@@ -221,6 +224,7 @@ func TestKdstatWithoutKerneld(t *testing.T) {
 }
 
 func TestColdplug(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	write := func(p, s string) {
 		p = filepath.Join(root, p)
@@ -259,6 +263,7 @@ func TestColdplug(t *testing.T) {
 // TestIndexChange: a new modules.dep.bin (depmod run after a kernel
 // update) makes the resolvers read everything again, without SIGHUP.
 func TestIndexChange(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(Options{})
 	d.dir = t.TempDir()
 	dep := filepath.Join(d.dir, "modules.dep.bin")

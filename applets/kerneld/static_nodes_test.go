@@ -32,6 +32,7 @@ func (f *fakeNodes) Mknod(path string, typ byte, perm uint32, major, minor uint3
 }
 
 func TestMakeStaticNodes(t *testing.T) {
+	t.Parallel()
 	tun := devname.Node{Module: "tun", Name: "net/tun", Type: 'c', Major: 10, Minor: 200}
 	loop := devname.Node{Module: "loop", Name: "loop-control", Type: 'c', Major: 10, Minor: 237}
 	timer := devname.Node{Module: "snd_timer", Name: "snd/seq/timer", Type: 'c', Major: 116, Minor: 33}
@@ -125,6 +126,7 @@ func TestMakeStaticNodes(t *testing.T) {
 // modules.devname at start, and kdstat shows them and the kernel request
 // that loaded a node's driver when the node was opened.
 func TestStaticNodesDaemon(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	os.Mkdir(root+"/dev", 0o755)
 	dir := root + "/lib/modules/6.12.0"

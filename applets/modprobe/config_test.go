@@ -25,6 +25,7 @@ func confDir(t *testing.T, files map[string]string) string {
 // TestConfigAgainstKmod resolves names on Debian's tree under a
 // configuration that uses every directive, and compares with kmod.
 func TestConfigAgainstKmod(t *testing.T) {
+	t.Parallel()
 	root, version, _ := debianTree(t)
 	conf := confDir(t, map[string]string{
 		"a.conf": `# every directive

@@ -102,6 +102,7 @@ func flipBit(bit int) damage {
 // kmod itself survives the damage, which it does not always (it trusts
 // the offsets it reads and can fault).
 func TestDamagedIndexes(t *testing.T) {
+	t.Parallel()
 	root, moddir := smallTree(t)
 	conf := emptyConfig(t)
 	queries := [][]string{
@@ -185,6 +186,7 @@ var ctxPointer = regexp.MustCompile(`ctx=0x[0-9a-f]+`)
 // a dependency, as an upgrade that forgot depmod leaves it: every query
 // must answer, and report the missing file, as kmod does.
 func TestStaleModdep(t *testing.T) {
+	t.Parallel()
 	root, moddir := smallTree(t)
 	if err := os.Remove(filepath.Join(moddir, "kernel/c/low.ko")); err != nil {
 		t.Fatal(err)

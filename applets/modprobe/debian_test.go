@@ -140,6 +140,7 @@ func indexedTrees(t *testing.T) []indexedTree {
 // concrete from the patterns in modules.alias), symbols, and names that
 // resolve to nothing. Each tree gets its own deterministic sample.
 func TestDebianQueries(t *testing.T) {
+	t.Parallel()
 	for k, tr := range indexedTrees(t) {
 		t.Run(tr.name, func(t *testing.T) { debianQueries(t, tr.root, tr.version, tr.moddir, k) })
 	}
@@ -181,6 +182,7 @@ func debianQueries(t *testing.T, root, version, moddir string, offset int) {
 // TestDebianErrors compares command-line errors and parameters. (-h and
 // --version are the option parser's: applets/getopt's tables compare them.)
 func TestDebianErrors(t *testing.T) {
+	t.Parallel()
 	root, version, moddir := debianTree(t)
 	conf := emptyConfig(t)
 	base := []string{"-C", conf, "-d", root, "-S", version}
@@ -225,6 +227,7 @@ func TestModprobeOptionsEnv(t *testing.T) {
 // TestNoStdio runs the binary as the kernel runs its modprobe helper,
 // with no standard descriptors at all: it must still work and exit 0.
 func TestNoStdio(t *testing.T) {
+	t.Parallel()
 	root, version, _ := debianTree(t)
 	bin := filepath.Join(t.TempDir(), "modprobe")
 	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {

@@ -20,6 +20,7 @@ import (
 // directory for a name (a name is an index key, never a path, unless it
 // names an existing file as modprobe ./x.ko does).
 func TestHostileNames(t *testing.T) {
+	t.Parallel()
 	root, moddir := smallTree(t)
 	conf := emptyConfig(t)
 	pwned := filepath.Join(t.TempDir(), "pwned")
@@ -89,6 +90,7 @@ func TestHostileNames(t *testing.T) {
 // absolute path as it is. The module directory and its indexes are
 // root's and trusted, so we do the same, and modprobe -D shows it.
 func TestHostileDepLine(t *testing.T) {
+	t.Parallel()
 	root, moddir := smallTree(t)
 	conf := emptyConfig(t)
 	w := moddep.NewIndexWriter()

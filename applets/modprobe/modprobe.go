@@ -12,7 +12,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"strconv"
 	"strings"
@@ -22,10 +21,12 @@ import (
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/execplan"
 	"github.com/modutils/modutils/kernel/kdsock"
 	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
+	"github.com/modutils/modutils/moddep/probe"
 )
 
 // shortopts and longopts are kmod 34.2's modprobe table, in its order;
@@ -122,65 +123,17 @@ General Options:
 	-h, --help                  show this help
 `
 
-// Kernel is what modprobe needs of the running kernel: SysKernel, or in
-// tests a SysKernel over a fake root with recorded system calls.
-type Kernel interface {
-	State(name string) (kernel.State, error)
-	Refcnt(name string) (int, error)
-	Holders(name string) ([]string, error)
-	Cmdline() string
-	// Insert loads the module file at path as kmod_module_insert_module;
-	// the error is an errno (EEXIST: loaded already).
-	Insert(path, options string, flags InsertFlags) error
-	// Remove is delete_module with O_NONBLOCK (and O_TRUNC for
-	// kernel.RemoveForce in flags).
-	Remove(name string, flags int) error
-}
-
 // InsertFlags are the --force variants.
 type InsertFlags = libkmod.InsertFlags
-
-// SysKernel is the running kernel as libkmod sees it: state from /proc
-// and /sys under Root, messages through Log, the module system calls
-// through Calls (the real ones when nil).
-type SysKernel struct{ libkmod.Lib }
-
-func (k SysKernel) State(name string) (kernel.State, error) {
-	s, e := k.Lib.InitState(name)
-	if e != 0 {
-		if e == syscall.ENOENT {
-			return 0, fs.ErrNotExist
-		}
-		return 0, e
-	}
-	return s, nil
-}
-
-func (k SysKernel) Refcnt(name string) (int, error) {
-	n := k.Lib.Refcnt(name)
-	if n < 0 {
-		return 0, syscall.Errno(-n)
-	}
-	return n, nil
-}
-
-func (k SysKernel) Holders(name string) ([]string, error) { return k.Lib.Holders(name), nil }
-func (k SysKernel) Insert(path, options string, flags InsertFlags) error {
-	return libkmod.Insert(k.Sys, path, options, flags)
-}
-func (k SysKernel) Remove(name string, flags int) error { return k.Sys.Remove(name, flags) }
-
-// NewKernel is the kernel modprobe runs against; log receives libkmod's
-// messages.
-var NewKernel = func(log libkmod.LogFunc) Kernel { return SysKernel{libkmod.Lib{Log: log}} }
 
 type run struct {
 	env     *applet.Env
 	out     *bufio.Writer
 	log     *applet.Logger
-	k       Kernel
+	k       execplan.Sys
 	libLog  libkmod.LogFunc // libkmod's messages, through modprobe's logger
 	r       *moddep.Resolver
+	planner *probe.Planner
 	dirname string
 
 	msgLevel     modconf.Level // LOG()'s priority: FATAL, or WARNING with -a
@@ -367,7 +320,7 @@ func (rn *run) main(args []string) (int, error) {
 		rn.log.Priority = modconf.Debug
 	}
 	rn.libLog = libkmod.ToolLog(rn.log.Report)
-	rn.k = NewKernel(rn.libLog)
+	rn.k = execplan.NewSys(rn.env.Kernel(), rn.libLog)
 
 	// kmod reads its configuration before it installs its own logger, so
 	// messages about it come from libkmod's default one.
@@ -383,9 +336,13 @@ func (rn *run) main(args []string) (int, error) {
 	}
 	rn.r = moddep.NewResolver(rn.dirname, conf.conf)
 	rn.r.Report = rn.log.Report
-	rn.r.State = rn.k.State
+	rn.r.State = rn.state
 	rn.r.LoadResources()
 	defer rn.r.Close()
+	rn.planner = &probe.Planner{R: rn.r, Kernel: rn.k, Flags: probe.Flags{
+		IgnoreLoaded: rn.ignoreLoaded, FirstTime: rn.firstTime, IgnoreCommands: rn.ignoreCmds,
+		UseBlacklist: rn.useBlacklist, RemoveHolders: rn.removeHold,
+	}}
 
 	var status error
 	switch {
@@ -549,182 +506,49 @@ func (rn *run) showSymbols(path, what string, get func(*elfmod.Module) ([]elfmod
 	return nil
 }
 
-// show reports what a probe does (kmod's print_action), under -v, -n or
-// -D.
+// showing reports whether steps are printed as they are carried out
+// (kmod's print_action): under -v, -n or -D.
 func (rn *run) showing() bool { return rn.doShow || rn.verbose > int(modconf.Warning) }
 
-func (rn *run) printAction(m *moddep.Module, install bool, opts string) {
-	if install {
-		cmd, _ := m.InstallCommand()
-		fmt.Fprintf(rn.out, "install %s %s\n", cmd, opts)
-		return
+// state is a module's state as the resolver wants it: not loaded is
+// fs.ErrNotExist.
+func (rn *run) state(name string) (moddep.State, error) {
+	s, err := rn.k.State(name)
+	if errors.Is(err, syscall.ENOENT) {
+		return 0, fs.ErrNotExist
 	}
-	path := m.Path()
-	if path == "" {
-		if s, err := m.InitState(); err == nil && s == kernel.Builtin {
-			fmt.Fprintf(rn.out, "builtin %s\n", m.Name)
-		}
-		return
-	}
-	fmt.Fprintf(rn.out, "insmod %s %s\n", path, opts)
+	return s, err
 }
 
-// probeStopped is a positive result of kmod's probe: the module was
-// blacklisted, which modprobe does not count as a failure.
-const probeStopped = 1
-
+// insmod loads every module name resolves to, as kmod's modprobe does;
+// with -R it prints their names instead.
 func (rn *run) insmod(name, extra string) error {
-	// A path instead of a name, as kmod 34.2 takes it (kmod 30 looked the
-	// path up as a name and failed).
-	if strings.HasPrefix(name, "/") || strings.HasPrefix(name, "./") {
-		m, err := rn.r.NewFromPath(name)
-		if err != nil {
-			if e := rn.logf("Failed to get module from path %s: %s\n", name, modconf.ErrnoString(err)); e != nil {
-				return e
-			}
-			return syscall.ENOENT
-		}
-		return rn.insertModules([]*moddep.Module{m}, extra)
-	}
-	mods := rn.r.Lookup(name)
-	if len(mods) == 0 {
-		if err := rn.logf("Module %s not found in directory %s\n", name, rn.dirname); err != nil {
-			return err
-		}
-		return syscall.ENOENT
-	}
-	return rn.insertModules(mods, extra)
-}
-
-func (rn *run) insertModules(mods []*moddep.Module, extra string) error {
-	var status error
-	for _, m := range mods {
-		var err error
-		if rn.lookupOnly {
-			fmt.Fprintf(rn.out, "%s\n", m.Name)
-		} else {
-			err = rn.probeInsert(m, extra)
-		}
-		if err == nil {
-			status = nil
-			continue
-		}
-		if errors.Is(err, errExit) {
-			return err
-		}
-		status = err
-		rn.out.Flush()
-		switch {
-		case errors.Is(err, syscall.EEXIST):
-			rn.log.Report(modconf.Err, "could not insert '%s': Module already in kernel\n", m.Name)
-		case errors.Is(err, syscall.ENOENT):
-			rn.log.Report(modconf.Err, "could not insert '%s': Unknown symbol in module, or unknown parameter (see dmesg)\n", m.Name)
-		default:
-			rn.log.Report(modconf.Err, "could not insert '%s': %s\n", m.Name, modconf.ErrnoString(err))
-		}
-	}
-	return status
-}
-
-// probeInsert is kmod_module_probe_insert_module with modprobe's flags.
-func (rn *run) probeInsert(mod *moddep.Module, extra string) error {
-	if !rn.ignoreLoaded && mod.InKernel() {
-		if rn.firstTime {
-			return syscall.EEXIST
-		}
-		return nil
-	}
-	// modprobe always applies the blacklist to aliases, and with -b to
-	// every module.
-	if (mod.Alias != "" || rn.useBlacklist) && mod.Blacklisted() {
-		return nil
-	}
-	list := rn.r.ProbeList(mod, rn.ignoreCmds)
+	var plan probe.Plan
+	var names []string
 	var err error
-	for _, m := range list {
-		if !rn.ignoreLoaded && m.InKernel() {
-			err = syscall.EEXIST
-		} else {
-			opts := joinOptions(m.Options(), extra, m == mod)
-			cmd, hasCmd := m.InstallCommand()
-			if hasCmd && !m.IgnoreCmd() {
-				if rn.showing() {
-					rn.printAction(m, true, opts)
-				}
-				if !rn.dryRun {
-					err = rn.runCommand(m, "install", cmd, opts)
-				}
-			} else {
-				if rn.showing() {
-					rn.printAction(m, false, opts)
-				}
-				if !rn.dryRun {
-					err = rn.insert(m, opts)
-				}
-			}
-		}
-		if errors.Is(err, syscall.EEXIST) && m == mod && rn.firstTime {
-			break
-		}
-		if errors.Is(err, syscall.EEXIST) || !m.Required() {
-			err = nil
-		} else if err != nil {
-			break
-		}
+	if rn.lookupOnly {
+		names, err = rn.planner.Resolve(name)
+	} else {
+		plan, err = rn.planner.Load(name, extra)
 	}
-	return err
-}
-
-// joinOptions is kmod's module_options_concat: configured options, a
-// space, then the command line's (for the module asked for only).
-func joinOptions(conf, extra string, target bool) string {
-	if !target {
-		extra = ""
-	}
+	var pe *probe.PathError
 	switch {
-	case conf == "" && extra == "":
-		return ""
-	case conf == "":
-		return extra
-	}
-	return conf + " " + extra
-}
-
-func (rn *run) insert(m *moddep.Module, opts string) error {
-	path := m.Path()
-	if path == "" {
-		if m.IsBuiltin() {
-			return nil
+	case errors.As(err, &pe):
+		if e := rn.logf("Failed to get module from path %s: %s\n", name, modconf.ErrnoString(pe.Err)); e != nil {
+			return e
+		}
+		return syscall.ENOENT
+	case err != nil:
+		if e := rn.logf("Module %s not found in directory %s\n", name, rn.dirname); e != nil {
+			return e
 		}
 		return syscall.ENOENT
 	}
-	err := rn.k.Insert(path, opts, InsertFlags{
-		ForceVermagic:   rn.force || rn.stripVermag,
-		ForceModversion: rn.force || rn.stripModver,
-	})
-	var fe *libkmod.FileError
-	if err != nil && !errors.As(err, &fe) {
-		rn.out.Flush()
-		rn.libLog(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", path, modconf.ErrnoString(err))
+	if rn.lookupOnly {
+		for _, n := range names {
+			fmt.Fprintf(rn.out, "%s\n", n)
+		}
+		return nil
 	}
-	return err
+	return rn.executor().Load(plan)
 }
-
-// runCommand runs an install or remove command through /bin/sh with
-// $CMDLINE_OPTS replaced and MODPROBE_MODULE set, as kmod's system(3).
-func (rn *run) runCommand(m *moddep.Module, kind, cmd, opts string) error {
-	cmd = strings.ReplaceAll(cmd, "$CMDLINE_OPTS", opts)
-	rn.out.Flush()
-	code, err := kernel.RunShell(cmd, rn.env.Stdout, rn.env.Stderr, append(rn.childEnv, "MODPROBE_MODULE="+m.Name)...)
-	if err != nil {
-		rn.log.Report(modconf.Err, "Could not run %s command '%s' for module %s: %s\n", kind, cmd, m.Name, modconf.ErrnoString(err))
-		return syscall.EINVAL
-	}
-	if code != 0 {
-		rn.log.Report(modconf.Err, "Error running %s command '%s' for module %s: retcode %d\n", kind, cmd, m.Name, code)
-		return syscall.EINVAL
-	}
-	return nil
-}
-
-var _ io.Writer = (*bufio.Writer)(nil)

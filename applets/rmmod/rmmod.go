@@ -10,6 +10,7 @@ import (
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/execplan"
 	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
@@ -36,14 +37,6 @@ Options:
 	-V, --version     show version
 	-h, --help        show this help
 `
-
-// Sys is the kernel rmmod works on; tests point it at a fake tree and
-// substitute its Calls.
-var Sys = kernel.Sys{}
-
-// ModuleDir is the module directory whose modules.builtin.bin says which
-// modules are builtin; "" is /lib/modules/`uname -r`.
-var ModuleDir = ""
 
 // Run runs rmmod with args (without the program name) and returns its
 // exit code.
@@ -82,7 +75,9 @@ func Run(env *applet.Env, args []string) int {
 	if verbose > int(modconf.Debug) {
 		log.Priority = modconf.Debug
 	}
-	dir := ModuleDir
+	// The module directory's modules.builtin.bin says which modules are
+	// builtin.
+	dir := env.ModuleDir
 	if dir == "" {
 		kv, err := kernel.Release()
 		if err != nil {
@@ -93,7 +88,13 @@ func Run(env *applet.Env, args []string) int {
 	}
 	r := moddep.NewResolver(dir, nil)
 	defer r.Close()
-	lib := libkmod.Lib{Sys: Sys, Log: libkmod.ToolLog(log.Report)}
+	lib := libkmod.Lib{Sys: env.Kernel(), Log: libkmod.ToolLog(log.Report)}
+	x := &execplan.Executor{Kernel: execplan.Sys{Lib: lib}, Observer: execplan.ObserverFunc(func(e execplan.Event) error {
+		if e.Kind == execplan.RemoveFailed {
+			lib.Log(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", e.Module, modconf.ErrnoString(e.Err))
+		}
+		return nil
+	})}
 
 	failed := 0
 	for _, arg := range operands {
@@ -111,11 +112,11 @@ func Run(env *applet.Env, args []string) int {
 			failed++
 			continue
 		}
-		flags := 0
+		x.RemoveFlags = 0
 		if force {
-			flags = kernel.RemoveForce
+			x.RemoveFlags = kernel.RemoveForce
 		}
-		if err := Remove(lib, m.Name, flags); err != nil {
+		if err := x.RemoveModule(m.Name); err != nil {
 			log.Report(modconf.Err, "could not remove module %s: %s\n", arg, modconf.ErrnoString(err))
 			failed++
 		}
@@ -124,16 +125,6 @@ func Run(env *applet.Env, args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// Remove is kmod_module_remove_module without KMOD_REMOVE_NOLOG: it
-// logs a failure through libkmod's logger.
-func Remove(lib libkmod.Lib, name string, flags int) error {
-	err := lib.Remove(name, flags)
-	if err != nil && lib.Log != nil {
-		lib.Log(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", name, modconf.ErrnoString(err))
-	}
-	return err
 }
 
 // errRefused is check_module_inuse's refusal, after its message.

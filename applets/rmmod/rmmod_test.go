@@ -58,15 +58,13 @@ func sysTree(t *testing.T) string {
 
 func run(t *testing.T, root string, calls kernel.Syscalls, args ...string) (string, string, int) {
 	t.Helper()
-	oldSys, oldDir := Sys, ModuleDir
-	Sys, ModuleDir = kernel.Sys{Root: root, Calls: calls}, root+"/lib"
-	defer func() { Sys, ModuleDir = oldSys, oldDir }()
 	var out, errb strings.Builder
-	code := Run(&applet.Env{Argv0: "rmmod", Stdout: &out, Stderr: &errb}, args)
+	code := Run(&applet.Env{Argv0: "rmmod", Stdout: &out, Stderr: &errb, Sys: &kernel.Sys{Root: root, Calls: calls}, ModuleDir: root + "/lib"}, args)
 	return out.String(), errb.String(), code
 }
 
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	root := sysTree(t)
 	for _, tt := range []struct {
 		args    []string
@@ -97,6 +95,7 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestRemoveFailure(t *testing.T) {
+	t.Parallel()
 	root := sysTree(t)
 	calls := &fakeCalls{err: syscall.EAGAIN}
 	_, stderr, code := run(t, root, calls, "-f", "live")
@@ -116,6 +115,7 @@ func TestRemoveFailure(t *testing.T) {
 // delete_module. The command line, --help and --version are kmod 34.2's,
 // compared in TestCommandLine.
 func TestOracle(t *testing.T) {
+	t.Parallel()
 	kmod := debtree.Kmod(t, "rmmod")
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
@@ -145,12 +145,8 @@ func TestOracle(t *testing.T) {
 			}
 			kcode = ee.ExitCode()
 		}
-		oldSys, oldDir := Sys, ModuleDir
-		Sys = kernel.Sys{Root: root}
-		ModuleDir = root + "/lib"
 		var out, errb strings.Builder
-		code := Run(&applet.Env{Argv0: kmod, Stdout: &out, Stderr: &errb}, args)
-		Sys, ModuleDir = oldSys, oldDir
+		code := Run(&applet.Env{Argv0: kmod, Stdout: &out, Stderr: &errb, Sys: &kernel.Sys{Root: root}, ModuleDir: root + "/lib"}, args)
 		if out.String() != kout.String() || errb.String() != kerr.String() || code != kcode {
 			t.Errorf("rmmod %q:\nkmod: %d %q %q\nours: %d %q %q", args, kcode, kout.String(), kerr.String(), code, out.String(), errb.String())
 		}

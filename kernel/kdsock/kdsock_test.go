@@ -60,6 +60,7 @@ func readCommand(f *os.File) {
 // The outcomes do not depend on the machine's speed: each listener
 // either never answers or answers only after the client has gone.
 func TestHostileListeners(t *testing.T) {
+	t.Parallel()
 	const timeout = 200 * time.Millisecond
 	tests := []struct {
 		name     string
@@ -183,6 +184,7 @@ func TestHostileListeners(t *testing.T) {
 }
 
 func TestForRequests(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		env  string
 		want time.Duration
@@ -211,6 +213,7 @@ func TestForRequests(t *testing.T) {
 // TestRequestRefusesOddNames: a name that would break the one-line
 // protocol is never sent; modprobe does that work itself.
 func TestRequestRefusesOddNames(t *testing.T) {
+	t.Parallel()
 	path, _ := listen(t, 4)
 	cl := Client{Path: path, Timeout: time.Minute, PeerUID: uint32(os.Getuid())}
 	for _, name := range []string{"a b", "a\nstatus", "a\x00"} {
