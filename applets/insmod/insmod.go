@@ -111,9 +111,7 @@ func Run(env *applet.Env, args []string) int {
 	libLog := libkmod.ToolLog(log.Report)
 	x := &execplan.Executor{Kernel: execplan.NewSys(env.Kernel(), libLog), Insert: flags,
 		Observer: execplan.ObserverFunc(func(e execplan.Event) error {
-			if e.Kind == execplan.InsertFailed {
-				libLog(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", abs, modconf.ErrnoString(e.Err))
-			}
+			execplan.Say(e, log.Report, libLog)
 			return nil
 		})}
 	if err := x.InsertFile(moddep.ModuleName(abs), abs, params); err != nil {

@@ -143,7 +143,14 @@ func Run(env *applet.Env, args []string) int {
 	// the service manager, as sd_notify(3)'s unset_environment says.
 	o.NotifySocket, _ = env.Lookup("NOTIFY_SOCKET")
 	os.Unsetenv("NOTIFY_SOCKET")
+	if env.KerneldSocket != "" && o.Socket == kdsock.Path {
+		o.Socket = env.KerneldSocket
+	}
 	d := newDaemon(o)
+	if env.Sys != nil {
+		d.sys = *env.Sys
+	}
+	d.allowedUID.Store(env.KerneldUID)
 	if ready != nil {
 		sl := kernel.OpenSyslog("kerneld")
 		d.logOut = func(level modconf.Level, msg string) { sl.Write(int(level), msg) }
@@ -764,7 +771,7 @@ func (d *daemon) loadPlan(name, params string, blacklist bool, keep string) erro
 			d.note("failed %s: %s", ev.Module, why)
 		case execplan.Removed:
 		default:
-			d.observe(ev, log, libLog)
+			execplan.Say(ev, log.Report, libLog)
 		}
 		return nil
 	})
@@ -793,25 +800,6 @@ func (d *daemon) record(name, keep string) {
 	}
 	d.mu.Unlock()
 	d.note("loaded %s", name)
-}
-
-// observe logs what modprobe would print of a step, as kerneld logs it.
-func (d *daemon) observe(ev execplan.Event, log *applet.Logger, libLog libkmod.LogFunc) {
-	switch ev.Kind {
-	case execplan.InsertFailed:
-		libLog(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", ev.Step.Path, modconf.ErrnoString(ev.Err))
-	case execplan.RemoveFailed:
-		libLog(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", ev.Module, modconf.ErrnoString(ev.Err))
-	case execplan.CommandFailed:
-		switch {
-		case ev.What == "remove":
-			log.Report(modconf.Err, "Error running %s command for %s\n", "remove", ev.Module)
-		case ev.Err != nil:
-			log.Report(modconf.Err, "Could not run %s command '%s' for module %s: %s\n", ev.What, ev.Command, ev.Module, modconf.ErrnoString(ev.Err))
-		default:
-			log.Report(modconf.Err, "Error running %s command '%s' for module %s: retcode %d\n", ev.What, ev.Command, ev.Module, ev.Code)
-		}
-	}
 }
 
 // executor carries kerneld's plans out: no output of its own, commands
@@ -859,7 +847,7 @@ func (d *daemon) unload(name string) error {
 	r := (&probe.Planner{R: e.r}).Unload(name)
 	x := d.executor(k)
 	x.Observer = execplan.ObserverFunc(func(ev execplan.Event) error {
-		d.observe(ev, log, libLog)
+		execplan.Say(ev, log.Report, libLog)
 		return nil
 	})
 	err := x.Unload(r)

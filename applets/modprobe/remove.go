@@ -7,7 +7,6 @@ import (
 
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/execplan"
-	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep/probe"
 )
@@ -60,16 +59,12 @@ func (rn *run) observe(e execplan.Event) error {
 		}
 	case execplan.InsertFailed:
 		rn.out.Flush()
-		rn.libLog(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", e.Step.Path, modconf.ErrnoString(e.Err))
+		execplan.Say(e, rn.log.Report, rn.libLog)
 	case execplan.CommandFailed:
 		if e.What == "remove" {
 			return rn.logf("Error running %s command for %s\n", "remove", e.Module)
 		}
-		if e.Err != nil {
-			rn.log.Report(modconf.Err, "Could not run %s command '%s' for module %s: %s\n", e.What, e.Command, e.Module, modconf.ErrnoString(e.Err))
-		} else {
-			rn.log.Report(modconf.Err, "Error running %s command '%s' for module %s: retcode %d\n", e.What, e.Command, e.Module, e.Code)
-		}
+		execplan.Say(e, rn.log.Report, rn.libLog)
 	case execplan.Failed:
 		rn.out.Flush()
 		switch {
@@ -87,9 +82,7 @@ func (rn *run) observe(e execplan.Event) error {
 	case execplan.InUse:
 		return rn.logf("Module %s is in use.\n", e.Module)
 	case execplan.RemoveFailed:
-		// libkmod logs the failure unless told KMOD_REMOVE_NOLOG,
-		// which modprobe -w passes.
-		rn.libLog(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", e.Module, modconf.ErrnoString(e.Err))
+		execplan.Say(e, rn.log.Report, rn.libLog)
 	case execplan.GaveUp:
 		rn.log.Report(modconf.Err, "could not remove '%s': %s\n", e.Module, modconf.ErrnoString(e.Err))
 	}

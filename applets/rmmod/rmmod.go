@@ -90,9 +90,7 @@ func Run(env *applet.Env, args []string) int {
 	defer r.Close()
 	lib := libkmod.Lib{Sys: env.Kernel(), Log: libkmod.ToolLog(log.Report)}
 	x := &execplan.Executor{Kernel: execplan.Sys{Lib: lib}, Observer: execplan.ObserverFunc(func(e execplan.Event) error {
-		if e.Kind == execplan.RemoveFailed {
-			lib.Log(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", e.Module, modconf.ErrnoString(e.Err))
-		}
+		execplan.Say(e, log.Report, lib.Log)
 		return nil
 	})}
 

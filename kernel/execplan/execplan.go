@@ -16,6 +16,7 @@ import (
 
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
+	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 	"github.com/modutils/modutils/moddep/probe"
 )
@@ -548,4 +549,28 @@ func BackoffDelta(t, tend, delta uint64) (until, next uint64) {
 		delta = tend - t
 	}
 	return t + delta, delta
+}
+
+// Say logs a failure event as kmod's modprobe words it: libkmod's
+// messages through lib, modprobe's own through report (at Err: modprobe
+// makes a failed remove command's message its fatal LOG(), which is the
+// caller's to decide). It reports whether the event was one it words.
+func Say(e Event, report modconf.Reporter, lib libkmod.LogFunc) bool {
+	switch {
+	case e.Kind == InsertFailed:
+		lib(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", e.Step.Path, modconf.ErrnoString(e.Err))
+	case e.Kind == RemoveFailed:
+		// libkmod logs the failure unless told KMOD_REMOVE_NOLOG,
+		// which modprobe -w passes.
+		lib(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", e.Module, modconf.ErrnoString(e.Err))
+	case e.Kind == CommandFailed && e.What == "remove":
+		report(modconf.Err, "Error running %s command for %s\n", "remove", e.Module)
+	case e.Kind == CommandFailed && e.Err != nil:
+		report(modconf.Err, "Could not run %s command '%s' for module %s: %s\n", e.What, e.Command, e.Module, modconf.ErrnoString(e.Err))
+	case e.Kind == CommandFailed:
+		report(modconf.Err, "Error running %s command '%s' for module %s: retcode %d\n", e.What, e.Command, e.Module, e.Code)
+	default:
+		return false
+	}
+	return true
 }

@@ -1,0 +1,104 @@
+package kerneld
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/moddep"
+)
+
+// finitCalls loads every module but those in fail, which the kernel
+// refuses with their errno.
+type finitCalls struct {
+	mu     sync.Mutex
+	fail   map[string]syscall.Errno
+	loaded []string
+}
+
+func (c *finitCalls) FinitModule(fd int, _ string, _ int) error {
+	path, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+	if err != nil {
+		return err
+	}
+	name := moddep.ModuleName(path)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.fail[name]; e != 0 {
+		return e
+	}
+	c.loaded = append(c.loaded, name)
+	return nil
+}
+func (c *finitCalls) InitModule([]byte, string) error { return syscall.ENOSYS }
+func (c *finitCalls) DeleteModule(string, int) error  { return syscall.ENOSYS }
+
+// moduleTree is a module directory where "cpu:type:x86" stands for
+// three modules, as a CPU's modalias does for many.
+func moduleTree(t *testing.T, root string) string {
+	t.Helper()
+	dir := filepath.Join(root, "lib/modules/6.12.0-test")
+	os.MkdirAll(filepath.Join(dir, "kernel"), 0o755)
+	write := func(name string, kv [][2]string) {
+		w := moddep.NewIndexWriter()
+		for _, p := range kv {
+			if _, err := w.Insert(p[0], p[1], 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := w.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, name), data, 0o644)
+	}
+	var dep [][2]string
+	for _, m := range []string{"aes", "rapl", "temp", "e1000"} {
+		os.WriteFile(filepath.Join(dir, "kernel", m+".ko"), []byte("\x7fELF not really a module"), 0o644)
+		dep = append(dep, [2]string{m, "kernel/" + m + ".ko:"})
+	}
+	write("modules.dep.bin", dep)
+	write("modules.alias.bin", [][2]string{{"cpu:type:x86*", "aes"}, {"cpu:type:x86*", "rapl"}, {"cpu:type:x86*", "temp"}, {"pci:v8086*", "e1000"}})
+	write("modules.symbols.bin", nil)
+	write("modules.builtin.bin", nil)
+	write("modules.builtin.alias.bin", nil)
+	return dir
+}
+
+// TestFailuresByModule: a modalias that several modules answer fails
+// only for the module that failed, and says which request it came from;
+// the modules that loaded are kerneld's, and not failed. Loads run
+// concurrently over the one shared resolver (go test -race).
+func TestFailuresByModule(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := moduleTree(t, root)
+	calls := &finitCalls{fail: map[string]syscall.Errno{"rapl": syscall.ENODEV}}
+	d := newDaemon(Options{Root: root})
+	d.sys = kernel.Sys{Root: root, Calls: calls}
+	d.dir = dir
+	var wg sync.WaitGroup
+	for _, a := range []string{"cpu:type:x86,ven0000", "pci:v8086d100E", "pci:v8086d10D3", "nosuch:alias"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.request(a, true, "hotplug")
+		}()
+	}
+	wg.Wait()
+	var b strings.Builder
+	d.status(&b)
+	for _, want := range []string{
+		"loaded: 3: aes e1000 temp\n",
+		"failed: 1: rapl (No such device, for cpu:type:x86,ven0000)\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q in\n%s", want, b.String())
+		}
+	}
+}
