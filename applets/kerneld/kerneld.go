@@ -151,6 +151,8 @@ func Run(env *applet.Env, args []string) int {
 		d.sys = *env.Sys
 	}
 	d.allowedUID.Store(env.KerneldUID)
+	d.clock = env.Time()
+	d.start = d.clock.Now()
 	if ready != nil {
 		sl := kernel.OpenSyslog("kerneld")
 		d.logOut = func(level modconf.Level, msg string) { sl.Write(int(level), msg) }
@@ -215,6 +217,7 @@ func background(env *applet.Env, args []string) int {
 type daemon struct {
 	o      Options
 	sys    kernel.Sys
+	clock  applet.Clock // what autoclean's idle times and the log's are read on
 	logOut func(level modconf.Level, msg string)
 	start  time.Time
 	// load loads what a name stands for, and loadListed what a boot
@@ -285,7 +288,8 @@ type call struct {
 }
 
 func newDaemon(o Options) *daemon {
-	d := &daemon{o: o, sys: kernel.Sys{Root: o.Root}, start: time.Now(),
+	clock := (&applet.Env{}).Time()
+	d := &daemon{o: o, sys: kernel.Sys{Root: o.Root}, clock: clock, start: clock.Now(),
 		loaded: map[string]time.Time{}, failed: newFailures(MaxFailures), removed: newRemovals(MaxRemovals),
 		idleSince: map[string]time.Time{}, inflight: map[string]*call{}, watchers: map[chan string]bool{},
 		kick: make(chan struct{}, 1),
@@ -312,7 +316,7 @@ func (d *daemon) logf(level modconf.Level, format string, args ...any) {
 
 // note logs a debug line and sends it to every kdstat watch.
 func (d *daemon) note(format string, args ...any) {
-	line := time.Now().Format("15:04:05.000 ") + fmt.Sprintf(format, args...)
+	line := d.clock.Now().Format("15:04:05.000 ") + fmt.Sprintf(format, args...)
 	d.logf(modconf.Debug, "%s\n", line)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -796,7 +800,7 @@ func (d *daemon) record(name, keep string) {
 	if keep != "" {
 		d.kept[name] = keep
 	} else {
-		d.loaded[name] = time.Now()
+		d.loaded[name] = d.clock.Now()
 	}
 	d.mu.Unlock()
 	d.note("loaded %s", name)
@@ -984,7 +988,7 @@ func (d *daemon) sweep(flush bool) []string {
 		}
 		states = append(states, s)
 	}
-	now := time.Now()
+	now := d.clock.Now()
 	d.mu.Lock()
 	idle := d.idleSince
 	d.mu.Unlock()

@@ -164,7 +164,7 @@ func (d *daemon) status(w io.Writer) {
 	onoff := map[bool]string{true: "on", false: "off"}
 	fmt.Fprintf(w, "version: %s\n", Version)
 	fmt.Fprintf(w, "pid: %d\n", os.Getpid())
-	fmt.Fprintf(w, "uptime: %s\n", time.Since(d.start).Round(time.Second))
+	fmt.Fprintf(w, "uptime: %s\n", d.clock.Now().Sub(d.start).Round(time.Second))
 	fmt.Fprintf(w, "autoclean: %s, delay %d s, keep %s\n", onoff[!d.o.Keep], int(d.o.Delay/time.Second), onoff[d.o.Keep])
 	fmt.Fprintf(w, "debug: %s\n", onoff[d.o.Debug])
 	fmt.Fprintf(w, "events: %d (rejected %d, overflows %d)\n", d.events, d.rejected, d.overflows)
