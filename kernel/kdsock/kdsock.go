@@ -3,7 +3,9 @@
 // over a Unix stream socket, answered by lines of text and a last line
 // "=CODE", the exit code the client returns. It uses raw system calls,
 // not package net, because modprobe links it and every short-lived
-// applet would pay net's start-up cost.
+// applet would pay net's start-up cost. Both ends are here: Client for
+// kdstat and modprobe, Listener and Peer for kerneld, so that no applet
+// imports x/sys/unix.
 //
 // Every process the kernel loads a module for (a mount, a socket, an
 // open) waits on modprobe, and modprobe waits on kerneld: so a client
