@@ -9,6 +9,8 @@ import (
 	"io"
 	"io/fs"
 	"sync"
+
+	"github.com/modutils/modutils/internal/rawfile"
 )
 
 // Class is the ELF class of a module: 32 or 64 bits.
@@ -63,10 +65,10 @@ type Module struct {
 	msb     bool
 	machine uint16
 
-	f      *file       // owned, uncompressed files from Open only
-	r      io.ReaderAt // lazily read image; nil when mem holds it all
-	mem    []byte      // the whole image, when available
-	memBuf *[]byte     // pooled backing of mem, returned on Close
+	f      *rawfile.File // owned, uncompressed files from Open only
+	r      io.ReaderAt   // lazily read image; nil when mem holds it all
+	mem    []byte        // the whole image, when available
+	memBuf *[]byte       // pooled backing of mem, returned on Close
 	closed bool
 
 	shoff uint64
@@ -133,7 +135,7 @@ func (sc *scratch) reset() {
 // Compressed files are decompressed into memory, bounded by
 // MaxDecompressedSize. The caller must Close the module.
 func Open(path string) (*Module, error) {
-	f, size, err := openFile(path)
+	f, size, err := rawfile.Open(path)
 	if err != nil {
 		return nil, err
 	}

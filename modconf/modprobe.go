@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/modutils/modutils/internal/rawfile"
 )
 
 // DefaultModprobePaths are the directories modprobe.d files are read from
@@ -208,7 +208,6 @@ func listModprobeFiles(files []confFile, path string, report Reporter) []confFil
 	// Readdirnames keeps the directory's own order, which decides the
 	// order of the messages.
 	names, _ := d.Readdirnames(-1)
-	dirfd := int(d.Fd())
 	for _, name := range names {
 		if name[0] == '.' {
 			continue
@@ -217,12 +216,12 @@ func listModprobeFiles(files []confFile, path string, report Reporter) []confFil
 			continue
 		}
 		// kmod follows links.
-		var st unix.Stat_t
-		if err := unix.Fstatat(dirfd, name, &st, 0); err != nil {
+		isDir, err := rawfile.IsDirAt(d, name)
+		if err != nil {
 			LibkmodErr(report, siteSubdir, "Cannot stat directory entry: %s/%s\n", path, name)
 			continue
 		}
-		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		if isDir {
 			LibkmodErr(report, siteSubdir, "Directories inside directories are not supported: %s/%s\n", path, name)
 			continue
 		}

@@ -6,14 +6,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
 	"sync"
 	"unsafe"
 
-	"golang.org/x/sys/unix"
+	"github.com/modutils/modutils/internal/rawfile"
 )
 
 // ReaderOrder selects which of libkmod's two index readers an Index
@@ -65,19 +64,11 @@ type indexMapping struct {
 // OpenIndex maps the index file at path read-only. Like libkmod it accepts
 // any minor version of format 2.
 func OpenIndex(path string) (*Index, error) {
-	// Raw calls: os.Open would also try (and fail) to register the file
-	// with the poller, five more system calls for each of the indexes
-	// every modprobe opens.
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	f, size, err := rawfile.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open module index: %w", &fs.PathError{Op: "open", Path: path, Err: err})
+		return nil, fmt.Errorf("open module index: %w", err)
 	}
-	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, fmt.Errorf("open module index: %w", &fs.PathError{Op: "stat", Path: path, Err: err})
-	}
-	size := st.Size
+	defer f.Close()
 	if size < indexHeaderSize {
 		return nil, &IndexError{File: path, Offset: size, Reason: "file too short for an index header"}
 	}
@@ -88,8 +79,8 @@ func OpenIndex(path string) (*Index, error) {
 	// would map the pages around it too, and modprobe opens every index
 	// but reads one or two.
 	var hdr [indexHeaderSize]byte
-	if n, err := unix.Pread(fd, hdr[:], 0); err != nil {
-		return nil, fmt.Errorf("read module index header: %w", &fs.PathError{Op: "read", Path: path, Err: err})
+	if n, err := f.ReadAt(hdr[:], 0); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("read module index header: %w", err)
 	} else if n < indexHeaderSize {
 		return nil, &IndexError{File: path, Offset: int64(n), Reason: "file too short for an index header"}
 	}
@@ -100,7 +91,7 @@ func OpenIndex(path string) (*Index, error) {
 	m := &indexMapping{}
 	// Mapped to the end of its last page, which the kernel fills with
 	// zeros, as libkmod sees it.
-	data, err := unix.Mmap(fd, 0, pageEnd(int(size)), unix.PROT_READ, unix.MAP_PRIVATE)
+	data, err := f.Map(rawfile.PageEnd(int(size)))
 	if err != nil {
 		// Some filesystems cannot be mapped; reading is only slower.
 		b, err := os.ReadFile(path)
@@ -114,15 +105,9 @@ func OpenIndex(path string) (*Index, error) {
 	return &Index{name: path, data: data, size: int(size), root: root, m: m}, nil
 }
 
-// pageEnd rounds n up to a whole number of pages.
-func pageEnd(n int) int {
-	ps := os.Getpagesize()
-	return (n + ps - 1) / ps * ps
-}
-
 // padToPage is b followed by zeros up to the end of its last page.
 func padToPage(b []byte) []byte {
-	if end := pageEnd(len(b)); end > len(b) {
+	if end := rawfile.PageEnd(len(b)); end > len(b) {
 		b = append(b[:len(b):len(b)], make([]byte, end-len(b))...)
 	}
 	return b
@@ -162,7 +147,7 @@ func (m *indexMapping) release() error {
 	var err error
 	m.once.Do(func() {
 		if m.mapped != nil {
-			err = unix.Munmap(m.mapped)
+			err = rawfile.Unmap(m.mapped)
 			m.mapped = nil
 		}
 	})
