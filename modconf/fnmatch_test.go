@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // The expectations below were recorded from glibc 2.36's fnmatch(3) with
@@ -187,7 +189,7 @@ func FuzzFnmatch(f *testing.F) {
 			return
 		}
 		got := Fnmatch(pat, str)
-		p, s := fnCString(pat), fnCString(str)
+		p, s := libc.CString(pat), libc.CString(str)
 		if want := fnmatchRef(p, s); got != want {
 			t.Errorf("Fnmatch(%q, %q) = %v, exhaustive search says %v", pat, str, got, want)
 		}
@@ -225,12 +227,4 @@ func fnUnescape(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
-}
-
-// fnCString cuts s at its first NUL, where a C string would end.
-func fnCString(s string) string {
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/modutils/modutils/internal/debtree"
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // kmodTreeDir holds a Debian kernel's modules with the indexes kmod 34.2's
@@ -129,7 +130,7 @@ func ixTestBuiltinInserts(text string) []testInsert {
 		if len(line) == 0 {
 			return out
 		}
-		s := indexCString(string(line))
+		s := libc.CString(string(line))
 		if s == "" || !fnIsAlpha(s[0]) {
 			continue
 		}

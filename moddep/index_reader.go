@@ -12,6 +12,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/internal/rawfile"
 )
 
@@ -454,21 +455,13 @@ func kmodValueOrder(v []IndexValue) {
 	})
 }
 
-// indexCString truncates s at its first NUL, where libkmod's C string would end.
-func indexCString(s string) string {
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
 // Search looks key up exactly, as libkmod's index_search: it returns the
 // first value stored under key. For files depmod wrote that is the lowest
 // priority and, among equal priorities, the value inserted last (ReaderMmap)
 // or first (ReaderStream). ok is false when the key is absent or has no
 // values.
 func (ix *Index) Search(key string) (value string, ok bool, err error) {
-	key = indexCString(key)
+	key = libc.CString(key)
 	n, ok, err := ix.lookupNode(ix.root)
 	i := 0
 	for ok {
@@ -536,7 +529,7 @@ type indexWildSearch struct {
 // libkmod it can list a value twice, when the query itself contains one of
 // those wildcard bytes where a stored key has it.
 func (ix *Index) SearchWild(key string) ([]IndexValue, error) {
-	key = indexCString(key)
+	key = libc.CString(key)
 	s := indexWildSearch{ix: ix}
 	if err := s.descend(key); err != nil {
 		return nil, err
@@ -647,7 +640,7 @@ func (s *indexWildSearch) addValues(n *indexNode) error {
 // *IndexError after writing the lines before the damage.
 func (ix *Index) Dump(w io.Writer, prefix string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	d := indexDumper{ix: ix, w: bw, key: []byte(indexCString(prefix)), budget: ix.size + 1}
+	d := indexDumper{ix: ix, w: bw, key: []byte(libc.CString(prefix)), budget: ix.size + 1}
 	n, ok, err := ix.readNode(ix.root, readStrict)
 	if err == nil && ok {
 		err = d.node(&n, 0)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/internal/atomicfile"
-	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/internal/diag"
 )
 
 // Version is what every kmod tool prints for -V: kmod 34.2's version
@@ -63,18 +63,18 @@ func (e *Env) Name() string { return filepath.Base(e.Argv0) }
 // dropping those above its priority.
 type Logger struct {
 	env      *Env
-	Priority modconf.Level
+	Priority diag.Level
 	// Syslog, when set, receives the messages instead of stderr.
-	Syslog func(level modconf.Level, msg string)
+	Syslog func(level diag.Level, msg string)
 }
 
 // NewLogger logs at kmod's default priority, warnings and worse.
 func NewLogger(env *Env) *Logger {
-	return &Logger{env: env, Priority: modconf.Warning}
+	return &Logger{env: env, Priority: diag.Warning}
 }
 
-// Report is a modconf.Reporter.
-func (l *Logger) Report(level modconf.Level, format string, args ...any) {
+// Report is a diag.Reporter.
+func (l *Logger) Report(level diag.Level, format string, args ...any) {
 	if level > l.Priority {
 		return
 	}

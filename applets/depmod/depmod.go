@@ -22,6 +22,8 @@ import (
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/atomicfile"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
@@ -133,7 +135,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 			// kmod makes -b and -o absolute as it meets them.
 			abs, err := moddep.MakeAbsolute(o.Arg)
 			if err != nil {
-				log.Report(modconf.Err, "invalid image path %s\n", o.Arg)
+				log.Report(diag.Err, "invalid image path %s\n", o.Arg)
 				return nil, 1
 			}
 			root = abs
@@ -142,7 +144,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		case 'o':
 			abs, err := moddep.MakeAbsolute(o.Arg)
 			if err != nil {
-				log.Report(modconf.Err, "invalid output directory %s\n", o.Arg)
+				log.Report(diag.Err, "invalid output directory %s\n", o.Arg)
 				return nil, 1
 			}
 			outRoot, hasOutRoot = abs, true
@@ -160,7 +162,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 			show = true
 		case 'P':
 			if len(o.Arg) != 1 {
-				log.Report(modconf.Crit, "-P only takes a single char\n")
+				log.Report(diag.Crit, "-P only takes a single char\n")
 				return nil, 1
 			}
 			prefix = o.Arg[0]
@@ -176,13 +178,13 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 			return nil, 1
 		}
 	}
-	log.Priority = min(modconf.Warning+modconf.Level(verbose), modconf.Debug)
+	log.Priority = min(diag.Warning+diag.Level(verbose), diag.Debug)
 
 	operands := opts.Operands()
 	var kversion string
 	if len(operands) > 0 {
 		if !isVersionNumber(operands[0]) {
-			log.Report(modconf.Err, "Bad version passed %s\n", operands[0])
+			log.Report(diag.Err, "Bad version passed %s\n", operands[0])
 			return nil, 1
 		}
 		kversion, operands = operands[0], operands[1:]
@@ -190,7 +192,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		var err error
 		kversion, err = kernel.Release()
 		if err != nil {
-			log.Report(modconf.Crit, "uname() failed: %s\n", modconf.ErrnoString(err))
+			log.Report(diag.Crit, "uname() failed: %s\n", libc.Strerror(err))
 			return nil, 1
 		}
 	}
@@ -215,7 +217,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 
 	warnUnresolved := printUnknown
 	if warnUnresolved && !checkSymvers && !hasSystemMap {
-		log.Report(modconf.Warning, "-e needs -E or -F\n")
+		log.Report(diag.Warning, "-e needs -E or -F\n")
 		warnUnresolved = false
 	}
 	conf := &modconf.DepmodConfig{}
@@ -234,12 +236,12 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 	switch {
 	case checkSymvers:
 		if err := d.LoadSymvers(symvers); err != nil {
-			log.Report(modconf.Crit, "could not load %s: %s\n", symvers, modconf.ErrnoString(err))
+			log.Report(diag.Crit, "could not load %s: %s\n", symvers, libc.Strerror(err))
 			return nil, 1
 		}
 	case hasSystemMap:
 		if err := d.LoadSystemMap(systemMap); err != nil {
-			log.Report(modconf.Crit, "could not load %s: %s\n", systemMap, modconf.ErrnoString(err))
+			log.Report(diag.Crit, "could not load %s: %s\n", systemMap, libc.Strerror(err))
 			return nil, 1
 		}
 	}
@@ -251,22 +253,22 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		}
 		*conf = *modconf.LoadDepmodConfig(paths, kversion, log.Report)
 		if err := d.Search(); err != nil {
-			log.Report(modconf.Crit, "could not search modules: %s\n", modconf.ErrnoString(err))
+			log.Report(diag.Crit, "could not search modules: %s\n", libc.Strerror(err))
 			return nil, 1
 		}
 	} else {
 		for _, p := range operands {
 			if !strings.HasPrefix(p, "/") {
-				log.Report(modconf.Crit, "%s: not absolute path.\n", p)
+				log.Report(diag.Crit, "%s: not absolute path.\n", p)
 				return nil, 1
 			}
 			if _, err := os.Stat(p); err != nil {
-				log.Report(modconf.Crit, "could not create module %s: %s\n", p, modconf.ErrnoString(err))
+				log.Report(diag.Crit, "could not create module %s: %s\n", p, libc.Strerror(err))
 				return nil, 1
 			}
 			if err := d.AddModule(p); err != nil {
-				log.Report(modconf.Err, "hash_add_unique %s: %s\n", moddep.ModuleName(p), err)
-				log.Report(modconf.Crit, "could not add module %s: %s\n", p, err)
+				log.Report(diag.Err, "hash_add_unique %s: %s\n", moddep.ModuleName(p), err)
+				log.Report(diag.Crit, "could not add module %s: %s\n", p, err)
 				return nil, 1
 			}
 		}
@@ -299,7 +301,7 @@ func (j *job) write(fsys atomicfile.FS) int {
 	dir, log := j.dir, j.log
 	if j.mkdir {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			log.Report(modconf.Err, "mkdir_p %s: %s\n", dir, modconf.ErrnoString(err))
+			log.Report(diag.Err, "mkdir_p %s: %s\n", dir, libc.Strerror(err))
 			return 1
 		}
 	}
@@ -307,7 +309,7 @@ func (j *job) write(fsys atomicfile.FS) int {
 		if err == nil {
 			err = fmt.Errorf("not a directory")
 		}
-		log.Report(modconf.Crit, "could not open directory %s: %s\n", dir, modconf.ErrnoString(err))
+		log.Report(diag.Crit, "could not open directory %s: %s\n", dir, libc.Strerror(err))
 		return 1
 	}
 	outputs := j.d.Outputs()
@@ -317,7 +319,7 @@ func (j *job) write(fsys atomicfile.FS) int {
 	for _, out := range outputs {
 		buf.Reset()
 		if err := out.Write(&buf); err != nil {
-			log.Report(modconf.Err, "Could not write index '%s': %s\n", out.Name, err)
+			log.Report(diag.Err, "Could not write index '%s': %s\n", out.Name, err)
 			return 1
 		}
 		tmp := fmt.Sprintf("%s/%s.%d.%d.%d", dir, out.Name, os.Getpid(), now.Nanosecond()/1000, now.Unix())
@@ -326,15 +328,15 @@ func (j *job) write(fsys atomicfile.FS) int {
 		switch {
 		case err == nil:
 		case errors.As(err, &pe) && pe.Op == atomicfile.OpRename:
-			log.Report(modconf.Crit, "renameat(%s, %s, %s, %s): %s\n", dir, filepath.Base(tmp), dir, out.Name, modconf.ErrnoString(err))
+			log.Report(diag.Crit, "renameat(%s, %s, %s, %s): %s\n", dir, filepath.Base(tmp), dir, out.Name, libc.Strerror(err))
 			return 1
 		case errors.As(err, &pe) && pe.Op == atomicfile.OpSyncRenamed:
 			// The file is in place; whether it survives a power cut is
 			// what the directory's fsync would have said.
-			log.Report(modconf.Err, "could not sync directory %s after writing '%s': %s\n", dir, out.Name, modconf.ErrnoString(err))
+			log.Report(diag.Err, "could not sync directory %s after writing '%s': %s\n", dir, out.Name, libc.Strerror(err))
 			return 1
 		default:
-			log.Report(modconf.Err, "Could not create index '%s'. Output is truncated: %s\n", out.Name, modconf.ErrnoString(err))
+			log.Report(diag.Err, "Could not create index '%s'. Output is truncated: %s\n", out.Name, libc.Strerror(err))
 			return 1
 		}
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/modutils/modutils/internal/atomicfile"
 	"github.com/modutils/modutils/internal/atomicfile/faultfs"
 	"github.com/modutils/modutils/internal/debtree"
-	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // modutilsBinary is the built multi-call binary: $VMMODUTILS as make test
@@ -158,7 +158,7 @@ func TestWriteFaults(t *testing.T) {
 				}
 			default:
 				msg := stderr.String()
-				if code != 1 || !strings.HasPrefix(msg, "depmod: ") || !strings.Contains(msg, modconf.ErrnoString(f.err)) {
+				if code != 1 || !strings.HasPrefix(msg, "depmod: ") || !strings.Contains(msg, libc.Strerror(f.err)) {
 					t.Errorf("%s: exit %d, stderr %q", when, code, msg)
 				}
 				if len(others) != 0 {

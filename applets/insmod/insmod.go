@@ -10,9 +10,10 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
-	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 )
 
@@ -54,7 +55,7 @@ func Strerror(err error) string {
 	case syscall.EINVAL:
 		return "Invalid parameters"
 	}
-	return modconf.ErrnoString(err)
+	return libc.Strerror(err)
 }
 
 // Run runs insmod with args (without the program name) and returns its
@@ -62,7 +63,7 @@ func Strerror(err error) string {
 func Run(env *applet.Env, args []string) int {
 	log := applet.NewLogger(env)
 	var flags libkmod.InsertFlags
-	verbose := modconf.Err
+	verbose := diag.Err
 	useSyslog := false
 	opts := env.Getopt(args, shortopts, longopts)
 	for o := range opts.Options() {
@@ -88,27 +89,27 @@ func Run(env *applet.Env, args []string) int {
 	}
 	operands := opts.Operands()
 	if len(operands) == 0 {
-		log.Report(modconf.Err, "missing filename.\n")
+		log.Report(diag.Err, "missing filename.\n")
 		return 1
 	}
 	filename := operands[0]
 	if filename == "-" {
-		log.Report(modconf.Err, "this tool does not support loading from stdin!\n")
+		log.Report(diag.Err, "this tool does not support loading from stdin!\n")
 		return 1
 	}
 	params := strings.Join(operands[1:], " ")
 	// kmod_new, then libkmod logs through the tool at -v's priority.
-	log.Priority = min(verbose, modconf.Debug)
+	log.Priority = min(verbose, diag.Debug)
 
 	abs := moddep.AbsFromCwd(filename)
 	var st syscall.Stat_t
 	if err := syscall.Stat(abs, &st); err != nil {
-		log.Report(modconf.Err, "could not load module %s: %s\n", filename, modconf.ErrnoString(err))
+		log.Report(diag.Err, "could not load module %s: %s\n", filename, libc.Strerror(err))
 		return 1
 	}
 	if strings.HasSuffix(filename, "/") {
 		// GNU basename(3) gives "" and path_to_modname fails.
-		log.Report(modconf.Err, "could not load module %s: %s\n", filename, modconf.ErrnoString(syscall.ENOENT))
+		log.Report(diag.Err, "could not load module %s: %s\n", filename, libc.Strerror(syscall.ENOENT))
 		return 1
 	}
 	if err := libkmod.Insert(Sys, abs, params, flags); err != nil {
@@ -116,9 +117,9 @@ func Run(env *applet.Env, args []string) int {
 		if errors.As(err, &fe) {
 			err = fe.Errno
 		} else {
-			libkmod.ToolLog(log.Report)(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", abs, modconf.ErrnoString(err))
+			libkmod.ToolLog(log.Report)(diag.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", abs, libc.Strerror(err))
 		}
-		log.Report(modconf.Err, "could not insert module %s: %s\n", filename, Strerror(err))
+		log.Report(diag.Err, "could not insert module %s: %s\n", filename, Strerror(err))
 		return 1
 	}
 	return 0

@@ -14,7 +14,7 @@ import (
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/internal/atomicfile"
-	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/moddep/devname"
 )
 
@@ -80,7 +80,7 @@ func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 			fmt.Fprintf(env.Stderr, "Warning: %s not found - ignoring\n", shown)
 			return 0
 		}
-		fmt.Fprintf(env.Stderr, "Error: could not open %s - %s\n", shown, modconf.ErrnoString(err))
+		fmt.Fprintf(env.Stderr, "Error: could not open %s - %s\n", shown, libc.Strerror(err))
 		return 1
 	}
 	defer in.Close()
@@ -89,12 +89,12 @@ func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 	var commit func() error
 	if toFile {
 		if err := mkdirParents(output); err != nil {
-			fmt.Fprintf(env.Stderr, "Error: could not create parent directory for %s - %s.\n", output, modconf.ErrnoString(err))
+			fmt.Fprintf(env.Stderr, "Error: could not create parent directory for %s - %s.\n", output, libc.Strerror(err))
 			return 1
 		}
 		var abort func()
 		if w, commit, abort, err = create(env.Files(), output); err != nil {
-			fmt.Fprintf(env.Stderr, "Error: could not create %s - %s\n", output, modconf.ErrnoString(err))
+			fmt.Fprintf(env.Stderr, "Error: could not create %s - %s\n", output, libc.Strerror(err))
 			return 1
 		}
 		defer abort()
@@ -120,7 +120,7 @@ func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 		if werr != nil {
 			// kmod ignores a failed write and leaves the file cut short;
 			// the file we would replace stays as it was.
-			fmt.Fprintf(env.Stderr, "Error: could not write %s - %s\n", output, modconf.ErrnoString(werr))
+			fmt.Fprintf(env.Stderr, "Error: could not write %s - %s\n", output, libc.Strerror(werr))
 			return 1
 		}
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/elfmod"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
@@ -76,7 +78,7 @@ type runner struct {
 	field     string // print only this field; "" with !hasField: everything
 	hasField  bool
 	sep       byte
-	libkmodLv modconf.Level
+	libkmodLv diag.Level
 }
 
 // Run runs modinfo with args (without the program name) and returns its
@@ -121,7 +123,7 @@ func Run(env *applet.Env, args []string) int {
 	}
 	operands := opts.Operands()
 	if len(operands) == 0 {
-		r.log.Report(modconf.Err, "missing module or filename.\n")
+		r.log.Report(diag.Err, "missing module or filename.\n")
 		return 1
 	}
 
@@ -130,7 +132,7 @@ func Run(env *applet.Env, args []string) int {
 		if !hasKversion {
 			kv, err := kernel.Release()
 			if err != nil {
-				r.log.Report(modconf.Err, "uname() failed: %s\n", modconf.ErrnoString(err))
+				r.log.Report(diag.Err, "uname() failed: %s\n", libc.Strerror(err))
 				return 1
 			}
 			kversion = kv
@@ -143,7 +145,7 @@ func Run(env *applet.Env, args []string) int {
 	} else {
 		kv, err := kernel.Release()
 		if err != nil {
-			r.log.Report(modconf.Err, "kmod_new() failed!\n")
+			r.log.Report(diag.Err, "kmod_new() failed!\n")
 			return 1
 		}
 		dir = "/lib/modules/" + kv
@@ -153,16 +155,16 @@ func Run(env *applet.Env, args []string) int {
 	// kmod_new reads no modprobe.d here (modinfo passes an empty list),
 	// but still the module directory's modules.softdep and the kernel
 	// command line, reporting through libkmod's own logger.
-	r.libkmodLv = modconf.Err
+	r.libkmodLv = diag.Err
 	if v, ok := os.LookupEnv("KMOD_LOG"); ok {
-		r.libkmodLv = modconf.ParseKmodLog(v)
+		r.libkmodLv = diag.ParseKmodLog(v)
 	}
 	r.conf = modconf.LoadModprobeConfig(modconf.ModprobeOptions{
 		Paths:       []string{},
 		LegacyFiles: []string{},
 		ModuleDir:   dir,
 		Cmdline:     kernel.Sys{}.Cmdline(),
-		Report:      modconf.LibkmodReporter(env.Stderr, r.libkmodLv, r.log.Report),
+		Report:      diag.LibkmodReporter(env.Stderr, r.libkmodLv, r.log.Report),
 	})
 
 	r.out = newOutput(env.Stdout)
@@ -226,7 +228,7 @@ func (r *runner) resolver() *moddep.Resolver {
 	res.Stream = true
 	// modinfo installs no logger: libkmod's own prints what the lookup
 	// reports.
-	res.Report = modconf.LibkmodReporter(r.env.Stderr, r.libkmodLv, r.log.Report)
+	res.Report = diag.LibkmodReporter(r.env.Stderr, r.libkmodLv, r.log.Report)
 	return res
 }
 
@@ -237,14 +239,14 @@ func fromModule(m *moddep.Module) target {
 // showAlias is modinfo_alias_do: every module the name stands for.
 func (r *runner) showAlias(name string) error {
 	if _, err := moddep.NormalizeAlias(name); err != nil {
-		r.log.Report(modconf.Err, "Module alias %s not found.\n", name)
+		r.log.Report(diag.Err, "Module alias %s not found.\n", name)
 		return err
 	}
 	res := r.resolver()
 	defer res.Close()
 	mods := res.Lookup(name)
 	if len(mods) == 0 {
-		r.log.Report(modconf.Err, "Module %s not found.\n", name)
+		r.log.Report(diag.Err, "Module %s not found.\n", name)
 		return syscall.ENOENT
 	}
 	var err error
@@ -264,7 +266,7 @@ func (r *runner) showName(name string) error {
 	defer res.Close()
 	t, ok := lookupName(res, r.dir, name)
 	if !ok {
-		r.log.Report(modconf.Err, "Module name %s not found.\n", name)
+		r.log.Report(diag.Err, "Module name %s not found.\n", name)
 		return syscall.ENOENT
 	}
 	return r.show(t)
@@ -319,7 +321,7 @@ func (r *runner) show(t target) error {
 			// An old kernel, without modules.builtin.modinfo.
 			return nil
 		}
-		r.log.Report(modconf.Err, "could not get modinfo from '%s': %s\n", t.name, modconf.ErrnoString(errno))
+		r.log.Report(diag.Err, "could not get modinfo from '%s': %s\n", t.name, libc.Strerror(errno))
 		return err
 	}
 
@@ -384,7 +386,7 @@ func (r *runner) info(t target) ([]string, error) {
 
 // libkmodLog prints a message of libkmod's as its default logger does.
 func (r *runner) libkmodLog(l elfmod.KmodLog) {
-	if r.libkmodLv < modconf.Err {
+	if r.libkmodLv < diag.Err {
 		return
 	}
 	fmt.Fprintf(r.env.Stderr, "libkmod: ERROR: %s: %s", l.Func, l.Msg)
@@ -422,7 +424,7 @@ type param struct {
 func (r *runner) addParam(params []*param, key, value string) []*param {
 	colon := strings.IndexByte(value, ':')
 	if colon < 0 {
-		r.log.Report(modconf.Err, "Found invalid \"%s=%s\": missing ':'\n", key, value)
+		r.log.Report(diag.Err, "Found invalid \"%s=%s\": missing ':'\n", key, value)
 		return params
 	}
 	name, rest := value[:colon], value[colon+1:]

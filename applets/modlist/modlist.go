@@ -12,8 +12,9 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel/libkmod"
-	"github.com/modutils/modutils/modconf"
 )
 
 // Write prints the table of lib's loaded modules to w, as kmod prints
@@ -74,7 +75,7 @@ func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOp
 	}
 	p := env.GetoptAs(prog, args, shorts, longopts)
 	log := applet.NewLogger(env)
-	verbose := modconf.Err
+	verbose := diag.Err
 	useSyslog := false
 	for o := range p.Options() {
 		switch o.Val {
@@ -96,15 +97,15 @@ func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOp
 		log.Syslog = applet.Syslog(env.Name())
 	}
 	if len(p.Operands()) > 0 {
-		log.Report(modconf.Err, "too many arguments provided.\n")
+		log.Report(diag.Err, "too many arguments provided.\n")
 		return 1
 	}
 	// kmod_new, then libkmod logs through the tool (log_setup_kmod_log)
 	// at -v's priority, without source locations.
-	log.Priority = min(verbose, modconf.Debug)
+	log.Priority = min(verbose, diag.Debug)
 	lib.Log = libkmod.ToolLog(log.Report)
 	if err := Write(env.Stdout, lib); err != nil {
-		log.Report(modconf.Err, "could not get list of modules: %s\n", modconf.ErrnoString(err))
+		log.Report(diag.Err, "could not get list of modules: %s\n", libc.Strerror(err))
 		return 1
 	}
 	return 0

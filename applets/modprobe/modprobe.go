@@ -15,7 +15,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -23,9 +22,10 @@ import (
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/applets/kerneld/kdsock"
 	"github.com/modutils/modutils/elfmod"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
-	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 )
 
@@ -184,7 +184,7 @@ type run struct {
 	r       *moddep.Resolver
 	dirname string
 
-	msgLevel     modconf.Level // LOG()'s priority: FATAL, or WARNING with -a
+	msgLevel     diag.Level // LOG()'s priority: FATAL, or WARNING with -a
 	verbose      int
 	doShow       bool
 	dryRun       bool
@@ -218,7 +218,7 @@ func Run(env *applet.Env, args []string) int {
 			return code
 		}
 	}
-	rn := &run{env: env, out: bufio.NewWriter(env.Stdout), log: applet.NewLogger(env), msgLevel: modconf.Crit, verbose: int(modconf.Warning)}
+	rn := &run{env: env, out: bufio.NewWriter(env.Stdout), log: applet.NewLogger(env), msgLevel: diag.Crit, verbose: int(diag.Warning)}
 	defer rn.out.Flush()
 	code, err := rn.main(args)
 	if errors.Is(err, errExit) {
@@ -235,7 +235,7 @@ func (rn *run) logf(format string, args ...any) error {
 	}
 	rn.out.Flush()
 	rn.log.Report(rn.msgLevel, format, args...)
-	if rn.msgLevel <= modconf.Crit {
+	if rn.msgLevel <= diag.Crit {
 		return errExit
 	}
 	return nil
@@ -255,7 +255,7 @@ func (rn *run) main(args []string) (int, error) {
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'a':
-			rn.msgLevel = modconf.Warning
+			rn.msgLevel = diag.Warning
 			useAll = true
 		case 'r':
 			doRemove = true
@@ -264,7 +264,7 @@ func (rn *run) main(args []string) (int, error) {
 		case 'w':
 			v, ok := parseULong(o.Arg)
 			if !ok {
-				rn.log.Report(modconf.Err, "unexpected wait value '%s'.\n", o.Arg)
+				rn.log.Report(diag.Err, "unexpected wait value '%s'.\n", o.Arg)
 				return 1, nil
 			}
 			rn.waitMsec = v
@@ -332,7 +332,7 @@ func (rn *run) main(args []string) (int, error) {
 	}
 	operands := opts.Operands()
 	if !showConfig && len(operands) == 0 {
-		rn.log.Report(modconf.Err, "missing parameters. See -h.\n")
+		rn.log.Report(diag.Err, "missing parameters. See -h.\n")
 		return 1, nil
 	}
 
@@ -343,7 +343,7 @@ func (rn *run) main(args []string) (int, error) {
 			var err error
 			kv, err = kernel.Release()
 			if err != nil {
-				rn.log.Report(modconf.Err, "uname() failed: %s\n", modconf.ErrnoString(err))
+				rn.log.Report(diag.Err, "uname() failed: %s\n", libc.Strerror(err))
 				return 1, nil
 			}
 		}
@@ -352,28 +352,28 @@ func (rn *run) main(args []string) (int, error) {
 	if rn.dirname == "" {
 		kv, err := kernel.Release()
 		if err != nil {
-			rn.log.Report(modconf.Err, "kmod_new() failed!\n")
+			rn.log.Report(diag.Err, "kmod_new() failed!\n")
 			return 1, nil
 		}
 		rn.dirname = "/lib/modules/" + kv
 	}
-	rn.log.Priority = modconf.Level(rn.verbose)
-	if rn.verbose > int(modconf.Debug) {
-		rn.log.Priority = modconf.Debug
+	rn.log.Priority = diag.Level(rn.verbose)
+	if rn.verbose > int(diag.Debug) {
+		rn.log.Priority = diag.Debug
 	}
 	rn.libLog = libkmod.ToolLog(rn.log.Report)
 	rn.k = NewKernel(rn.libLog)
 
 	// kmod reads its configuration before it installs its own logger, so
 	// messages about it come from libkmod's default one.
-	libkmodPrio := modconf.Err
+	libkmodPrio := diag.Err
 	if v, ok := os.LookupEnv("KMOD_LOG"); ok {
-		libkmodPrio = modconf.ParseKmodLog(v)
+		libkmodPrio = diag.ParseKmodLog(v)
 	}
-	confReport := modconf.LibkmodReporter(rn.env.Stderr, libkmodPrio, rn.log.Report)
+	confReport := diag.LibkmodReporter(rn.env.Stderr, libkmodPrio, rn.log.Report)
 	conf, err := loadConfig(configPaths, configPaths != nil, rn.dirname, rn.k.Cmdline(), confReport)
 	if err != nil {
-		rn.log.Report(modconf.Err, "kmod_new() failed!\n")
+		rn.log.Report(diag.Err, "kmod_new() failed!\n")
 		return 1, nil
 	}
 	rn.r = moddep.NewResolver(rn.dirname, conf.conf)
@@ -422,33 +422,8 @@ func (rn *run) main(args []string) (int, error) {
 
 // parseULong is strtoul(s, &end, 0) that must consume all of s.
 func parseULong(s string) (uint64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	t := strings.TrimLeft(s, " \t\n\v\f\r")
-	neg := false
-	if t != "" && (t[0] == '+' || t[0] == '-') {
-		neg, t = t[0] == '-', t[1:]
-	}
-	base := 10
-	switch {
-	case len(t) > 2 && (t[:2] == "0x" || t[:2] == "0X"):
-		base, t = 16, t[2:]
-	case len(t) > 1 && t[0] == '0':
-		base, t = 8, t[1:]
-	}
-	v, err := strconv.ParseUint(t, base, 64)
-	if err != nil {
-		var ne *strconv.NumError
-		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-			return ^uint64(0), true
-		}
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
+	v, n := libc.Strtoul(s, 0)
+	return v, n > 0 && n == len(s)
 }
 
 // optionsFromArgs joins the parameters given after the module name,
@@ -533,7 +508,7 @@ func (rn *run) showSymbols(path, what string, get func(*elfmod.Module) ([]elfmod
 		m.Close()
 	}
 	if err != nil {
-		if e := rn.logf("could not get %s of %s: %s\n", what, path, modconf.ErrnoString(elfmod.Errno(err))); e != nil {
+		if e := rn.logf("could not get %s of %s: %s\n", what, path, libc.Strerror(elfmod.Errno(err))); e != nil {
 			return e
 		}
 		return err
@@ -546,7 +521,7 @@ func (rn *run) showSymbols(path, what string, get func(*elfmod.Module) ([]elfmod
 
 // show reports what a probe does (kmod's print_action), under -v, -n or
 // -D.
-func (rn *run) showing() bool { return rn.doShow || rn.verbose > int(modconf.Warning) }
+func (rn *run) showing() bool { return rn.doShow || rn.verbose > int(diag.Warning) }
 
 func (rn *run) printAction(m *moddep.Module, install bool, opts string) {
 	if install {
@@ -574,7 +549,7 @@ func (rn *run) insmod(name, extra string) error {
 	if strings.HasPrefix(name, "/") || strings.HasPrefix(name, "./") {
 		m, err := rn.r.NewFromPath(name)
 		if err != nil {
-			if e := rn.logf("Failed to get module from path %s: %s\n", name, modconf.ErrnoString(err)); e != nil {
+			if e := rn.logf("Failed to get module from path %s: %s\n", name, libc.Strerror(err)); e != nil {
 				return e
 			}
 			return syscall.ENOENT
@@ -611,11 +586,11 @@ func (rn *run) insertModules(mods []*moddep.Module, extra string) error {
 		rn.out.Flush()
 		switch {
 		case errors.Is(err, syscall.EEXIST):
-			rn.log.Report(modconf.Err, "could not insert '%s': Module already in kernel\n", m.Name)
+			rn.log.Report(diag.Err, "could not insert '%s': Module already in kernel\n", m.Name)
 		case errors.Is(err, syscall.ENOENT):
-			rn.log.Report(modconf.Err, "could not insert '%s': Unknown symbol in module, or unknown parameter (see dmesg)\n", m.Name)
+			rn.log.Report(diag.Err, "could not insert '%s': Unknown symbol in module, or unknown parameter (see dmesg)\n", m.Name)
 		default:
-			rn.log.Report(modconf.Err, "could not insert '%s': %s\n", m.Name, modconf.ErrnoString(err))
+			rn.log.Report(diag.Err, "could not insert '%s': %s\n", m.Name, libc.Strerror(err))
 		}
 	}
 	return status
@@ -700,7 +675,7 @@ func (rn *run) insert(m *moddep.Module, opts string) error {
 	var fe *libkmod.FileError
 	if err != nil && !errors.As(err, &fe) {
 		rn.out.Flush()
-		rn.libLog(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", path, modconf.ErrnoString(err))
+		rn.libLog(diag.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", path, libc.Strerror(err))
 	}
 	return err
 }
@@ -712,11 +687,11 @@ func (rn *run) runCommand(m *moddep.Module, kind, cmd, opts string) error {
 	rn.out.Flush()
 	code, err := kernel.RunShell(cmd, rn.env.Stdout, rn.env.Stderr, append(rn.childEnv, "MODPROBE_MODULE="+m.Name)...)
 	if err != nil {
-		rn.log.Report(modconf.Err, "Could not run %s command '%s' for module %s: %s\n", kind, cmd, m.Name, modconf.ErrnoString(err))
+		rn.log.Report(diag.Err, "Could not run %s command '%s' for module %s: %s\n", kind, cmd, m.Name, libc.Strerror(err))
 		return syscall.EINVAL
 	}
 	if code != 0 {
-		rn.log.Report(modconf.Err, "Error running %s command '%s' for module %s: retcode %d\n", kind, cmd, m.Name, code)
+		rn.log.Report(diag.Err, "Error running %s command '%s' for module %s: retcode %d\n", kind, cmd, m.Name, code)
 		return syscall.EINVAL
 	}
 	return nil
