@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"compress/gzip"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/modutils/modutils/internal/golden"
 	"github.com/modutils/modutils/internal/libc"
 )
 
@@ -89,7 +89,7 @@ func TestFnmatchGlibc(t *testing.T) {
 		if len(fields) != 3 {
 			t.Fatalf("bad golden line %q", sc.Text())
 		}
-		pat, str, want := fnUnescape(fields[0]), fnUnescape(fields[1]), fields[2] == "1"
+		pat, str, want := golden.Unescape(fields[0]), golden.Unescape(fields[1]), fields[2] == "1"
 		if got := Fnmatch(pat, str); got != want {
 			if fails++; fails <= 20 {
 				t.Errorf("Fnmatch(%q, %q) = %v, glibc says %v", pat, str, got, want)
@@ -208,23 +208,4 @@ func BenchmarkFnmatchAlias(b *testing.B) {
 	for b.Loop() {
 		Fnmatch(p, s)
 	}
-}
-
-// fnUnescape decodes the \xNN escapes of the golden file.
-func fnUnescape(s string) string {
-	if !strings.Contains(s, `\x`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x' {
-			if v, err := strconv.ParseUint(s[i+2:i+4], 16, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

@@ -4,7 +4,6 @@
 package applet
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -43,11 +42,6 @@ func (e *Env) Files() atomicfile.FS {
 	return e.FS
 }
 
-// Stdio is the Env of the running process.
-func Stdio(argv0 string) *Env {
-	return &Env{Argv0: argv0, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv}
-}
-
 // Lookup is os.LookupEnv in the applet's environment.
 func (e *Env) Lookup(name string) (string, bool) {
 	if e.LookupEnv == nil {
@@ -84,14 +78,6 @@ func (l *Logger) Report(level diag.Level, format string, args ...any) {
 		return
 	}
 	fmt.Fprintf(l.env.Stderr, "%s: %s: %s", l.env.Name(), level, msg)
-}
-
-// Capture runs an applet called as name with its output collected, as
-// tests and in-process callers need it.
-func Capture(name string, run func(*Env, []string) int, args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
-	code = run(&Env{Argv0: name, Stdout: &out, Stderr: &errOut}, args)
-	return code, out.String(), errOut.String()
 }
 
 // Getopt starts kmod's getopt_long loop over args (without the program

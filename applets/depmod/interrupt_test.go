@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/applet/cmdlinetest"
 	"github.com/modutils/modutils/internal/atomicfile"
 	"github.com/modutils/modutils/internal/atomicfile/faultfs"
 	"github.com/modutils/modutils/internal/debtree"
@@ -64,7 +65,7 @@ type twoStates struct {
 func newTwoStates(t *testing.T) *twoStates {
 	tree := debtree.View(t, debtree.Get(t, "ko"))
 	s := &twoStates{root: tree.Root, version: tree.Version, dir: tree.ModDir()}
-	if code, _, errOut := applet.Capture("depmod", Run, "-b", s.root, s.version); code != 0 {
+	if code, _, errOut := cmdlinetest.Capture("depmod", Run, "-b", s.root, s.version); code != 0 {
 		t.Fatalf("first run: exit %d: %s", code, errOut)
 	}
 	s.old, _ = outputs(t, s.dir)

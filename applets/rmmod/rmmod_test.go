@@ -1,13 +1,14 @@
 package rmmod
 
 import (
-	"github.com/modutils/modutils/internal/debtree"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/modutils/modutils/internal/debtree"
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/kernel"

@@ -99,3 +99,16 @@ func Compare(t *testing.T, tool string, run func(*applet.Env, []string) int, cas
 		})
 	}
 }
+
+// Capture runs an applet called as name with its output collected.
+func Capture(name string, run func(*applet.Env, []string) int, args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(&applet.Env{Argv0: name, Stdout: &out, Stderr: &errOut}, args)
+	return code, out.String(), errOut.String()
+}
+
+// Stdio is the Env of the running process, for a test binary that runs
+// as an applet.
+func Stdio(argv0 string) *applet.Env {
+	return &applet.Env{Argv0: argv0, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv}
+}
