@@ -18,7 +18,6 @@ import (
 	"github.com/modutils/modutils/internal/libc"
 )
 
-
 // Level is a syslog priority; kmod's tools filter and label messages by it.
 type Level int
 
@@ -78,7 +77,6 @@ type Site string
 
 // String is empty: the tools' logger prints no site (see Site).
 func (Site) String() string { return "" }
-
 
 // Libkmod reports a message libkmod logs at level from site: its format
 // begins "%s" and the site is its first argument, the shape every Reporter
