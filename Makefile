@@ -2,7 +2,7 @@
 #
 #   make            build ./modutils (static, stripped)
 #   make install    install it and its applet links (DESTDIR, PREFIX)
-#   make test       set up what the tests need on Debian, then run them all
+#   make test       set up what the tests need on Debian, then vet, staticcheck and run them all
 #   make bench      ours against kmod's, side by side, as ratios
 #   make fuzz       run every fuzz target for FUZZTIME (a count: 500000x) each
 #   make demo       boot a VM whose only module tools are modutils
@@ -26,8 +26,9 @@ GOFLAGS_BUILD := -trimpath -ldflags "-s -w"
 # glibc's getopt_long, which the option parser is fuzzed against.
 TEST_DEBS := kmod xz-utils zstd gzip time patchelf util-linux
 # And what the VM needs (make demo, make vmtest): qemu to boot Debian's
-# kernel, a static busybox for the initramfs's shell.
-VM_DEBS   := qemu-system-x86 busybox-static
+# kernel, a static busybox for the initramfs's shell; cpio(1) reads our
+# archives back in a test.
+VM_DEBS   := qemu-system-x86 busybox-static cpio
 
 .PHONY: all modutils install test deps vmdeps trees bench fuzz demo vmtest clean
 
@@ -71,6 +72,7 @@ test: modutils trees
 	@size=$$(stat -c %s modutils); echo "modutils is $$size bytes"; \
 		[ $$size -lt $(MAX_SIZE) ] || { echo "modutils is over $(MAX_SIZE) bytes"; exit 1; }
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	@# The VM scenarios (two kernels, and a flood) take minutes under tcg:
 	@# more than go test's default ten minutes on a busy machine.
 	VMMODUTILS=$(CURDIR)/modutils $(GO) test -count=1 -timeout 45m ./...

@@ -193,9 +193,7 @@ func (cfg *DepmodConfig) parse(r io.Reader, path string, kversion string, report
 			}
 			cfg.Externals = append(cfg.Externals, args[1])
 		case "exclude":
-			for _, a := range args {
-				cfg.Excludes = append(cfg.Excludes, a)
-			}
+			cfg.Excludes = append(cfg.Excludes, args...)
 		case "include", "make_map_files":
 			report(diag.Info, "%s:%d: command %s not implemented yet\n", path, lr.LineNum, cmd)
 		default:

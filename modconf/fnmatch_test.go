@@ -69,9 +69,10 @@ func TestFnmatch(t *testing.T) {
 // 2.36 recorded (testdata/fnmatch_glibc.golden.gz: pattern, string and 1 or
 // 0, bytes escaped as \xNN).
 func TestFnmatchGlibc(t *testing.T) {
-	if _, set := os.LookupEnv("POSIXLY_CORRECT"); set {
-		t.Skip("POSIXLY_CORRECT changes the meaning of [^...]; the golden file was recorded without it")
-	}
+	// The golden file was recorded without POSIXLY_CORRECT, which changes
+	// the meaning of "[^": with it set, the cases holding a caret are not
+	// the cases glibc answered.
+	_, posix := os.LookupEnv("POSIXLY_CORRECT")
 	f, err := os.Open("testdata/fnmatch_glibc.golden.gz")
 	if err != nil {
 		t.Fatal(err)
@@ -83,13 +84,17 @@ func TestFnmatchGlibc(t *testing.T) {
 	}
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(nil, 1<<20)
-	n, fails := 0, 0
+	n, fails, skipped := 0, 0, 0
 	for sc.Scan() {
 		fields := strings.Split(sc.Text(), "\t")
 		if len(fields) != 3 {
 			t.Fatalf("bad golden line %q", sc.Text())
 		}
 		pat, str, want := golden.Unescape(fields[0]), golden.Unescape(fields[1]), fields[2] == "1"
+		if posix && strings.Contains(pat, "^") {
+			skipped++
+			continue
+		}
 		if got := Fnmatch(pat, str); got != want {
 			if fails++; fails <= 20 {
 				t.Errorf("Fnmatch(%q, %q) = %v, glibc says %v", pat, str, got, want)
@@ -100,8 +105,8 @@ func TestFnmatchGlibc(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if n < 9000 {
-		t.Fatalf("only %d golden cases", n)
+	if n+skipped < 9000 {
+		t.Fatalf("only %d golden cases", n+skipped)
 	}
 	if fails > 0 {
 		t.Errorf("%d of %d cases differ from glibc", fails, n)

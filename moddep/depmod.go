@@ -499,9 +499,7 @@ func (d *Depmod) addSymbol(name string, prefixSkipped bool, crc uint64, owner *d
 }
 
 func (d *Depmod) findSymbol(name string) *symbol {
-	if strings.HasPrefix(name, ".") {
-		name = name[1:]
-	}
+	name = strings.TrimPrefix(name, ".")
 	if d.cfg.SymPrefix != 0 && len(name) > 0 && name[0] == d.cfg.SymPrefix {
 		name = name[1:]
 	}

@@ -283,12 +283,8 @@ func (ix *Index) readNode(offset uint32, mode readMode) (n indexNode, ok bool, e
 	return n, true, nil
 }
 
-// cstring returns the NUL-terminated string at pos and the offset after it.
-func (ix *Index) cstring(pos int) (string, int, error) {
-	return ix.cstringIn(ix.data[:ix.size], pos)
-}
-
-// cstringIn is cstring within d, the file or the file and its last page.
+// cstringIn returns the NUL-terminated string at pos within d (the file,
+// or the file and its last page) and the offset after it.
 func (ix *Index) cstringIn(d []byte, pos int) (string, int, error) {
 	end := -1
 	if pos < len(d) {
@@ -389,12 +385,6 @@ func (n *indexNode) child(c byte) uint32 {
 		return 0 // cut off by a truncated file: see readNode
 	}
 	return binary.BigEndian.Uint32(n.children[i:])
-}
-
-// values decodes n's values in file order into dst, by the rules n was
-// read with (see readMode).
-func (ix *Index) values(n *indexNode, dst []IndexValue) ([]IndexValue, error) {
-	return ix.valuesN(n, dst, n.nvalues)
 }
 
 // valuesN decodes n's first max values.

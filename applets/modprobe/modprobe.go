@@ -539,10 +539,6 @@ func (rn *run) printAction(m *moddep.Module, install bool, opts string) {
 	fmt.Fprintf(rn.out, "insmod %s %s\n", path, opts)
 }
 
-// probeStopped is a positive result of kmod's probe: the module was
-// blacklisted, which modprobe does not count as a failure.
-const probeStopped = 1
-
 func (rn *run) insmod(name, extra string) error {
 	// A path instead of a name, as kmod 34.2 takes it (kmod 30 looked the
 	// path up as a name and failed).

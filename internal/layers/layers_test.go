@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -157,8 +155,8 @@ func isOurs(name string) bool { return !strings.Contains(name, ".") || name == "
 // relative to the module ("" is main).
 func goList(t *testing.T) map[string]*listed {
 	t.Helper()
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(gobin, "list", "-deps", "-json=ImportPath,Imports,Deps,Standard", module+"/...")
+	// go test puts its own go first in PATH.
+	cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Imports,Deps,Standard", module+"/...")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -31,8 +31,8 @@ func CString(s string) string {
 // and strerror(): Go's own table is the same text in lower case. An error
 // that wraps no errno is worded as itself.
 func Strerror(err error) string {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
+	errno, ok := Errno(err)
+	if !ok {
 		return err.Error()
 	}
 	if errno == 0 {
@@ -43,6 +43,13 @@ func Strerror(err error) string {
 		return s
 	}
 	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// Errno is the errno err wraps, as the system call or os function that
+// failed returned it; ok is false when it wraps none.
+func Errno(err error) (errno syscall.Errno, ok bool) {
+	ok = errors.As(err, &errno)
+	return errno, ok
 }
 
 // Strtoul is strtoul(s, &end, base) for base 0, 8, 10 or 16: the value and

@@ -6,7 +6,6 @@ package libkmod
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"os"
 	"strconv"
@@ -56,8 +55,7 @@ func (l Lib) errf(site diag.Site, format string, args ...any) {
 }
 
 func toErrno(err error) syscall.Errno {
-	var en syscall.Errno
-	if errors.As(err, &en) {
+	if en, ok := libc.Errno(err); ok {
 		return en
 	}
 	return syscall.EIO
