@@ -154,14 +154,7 @@ func (cfg *DepmodConfig) parseFile(path string, kversion string, report diag.Rep
 // parse reads one depmod.d file's lines; path only names it in messages.
 func (cfg *DepmodConfig) parse(r io.Reader, path string, kversion string, report diag.Reporter) {
 	lr := NewLineReader(r)
-	for {
-		raw, ok := lr.Next()
-		if !ok {
-			return
-		}
-		if len(raw) == 0 || raw[0] == '#' {
-			continue
-		}
+	for raw := range lr.Directives() {
 		fields := strings.FieldsFunc(string(raw), func(r rune) bool { return r == ' ' || r == '\t' })
 		if len(fields) == 0 {
 			continue

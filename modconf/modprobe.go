@@ -254,14 +254,7 @@ func (c *Config) Parse(r io.Reader, filename string, report diag.Reporter) {
 		report = diag.Discard
 	}
 	lr := NewLineReader(r)
-	for {
-		raw, ok := lr.Next()
-		if !ok {
-			return
-		}
-		if len(raw) == 0 || raw[0] == '#' {
-			continue
-		}
+	for raw := range lr.Directives() {
 		t := strtok{s: string(raw)}
 		cmd, ok := t.next()
 		if !ok {
