@@ -3,7 +3,8 @@
 // Env) and through kmod's tool, with the same argv[0] and environment, and
 // stdout, stderr and exit code must be the same bytes. The applets' tests
 // use it with cases that end before anything touches the kernel: errors,
-// -h, -V, dry runs.
+// -h, -V, dry runs. Capture and Stdio run an applet in a test with its
+// output collected, or as the test binary itself.
 package cmdlinetest
 
 import (
