@@ -366,11 +366,7 @@ func (rn *run) main(args []string) (int, error) {
 
 	// kmod reads its configuration before it installs its own logger, so
 	// messages about it come from libkmod's default one.
-	libkmodPrio := diag.Err
-	if v, ok := os.LookupEnv("KMOD_LOG"); ok {
-		libkmodPrio = diag.ParseKmodLog(v)
-	}
-	confReport := diag.LibkmodReporter(rn.env.Stderr, libkmodPrio, rn.log.Report)
+	confReport := diag.LibkmodReporter(rn.env.Stderr, diag.LibkmodPriority(os.LookupEnv), rn.log.Report)
 	conf, err := loadConfig(configPaths, configPaths != nil, rn.dirname, rn.k.Cmdline(), confReport)
 	if err != nil {
 		rn.log.Report(diag.Err, "kmod_new() failed!\n")

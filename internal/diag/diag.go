@@ -127,6 +127,16 @@ func libkmodLevelName(l Level) string {
 	return fmt.Sprintf("L:%d", int(l))
 }
 
+// LibkmodPriority is the priority kmod_new gives libkmod's logger: Err, or
+// what KMOD_LOG says when lookup (os.LookupEnv, or an applet's
+// environment) has it.
+func LibkmodPriority(lookup func(string) (string, bool)) Level {
+	if v, ok := lookup("KMOD_LOG"); ok {
+		return ParseKmodLog(v)
+	}
+	return Err
+}
+
 // ParseKmodLog reads the KMOD_LOG environment variable as kmod_new does: a
 // number (optionally followed by white space), or a word starting "err",
 // "info" or "debug"; anything else means 0, which silences libkmod.

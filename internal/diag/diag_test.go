@@ -48,3 +48,23 @@ func TestLibkmodReporter(t *testing.T) {
 		t.Errorf("got %q, want %q", w.String(), want)
 	}
 }
+
+func TestLibkmodPriority(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want Level
+	}{
+		{"unset", nil, Err},
+		{"set", map[string]string{"KMOD_LOG": "debug"}, Debug},
+		{"set empty", map[string]string{"KMOD_LOG": ""}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lookup := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
+			if got := LibkmodPriority(lookup); got != tc.want {
+				t.Errorf("LibkmodPriority = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

@@ -277,11 +277,7 @@ func (l Lib) InitState(name string) (kernel.State, syscall.Errno) {
 // theirs (insmod, lsmod) print through: "libkmod: LEVEL: FUNC: text" on w,
 // at ERROR and worse unless KMOD_LOG says otherwise.
 func DefaultLog(w io.Writer) LogFunc {
-	prio := diag.Err
-	if v, ok := os.LookupEnv("KMOD_LOG"); ok {
-		prio = diag.ParseKmodLog(v)
-	}
-	return reportTo(diag.LibkmodReporter(w, prio, nil))
+	return reportTo(diag.LibkmodReporter(w, diag.LibkmodPriority(os.LookupEnv), nil))
 }
 
 // ToolLog is the logger kmod's rmmod and modprobe install in libkmod
