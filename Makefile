@@ -2,6 +2,7 @@
 #
 #   make            build ./modutils (static, stripped)
 #   make install    install it and its applet links (DESTDIR, PREFIX)
+#   make deb        modutils_VERSION_ARCH.deb, with dpkg-deb alone (DEBDIR)
 #   make test       set up what the tests need on Debian, then run them all
 #   make bench      ours against kmod's, side by side, as ratios
 #   make fuzz       run every fuzz target for FUZZTIME (a count: 500000x) each
@@ -28,8 +29,15 @@ TEST_DEBS := kmod xz-utils zstd gzip time patchelf util-linux
 # And what the VM needs (make demo, make vmtest): qemu to boot Debian's
 # kernel, a static busybox for the initramfs's shell.
 VM_DEBS   := qemu-system-x86 busybox-static
+# And what the package proofs need (internal/dist): debootstrap for the
+# throwaway Debian 12 and 13 roots, mkfs.ext4 for the booted one's disk.
+DIST_DEBS := debootstrap e2fsprogs
 
-.PHONY: all modutils install test deps vmdeps trees bench fuzz demo vmtest clean
+# The package's version; its architecture is dpkg's name for GOARCH.
+VERSION   ?= 0.1.0
+DEBDIR    ?= .
+
+.PHONY: all modutils install deb test deps vmdeps trees bench fuzz demo vmtest clean
 
 all: modutils
 
@@ -44,6 +52,10 @@ install: modutils
 	for a in $(APPLETS); do ln -sf $$(realpath -m --relative-to=$(SBINDIR) $(BINDIR))/modutils $(DESTDIR)$(SBINDIR)/$$a; done
 	ln -sf modutils $(DESTDIR)$(BINDIR)/kmod
 
+# mkdeb.sh stages make install (PREFIX=/usr) and internal/dist's files.
+deb:
+	MAKE="$(MAKE)" GO="$(GO)" internal/dist/mkdeb.sh $(DEBDIR) $(VERSION)
+
 # install-debs installs the Debian packages named, where they are missing.
 define install-debs
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -55,7 +67,7 @@ endef
 
 # deps installs the Debian packages the tests need, where they are missing.
 deps:
-	$(call install-debs,$(TEST_DEBS) $(VM_DEBS))
+	$(call install-debs,$(TEST_DEBS) $(VM_DEBS) $(DIST_DEBS))
 
 vmdeps:
 	$(call install-debs,$(VM_DEBS))
