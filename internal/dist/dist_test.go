@@ -143,8 +143,8 @@ func TestPackage(t *testing.T) {
 		"/usr/lib/systemd/system/kerneld.service",
 		"/etc/init.d/kerneld",
 		"/usr/share/initramfs-tools/hooks/modutils",
-		"/usr/share/modutils/initramfs-tools/scripts/init-top/kerneld",
-		"/usr/share/modutils/initramfs-tools/scripts/init-bottom/kerneld",
+		"/usr/share/initramfs-tools/scripts/init-top/kerneld",
+		"/usr/share/initramfs-tools/scripts/init-bottom/kerneld",
 		"/etc/modutils/initramfs.conf",
 		"/usr/lib/initcpio/install/modutils",
 		"/usr/share/doc/modutils/copyright",
@@ -280,9 +280,10 @@ func testSuite(t *testing.T, s suite) {
 	t.Logf("update-initramfs -c -k %s: %v", version, time.Since(start).Round(time.Second))
 	image := "/boot/initrd.img-" + version
 	list := chroot(t, root, "lsinitramfs", "-l", image)
-	wantIn := []string{"usr/bin/modutils", "usr/sbin/modprobe -> ../bin/modutils", "usr/bin/kmod -> modutils", "usr/lib/modprobe.d/aliases.conf"}
+	wantIn := []string{"usr/bin/modutils", "usr/sbin/modprobe -> ../bin/modutils", "usr/bin/kmod -> modutils",
+		"usr/lib/modprobe.d/aliases.conf", "scripts/init-top/kerneld", "scripts/init-bottom/kerneld"}
 	if s.kerneld {
-		wantIn = append(wantIn, "scripts/init-top/kerneld", "scripts/init-bottom/kerneld", "conf/kerneld.conf")
+		wantIn = append(wantIn, "conf/kerneld.conf")
 	}
 	for _, w := range wantIn {
 		if !strings.Contains(list, " "+w+"\n") {

@@ -33,8 +33,8 @@ inst 0755 sysvinit/kerneld etc/init.d/kerneld
 inst 0644 sysvinit/default etc/default/kerneld
 inst 0755 openrc/kerneld usr/share/doc/modutils/examples/openrc/kerneld
 inst 0755 initramfs-tools/hooks/modutils usr/share/initramfs-tools/hooks/modutils
-inst 0755 initramfs-tools/scripts/init-top/kerneld usr/share/modutils/initramfs-tools/scripts/init-top/kerneld
-inst 0755 initramfs-tools/scripts/init-bottom/kerneld usr/share/modutils/initramfs-tools/scripts/init-bottom/kerneld
+inst 0755 initramfs-tools/scripts/init-top/kerneld usr/share/initramfs-tools/scripts/init-top/kerneld
+inst 0755 initramfs-tools/scripts/init-bottom/kerneld usr/share/initramfs-tools/scripts/init-bottom/kerneld
 inst 0644 modutils/initramfs.conf etc/modutils/initramfs.conf
 inst 0644 mkinitcpio/install/modutils usr/lib/initcpio/install/modutils
 inst 0644 modprobe.d/aliases.conf usr/lib/modprobe.d/aliases.conf
