@@ -29,6 +29,10 @@ echo "initramfs-kerneld:"
 cat /run/initramfs/kerneld.status
 echo "lsmod:"
 lsmod
+if [ "$(systemctl show -p ActiveState --value kerneld.service)" != active ]; then
+	echo "kerneld-journal:"
+	journalctl -b -u kerneld.service --no-pager | tail -n 20
+fi
 echo PROOF-END
 systemctl poweroff --no-block
 `

@@ -209,15 +209,26 @@ func TestDebian(t *testing.T) {
 	}
 }
 
+// chroot runs a command in the root and returns its stdout and stderr
+// together (systemd-analyze reports on stderr).
 func chroot(t *testing.T, root string, args ...string) string {
+	t.Helper()
+	stdout, stderr := chroot2(t, root, args...)
+	return stdout + stderr
+}
+
+// chroot2 keeps them apart: systemctl warns on stderr that /proc is not
+// mounted in the root.
+func chroot2(t *testing.T, root string, args ...string) (string, string) {
 	t.Helper()
 	cmd := exec.Command("chroot", append([]string{root}, args...)...)
 	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive", "LC_ALL=C.UTF-8")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("in %s: %s: %v\n%s", filepath.Base(root), strings.Join(args, " "), err, out)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("in %s: %s: %v\n%s%s", filepath.Base(root), strings.Join(args, " "), err, stdout.String(), stderr.String())
 	}
-	return string(out)
+	return stdout.String(), stderr.String()
 }
 
 var tmpfilesLine = regexp.MustCompile(`^(d /dev/\S+ 0755 - - -|[cb]! /dev/\S+ 0600 - - - \d+:\d+)$`)
@@ -249,7 +260,7 @@ func testSuite(t *testing.T, s suite) {
 		t.Errorf("apt-get install did not remove kmod:\n%s", out2)
 	}
 	chroot(t, root, "apt-get", "check")
-	if st := chroot(t, root, "dpkg-query", "-W", "-f", "${db:Status-Abbrev}", "modutils"); !strings.HasPrefix(st, "ii") {
+	if st, _ := chroot2(t, root, "dpkg-query", "-W", "-f", "${db:Status-Abbrev}", "modutils"); !strings.HasPrefix(st, "ii") {
 		t.Errorf("modutils is %q after apt-get install, want ii", st)
 	}
 	if st, _ := exec.Command("chroot", root, "dpkg-query", "-W", "-f", "${db:Status-Abbrev}", "kmod").Output(); strings.HasPrefix(string(st), "ii") {
@@ -261,7 +272,7 @@ func testSuite(t *testing.T, s suite) {
 			t.Errorf("/%s: exists %v, want %v", f, err == nil, want)
 		}
 	}
-	if v := chroot(t, root, "modprobe", "-V"); !strings.Contains(v, "kmod version 34") {
+	if v, _ := chroot2(t, root, "modprobe", "-V"); !strings.Contains(v, "kmod version 34") {
 		t.Errorf("modprobe -V in the root: %q", v)
 	}
 
@@ -279,7 +290,7 @@ func testSuite(t *testing.T, s suite) {
 	chroot(t, root, "update-initramfs", "-c", "-k", version)
 	t.Logf("update-initramfs -c -k %s: %v", version, time.Since(start).Round(time.Second))
 	image := "/boot/initrd.img-" + version
-	list := chroot(t, root, "lsinitramfs", "-l", image)
+	list, _ := chroot2(t, root, "lsinitramfs", "-l", image)
 	wantIn := []string{"usr/bin/modutils", "usr/sbin/modprobe -> ../bin/modutils", "usr/bin/kmod -> modutils",
 		"usr/lib/modprobe.d/aliases.conf", "scripts/init-top/kerneld", "scripts/init-bottom/kerneld"}
 	if s.kerneld {
@@ -297,7 +308,7 @@ func testSuite(t *testing.T, s suite) {
 	if uname != version {
 		os.Symlink(version, filepath.Join(root, "lib/modules", uname))
 	}
-	nodes := chroot(t, root, "kmod", "static-nodes", "--format=tmpfiles")
+	nodes, _ := chroot2(t, root, "kmod", "static-nodes", "--format=tmpfiles")
 	lines := strings.Split(strings.TrimSpace(nodes), "\n")
 	if len(lines) < 5 {
 		t.Errorf("kmod static-nodes --format=tmpfiles printed too little:\n%s", nodes)
@@ -313,7 +324,7 @@ func testSuite(t *testing.T, s suite) {
 	if v := chroot(t, root, "systemd-analyze", "verify", "--man=no", "kerneld.service"); strings.Contains(v, "kerneld") {
 		t.Errorf("systemd-analyze verify kerneld.service:\n%s", v)
 	}
-	if en := strings.TrimSpace(chroot(t, root, "systemctl", "is-enabled", "kerneld.service")); en != "enabled" {
+	if en, _ := chroot2(t, root, "systemctl", "is-enabled", "kerneld.service"); strings.TrimSpace(en) != "enabled" {
 		t.Errorf("kerneld.service is %q after install, want enabled", en)
 	}
 

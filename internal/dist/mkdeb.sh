@@ -36,9 +36,10 @@ inst 0755 initramfs-tools/hooks/modutils usr/share/initramfs-tools/hooks/modutil
 inst 0755 initramfs-tools/scripts/init-top/kerneld usr/share/initramfs-tools/scripts/init-top/kerneld
 inst 0755 initramfs-tools/scripts/init-bottom/kerneld usr/share/initramfs-tools/scripts/init-bottom/kerneld
 inst 0644 modutils/initramfs.conf etc/modutils/initramfs.conf
-inst 0644 mkinitcpio/install/modutils usr/lib/initcpio/install/modutils
+inst 0755 mkinitcpio/install/modutils usr/lib/initcpio/install/modutils
 inst 0644 modprobe.d/aliases.conf usr/lib/modprobe.d/aliases.conf
 inst 0644 debian/copyright usr/share/doc/modutils/copyright
+inst 0644 debian/lintian-overrides usr/share/lintian/overrides/modutils
 install -d "$root/etc/modprobe.d" "$root/etc/depmod.d" "$root/usr/lib/depmod.d" "$root/etc/modules-load.d"
 # Man pages are compressed, as Debian policy has them.
 if [ -d "$root/usr/share/man" ]; then
