@@ -19,7 +19,7 @@ var Spec = &spec.Spec{
 			Doc: "Read every module under the module directory (the default when no module file is named)."},
 		{Short: 'A', Long: "quick", Help: "Only does the work if there's a new module",
 			Doc: "Do nothing when no module (and no configuration) is newer than modules.dep."},
-		{Short: 'b', Long: "basedir", Arg: getopt.RequiredArg, ArgName: "DIR", Complete: spec.Dir, Help: "Root path (default: /).",
+		{Short: 'b', Long: "basedir", Arg: getopt.RequiredArg, ArgName: "DIR", Complete: spec.Root, Help: "Root path (default: /).",
 			Doc: "Read the modules and the configuration under DIR, as if it were /; an image being built for another system."},
 		{Short: 'm', Long: "moduledir", Arg: getopt.RequiredArg, ArgName: "DIR", Complete: spec.Dir, Help: "Module directory (default: /lib/modules).",
 			Doc: "Use DIR (under the base directory) instead of /lib/modules."},

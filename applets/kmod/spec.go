@@ -34,13 +34,14 @@ var StaticNodes = &spec.Spec{
 
 // Spec is kmod's own command line: its options, then its commands.
 var Spec = &spec.Spec{
-	Name:    "kmod",
-	Summary: "program to manage Linux kernel modules",
-	Header:  "kmod - Manage kernel modules: list, load, unload, etc\n",
-	Usage:   []string{"[options] command [command_options]"},
-	Intro:   "\n",
-	Column:  18,
-	InOrder: true,
+	Name:     "kmod",
+	Summary:  "program to manage Linux kernel modules",
+	Header:   "kmod - Manage kernel modules: list, load, unload, etc\n",
+	Usage:    []string{"[options] command [command_options]"},
+	Intro:    "\n",
+	Column:   18,
+	InOrder:  true,
+	Operands: []spec.Value{spec.Command},
 	Options: []spec.Option{
 		spec.Help,
 		spec.Version,

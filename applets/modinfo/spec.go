@@ -29,7 +29,7 @@ var Spec = &spec.Spec{
 			Doc:  "Print only the values of FIELD (alias, depends, parm, vermagic...), one a line, without the field's name."},
 		{Short: 'k', Long: "set-version", Arg: getopt.RequiredArg, ArgName: "VERSION", Complete: spec.KernelVersion, Help: "Use VERSION instead of `uname -r`",
 			Doc: "Look the names up in the modules of kernel VERSION instead of the running kernel's."},
-		{Short: 'b', Long: "basedir", Arg: getopt.RequiredArg, ArgName: "DIR", Complete: spec.Dir, Help: "Use DIR as filesystem root for /lib/modules",
+		{Short: 'b', Long: "basedir", Arg: getopt.RequiredArg, ArgName: "DIR", Complete: spec.Root, Help: "Use DIR as filesystem root for /lib/modules",
 			Doc: "Look for modules under DIR/lib/modules instead of /lib/modules."},
 		{Short: 'V', Long: "version", Help: "Show version"},
 		{Short: 'h', Long: "help", Help: "Show this help"},

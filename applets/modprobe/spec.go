@@ -59,7 +59,7 @@ var Spec = &spec.Spec{
 		{Short: 'n', Long: "show", Help: "Same as --dry-run"},
 		{Short: 'C', Long: "config", Arg: getopt.RequiredArg, ArgName: "FILE", Complete: spec.File, Help: "Use FILE instead of default search paths",
 			Doc: "Read the configuration from FILE (or every *.conf in the directory FILE) instead of the modprobe.d directories. Also used for \\fBMODPROBE_OPTIONS\\fR."},
-		{Short: 'd', Long: "dirname", Arg: getopt.RequiredArg, ArgName: "DIR", Complete: spec.Dir, Help: "Use DIR as filesystem root for /lib/modules",
+		{Short: 'd', Long: "dirname", Arg: getopt.RequiredArg, ArgName: "DIR", Complete: spec.Root, Help: "Use DIR as filesystem root for /lib/modules",
 			Doc: "Look for modules under DIR/lib/modules instead of /lib/modules."},
 		{Short: 'S', Long: "set-version", Arg: getopt.RequiredArg, ArgName: "VERSION", Complete: spec.KernelVersion, Help: "Use VERSION instead of `uname -r`",
 			Doc: "Use the modules of kernel VERSION instead of the running kernel's."},

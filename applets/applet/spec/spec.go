@@ -30,6 +30,8 @@ const (
 	LoadedModule        // a name from /proc/modules
 	Parameter           // name=value, from modinfo's parm of the module before it
 	Word                // one of Option.Words
+	Root                // a directory standing for / (modules under ROOT/lib/modules)
+	Command             // one of Spec.Commands
 )
 
 // Option is one entry of the getopt_long table.
