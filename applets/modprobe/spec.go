@@ -22,7 +22,7 @@ var Spec = &spec.Spec{
 	Options: []spec.Option{
 		{Short: 'a', Long: "all", Help: "Consider every non-argument to\nbe a module name to be inserted\nor removed (-r)",
 			Doc: "Insert (or with \\fB\\-r\\fR remove) every module named on the command line, instead of one module and its parameters."},
-		{Short: 'r', Long: "remove", Help: "Remove modules instead of inserting",
+		{Short: 'r', Long: "remove", OperandsAs: spec.LoadedModule, Help: "Remove modules instead of inserting",
 			Doc: "Remove the module, then the modules it depended on that are no longer used, running the configuration's \\fBremove\\fR commands unless \\fB\\-i\\fR is given. Builtin modules cannot be removed."},
 		{Long: "remove-dependencies", Val: optRemoveHolders, Help: "Deprecated: use --remove-holders"},
 		{Long: "remove-holders", Val: optRemoveHolders, Help: "Also remove module holders (use together with -r)",

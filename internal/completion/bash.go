@@ -33,7 +33,7 @@ func pattern(words []string) string { return strings.Join(words, "|") }
 
 func bashFunc(b *strings.Builder, m Model, name string) {
 	fmt.Fprintf(b, "\n%s()\n{\n", name)
-	b.WriteString(`	local start=${1:-1} cur=${COMP_WORDS[COMP_CWORD]} prev= root= kver= first= want= w i n=0
+	b.WriteString(`	local start=${1:-1} cur=${COMP_WORDS[COMP_CWORD]} prev= root= kver= first= want= as= w i n=0
 	(( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}
 	# bash splits --opt=value at the "=".
 	if [[ $cur == = ]]; then
@@ -87,6 +87,11 @@ func bashFunc(b *strings.Builder, m Model, name string) {
 			fmt.Fprintf(b, "\t\t--%s=?*) %s=${w#*=}; continue ;;\n", o.Long, v)
 		}
 	}
+	for _, o := range m.Options {
+		if o.OperandsAs != spec.None {
+			fmt.Fprintf(b, "\t\t%s) as=%s; continue ;;\n", pattern(o.names()), kindName(o.OperandsAs))
+		}
+	}
 	b.WriteString("\t\t-?*) continue ;;\n\t\tesac\n")
 	if len(m.Commands) > 0 {
 		b.WriteString("\t\tcase $w in\n")
@@ -132,7 +137,7 @@ func bashFunc(b *strings.Builder, m Model, name string) {
 	if len(m.Commands) > 0 {
 		first = spec.Command
 	}
-	fmt.Fprintf(b, "\tlocal kind=%s\n\t(( n == 0 )) && kind=%s\n\tcase $kind in\n", kindName(rest), kindName(first))
+	fmt.Fprintf(b, "\tlocal kind=%s\n\t(( n == 0 )) && kind=%s\n\t[[ -n $as ]] && kind=$as\n\tcase $kind in\n", kindName(rest), kindName(first))
 	b.WriteString(`	module)
 		if [[ $cur == */* ]]; then
 			COMPREPLY=($(compgen -f -- "$cur"))

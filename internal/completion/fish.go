@@ -65,11 +65,18 @@ func Fish(w io.Writer, m Model) {
 	} else if len(m.Operands) > 0 {
 		fishOperand(&b, m, fn, "-eq 0", m.Operands[0])
 		fishOperand(&b, m, fn, "-gt 0", m.Operands[len(m.Operands)-1])
+		for _, o := range m.Options {
+			if o.OperandsAs == spec.LoadedModule {
+				fmt.Fprintf(&b, "complete -c %s -n '__fish_seen_argument -s %s -l %s' -f -a '(%s loaded)'\n", m.Name, o.Short, o.Long, fn)
+			}
+		}
 	}
 	io.WriteString(w, b.String())
 }
 
-func fishQuote(s string) string { return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'" }
+func fishQuote(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}
 
 func fishOptions(b *strings.Builder, name string, m Model, fn, cond string) {
 	for _, o := range m.Options {

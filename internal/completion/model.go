@@ -23,6 +23,8 @@ type Option struct {
 	Value       spec.Value
 	Words       []string
 	Help        string // one line
+	// OperandsAs is what the operands are once it is given.
+	OperandsAs spec.Value
 }
 
 // Model is what a shell needs to complete one command.
@@ -39,7 +41,7 @@ func FromSpec(s *spec.Spec) Model {
 	m := Model{Name: s.Name, Operands: s.Operands, Help: s.CommandHelp}
 	shortDone := map[rune]bool{}
 	for _, o := range s.Options {
-		co := Option{Long: o.Long, Arg: o.Arg == getopt.RequiredArg, Value: o.Complete, Words: o.Words,
+		co := Option{Long: o.Long, Arg: o.Arg == getopt.RequiredArg, Value: o.Complete, Words: o.Words, OperandsAs: o.OperandsAs,
 			Help: strings.ReplaceAll(o.Help, "\n", " ")}
 		if o.Short != 0 && !shortDone[o.Short] {
 			shortDone[o.Short] = true

@@ -158,9 +158,9 @@ func app(env *applet.Env) *cli.App {
 		fmt.Fprintf(&list, "\t%s\n", n)
 	}
 	return &cli.App{
-		Name:     "modutils",
-		HelpName: "modutils",
-		Usage:    "the Linux kernel-module tools in one binary",
+		Name:      "modutils",
+		HelpName:  "modutils",
+		Usage:     "the Linux kernel-module tools in one binary",
 		UsageText: usage,
 		CustomAppHelpTemplate: "Usage: " + strings.ReplaceAll(usage, "\n", "\n       ") + "\n" +
 			"Applets:\n" + list.String() +

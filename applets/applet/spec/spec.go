@@ -56,6 +56,9 @@ type Option struct {
 	// Complete is what the argument is; Words lists its values.
 	Complete Value
 	Words    []string
+	// OperandsAs, when set, is what the operands are once the option is
+	// given (modprobe -r: loaded modules).
+	OperandsAs Value
 }
 
 // Name is how the help lists refer to an option: its long name, or its
