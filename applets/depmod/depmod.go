@@ -70,7 +70,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		checkSymvers, hasSystemMap, hasOutRoot      bool
 		prefix                                      byte
 	)
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'a':

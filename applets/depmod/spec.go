@@ -50,8 +50,3 @@ var Spec = &spec.Spec{
 	},
 	Operands: []spec.Value{spec.KernelVersion, spec.File},
 }
-
-var (
-	shortopts = Spec.Shorts()
-	longopts  = Spec.Longs()
-)

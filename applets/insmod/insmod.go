@@ -42,7 +42,7 @@ func Run(env *applet.Env, args []string) int {
 	var flags libkmod.InsertFlags
 	verbose := modconf.Err
 	useSyslog := false
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'f':

@@ -19,8 +19,3 @@ var Spec = &spec.Spec{
 	Sections: []spec.Section{{Title: "Options:", Options: []string{"force", "syslog", "verbose", "version", "help"}}},
 	Operands: []spec.Value{spec.File, spec.Parameter},
 }
-
-var (
-	shortopts = Spec.Shorts()
-	longopts  = Spec.Longs()
-)

@@ -29,7 +29,7 @@ var StaticNodes = &spec.Spec{
 		spec.Help,
 	},
 	Sections: []spec.Section{{Title: "Options:", Options: []string{"format", "output", "help"}}},
-	Trailer:  staticTrailer(),
+	Trailer:  staticTrailer,
 }
 
 // Spec is kmod's own command line: its options, then its commands.
@@ -55,7 +55,7 @@ var Spec = &spec.Spec{
 	},
 }
 
-func init() { Spec.Trailer = kmodTrailer() }
+func init() { Spec.Trailer = kmodTrailer }
 
 func kmodTrailer() string {
 	var b strings.Builder

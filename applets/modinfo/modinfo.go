@@ -52,7 +52,7 @@ func Run(env *applet.Env, args []string) int {
 	modname := false
 	var root, kversion string
 	var hasRoot, hasKversion bool
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'a':

@@ -38,8 +38,3 @@ var Spec = &spec.Spec{
 		"null", "modname", "field", "set-version", "basedir", "version", "help"}}},
 	Operands: []spec.Value{spec.Module, spec.Module},
 }
-
-var (
-	shortopts = Spec.Shorts()
-	longopts  = Spec.Longs()
-)

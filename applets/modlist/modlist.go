@@ -48,11 +48,11 @@ func Write(w io.Writer, lib libkmod.Lib) error {
 // vector). stopAtOperand is for kmod's commands, which inherit the "+" of
 // kmod's own option string through getopt's state.
 func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOperand bool) int {
-	shorts := shortopts
+	shorts := Spec.Shorts()
 	if stopAtOperand {
 		shorts = "+" + shorts
 	}
-	p := env.GetoptAs(prog, args, shorts, longopts)
+	p := env.GetoptAs(prog, args, shorts, Spec.Longs())
 	log := applet.NewLogger(env)
 	verbose := modconf.Err
 	useSyslog := false

@@ -17,8 +17,3 @@ var Spec = &spec.Spec{
 	},
 	Sections: []spec.Section{{Title: "Options:", Options: []string{"syslog", "verbose", "version", "help"}}},
 }
-
-var (
-	shortopts = Spec.Shorts()
-	longopts  = Spec.Longs()
-)

@@ -167,7 +167,7 @@ func (rn *run) main(args []string) (int, error) {
 		useAll, doRemove, showConfig, useSyslog bool
 		showModversions, showExports            bool
 	)
-	opts := rn.env.Getopt(args, shortopts, longopts)
+	opts := rn.env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'a':

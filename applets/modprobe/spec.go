@@ -80,8 +80,3 @@ var Spec = &spec.Spec{
 	},
 	Operands: []spec.Value{spec.Module, spec.Parameter},
 }
-
-var (
-	shortopts = Spec.Shorts()
-	longopts  = Spec.Longs()
-)

@@ -29,7 +29,7 @@ func Run(env *applet.Env, args []string) int {
 	log := applet.NewLogger(env)
 	force, verbose := false, int(modconf.Err)
 	useSyslog := false
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'f':

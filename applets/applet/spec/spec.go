@@ -91,8 +91,9 @@ type Spec struct {
 	Column   int
 	Options  []Option // in kmod's table order
 	Sections []Section
-	// Trailer ends the help, verbatim.
-	Trailer string
+	// Trailer ends the help, verbatim; a function, so that no help text
+	// is built at start-up.
+	Trailer func() string
 	// InOrder makes getopt stop at the first operand ("+"), as kmod's
 	// own command line and its commands do.
 	InOrder bool
@@ -205,7 +206,9 @@ func (s *Spec) WriteHelp(w io.Writer, prog string) {
 			}
 		}
 	}
-	b.WriteString(s.Trailer)
+	if s.Trailer != nil {
+		b.WriteString(s.Trailer())
+	}
 	io.WriteString(w, b.String())
 }
 
