@@ -21,6 +21,10 @@ APPLETS   := insmod rmmod lsmod modprobe depmod modinfo kerneld kdstat
 # Every name with a man page and a completion (kmod too, in BINDIR).
 MANPAGES8 := $(APPLETS) kmod modutils
 MANPAGES5 := modprobe.d depmod.d modules.dep conf.modules
+# bash-completion (Debian's package) ships its own insmod, modinfo,
+# modprobe and rmmod completions in the same directory: a package that
+# must not clash with it sets BASH_COMPLETIONS to leave those out.
+BASH_COMPLETIONS ?= $(APPLETS) kmod
 # Fuzz budgets are counts, not durations: Go 1.26's fuzz coordinator can
 # report a bare "context deadline exceeded" when a -fuzztime duration runs
 # out (golang/go#75804, fixed in Go 1.27), failing a run that found nothing.
@@ -59,8 +63,8 @@ install: modutils
 	for p in $(MANPAGES8); do ./modutils man $$p.8 | gzip -9n >$(DESTDIR)$(MANDIR)/man8/$$p.8.gz; done
 	for p in $(MANPAGES5); do ./modutils man $$p.5 | gzip -9n >$(DESTDIR)$(MANDIR)/man5/$$p.5.gz; done
 	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	for a in $(BASH_COMPLETIONS); do ./modutils completion bash $$a >$(DESTDIR)$(BASHCOMPDIR)/$$a || exit 1; done
 	for a in $(APPLETS) kmod; do \
-		./modutils completion bash $$a >$(DESTDIR)$(BASHCOMPDIR)/$$a && \
 		./modutils completion zsh $$a >$(DESTDIR)$(ZSHCOMPDIR)/_$$a && \
 		./modutils completion fish $$a >$(DESTDIR)$(FISHCOMPDIR)/$$a.fish || exit 1; \
 	done

@@ -22,6 +22,7 @@ func TestSpellings(t *testing.T) {
 		{name: "vm: keep delay=2 debug", args: []string{"keep", "delay=2", "debug"}, keep: true, debug: true, delay: 2 * time.Second},
 		{name: "vm: keep debug", args: []string{"keep", "debug"}, keep: true, debug: true, delay: time.Minute},
 		{name: "vm: delay=60", args: []string{"delay=60"}, delay: time.Minute},
+		{name: "vmbench: keep", args: []string{"keep"}, keep: true, delay: time.Minute},
 		{name: "vm: delay=1 debug", args: []string{"delay=1", "debug"}, debug: true, delay: time.Second},
 		{name: "flags", args: []string{"--foreground", "--debug", "--delay", "7"}, fore: true, debug: true, delay: 7 * time.Second},
 		{name: "short foreground", args: []string{"-f", "--keep"}, fore: true, keep: true, delay: time.Minute},
