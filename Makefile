@@ -37,8 +37,9 @@ GOFLAGS_BUILD := -trimpath -ldflags "-s -w" -tags urfave_cli_no_docs,urfave_cli_
 # Debian packages the tests use: kmod 30 is the second oracle, never a
 # runtime need; patchelf gives Debian 13's kmod 34.2, the reference oracle
 # (testdata/trixie.sh), Debian 13's loader; util-linux's getopt(1) is
-# glibc's getopt_long, which the option parser is fuzzed against.
-TEST_DEBS := kmod xz-utils zstd gzip time patchelf util-linux
+# glibc's getopt_long, which the option parser is fuzzed against; fish
+# and zsh run the completions made for them.
+TEST_DEBS := kmod xz-utils zstd gzip time patchelf util-linux fish zsh
 # And what the VM needs (make demo, make vmtest): qemu to boot Debian's
 # kernel, a static busybox for the initramfs's shell.
 VM_DEBS   := qemu-system-x86 busybox-static
