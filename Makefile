@@ -63,6 +63,9 @@ install: modutils
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	for p in $(MANPAGES8); do ./modutils man $$p.8 | gzip -9n >$(DESTDIR)$(MANDIR)/man8/$$p.8.gz; done
 	for p in $(MANPAGES5); do ./modutils man $$p.5 | gzip -9n >$(DESTDIR)$(MANDIR)/man5/$$p.5.gz; done
+	@# kmod's other names for two of them.
+	ln -sf modprobe.d.5.gz $(DESTDIR)$(MANDIR)/man5/modprobe.conf.5.gz
+	ln -sf modules.dep.5.gz $(DESTDIR)$(MANDIR)/man5/modules.dep.bin.5.gz
 	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	for a in $(BASH_COMPLETIONS); do ./modutils completion bash $$a >$(DESTDIR)$(BASHCOMPDIR)/$$a || exit 1; done
 	for a in $(APPLETS) kmod; do \

@@ -108,8 +108,17 @@ func Pages() []manual.Source {
 	)
 }
 
+// Aliases are the other names kmod's package gives pages, which make
+// install links to them.
+var Aliases = map[string]string{"modprobe.conf.5": "modprobe.d.5", "modules.dep.bin.5": "modules.dep.5"}
+
 // FindPage is the page NAME or NAME.SECTION.
 func FindPage(name string) (manual.Source, bool) {
+	if a, ok := Aliases[name]; ok {
+		name = a
+	} else if a, ok := Aliases[name+".5"]; ok {
+		name = a
+	}
 	for _, p := range Pages() {
 		if p.Name == name || p.File() == name {
 			return p, true
