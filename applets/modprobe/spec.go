@@ -29,7 +29,7 @@ var Spec = &spec.Spec{
 			Doc: "With \\fB\\-r\\fR, also remove the modules that hold the module (use it) first."},
 		{Short: 'w', Long: "wait", Arg: getopt.RequiredArg, ArgName: "MSEC", Label: "-w, --wait=<MSEC>",
 			Help: "When removing a module, wait up to MSEC for\nmodule's refcount to become 0 so it can be\nremoved (use together with -r)",
-			Doc: "With \\fB\\-r\\fR, keep trying to remove a module that is in use, sleeping a little longer each time, for up to MSEC milliseconds in all."},
+			Doc:  "With \\fB\\-r\\fR, keep trying to remove a module that is in use, sleeping a little longer each time, for up to MSEC milliseconds in all."},
 		{Short: 'R', Long: "resolve-alias", Help: "Only lookup and print alias and exit",
 			Doc: "Print the names of the modules the name or alias resolves to, one a line, and exit."},
 		{Long: "first-time", Val: optFirstTime, Help: "Fail if module already inserted or removed",
