@@ -80,13 +80,14 @@ func seedArgs(args []string) []string {
 	return out
 }
 
-// parseArgs reads kerneld's command line; help is set when it asked for
-// the help, which is printed on env's stdout.
+// parseArgs reads kerneld's command line, printing nothing.
 func parseArgs(args []string) (Options, error) {
 	o, _, err := parse(&applet.Env{Stdout: io.Discard, Stderr: io.Discard}, args)
 	return o, err
 }
 
+// parse reads kerneld's command line; help is set when it asked for the
+// help, which urfave/cli has printed on env's stdout.
 func parse(env *applet.Env, args []string) (o Options, help bool, err error) {
 	o = Options{Delay: 60 * time.Second, Socket: kdsock.Path, SettleTimeout: SettleTimeout}
 	parsed := false

@@ -135,14 +135,3 @@ func (m Model) allNames() []string {
 	}
 	return n
 }
-
-// argOptions are the spellings of the options that take a value.
-func (m Model) argOptions() []string {
-	var n []string
-	for _, o := range m.Options {
-		if o.Arg {
-			n = append(n, o.names()...)
-		}
-	}
-	return n
-}

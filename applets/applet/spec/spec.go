@@ -156,7 +156,7 @@ func (s *Spec) Option(name string) (Option, bool) {
 	return Option{}, false
 }
 
-// Label is the option's left column in --help.
+// HelpLabel is the option's left column in --help.
 func (o Option) HelpLabel() string {
 	if o.Label != "" {
 		return o.Label
