@@ -10,9 +10,40 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/depmod"
+	"github.com/modutils/modutils/applets/insmod"
+	"github.com/modutils/modutils/applets/kdstat"
+	"github.com/modutils/modutils/applets/kerneld"
+	"github.com/modutils/modutils/applets/kmod"
+	"github.com/modutils/modutils/applets/lsmod"
+	"github.com/modutils/modutils/applets/modinfo"
+	"github.com/modutils/modutils/applets/modlist"
+	"github.com/modutils/modutils/applets/modprobe"
+	"github.com/modutils/modutils/applets/rmmod"
 	"github.com/modutils/modutils/internal/multicall"
 )
+
+// applets are the names the binary answers to, with what their man pages
+// and completions are made from: a kmod tool's spec, kerneld's and
+// kdstat's urfave/cli definitions.
+var applets = multicall.Table{
+	{Name: "depmod", Run: depmod.Run, Spec: depmod.Spec},
+	{Name: "insmod", Run: insmod.Run, Spec: insmod.Spec},
+	{Name: "kdstat", Run: kdstat.Run, CLI: func(env *applet.Env) *cli.App {
+		return kdstat.CLI(env, func(string) error { return nil })
+	}},
+	{Name: "kerneld", Run: kerneld.Run, CLI: func(env *applet.Env) *cli.App {
+		return kerneld.CLI(env, &kerneld.Options{})
+	}},
+	{Name: "kmod", Run: kmod.Run, Spec: kmod.Spec},
+	{Name: "lsmod", Run: lsmod.Run, Spec: modlist.Spec},
+	{Name: "modinfo", Run: modinfo.Run, Spec: modinfo.Spec},
+	{Name: "modprobe", Run: modprobe.Run, Spec: modprobe.Spec},
+	{Name: "rmmod", Run: rmmod.Run, Spec: rmmod.Spec},
+}
 
 func main() {
 	// The kernel may start us as its modprobe helper with descriptors 0-2
@@ -27,14 +58,14 @@ func dispatch(argv []string, stdout, stderr io.Writer) int {
 	}
 	env := &applet.Env{Argv0: argv[0], Stdout: stdout, Stderr: stderr, LookupEnv: os.LookupEnv}
 	args := argv[1:]
-	a, ok := multicall.Find(filepath.Base(argv[0]))
+	a, ok := applets.Find(filepath.Base(argv[0]))
 	if !ok && len(args) > 0 {
-		if a, ok = multicall.Find(args[0]); ok {
+		if a, ok = applets.Find(args[0]); ok {
 			env.Argv0, args = args[0], args[1:]
 		}
 	}
 	if !ok {
-		return multicall.Run(env, args)
+		return applets.Run(env, args)
 	}
 	return a.Run(env, args)
 }

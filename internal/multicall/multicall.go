@@ -1,10 +1,11 @@
 // Package multicall is what the binary is besides its applets: the table
-// of applets main dispatches on, and modutils' own command line, made
-// with urfave/cli: the applet list, --version, --install [-s] DIR,
+// of applets main dispatches on (main fills it: only main imports the
+// applets), and modutils' own command line, made with urfave/cli: the applet list, --version, --install [-s] DIR,
 // "completion bash|zsh|fish" and "man [NAME]". The applets keep their
 // own parsers (kmod's glibc getopt for kmod's tools); urfave/cli is only
 // ever set up when modutils is called by its own name, or by kerneld and
-// kdstat.
+// kdstat. main's tests check the man pages and completions the table
+// makes.
 package multicall
 
 import (
@@ -21,16 +22,6 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/applet/spec"
-	"github.com/modutils/modutils/applets/depmod"
-	"github.com/modutils/modutils/applets/insmod"
-	"github.com/modutils/modutils/applets/kdstat"
-	"github.com/modutils/modutils/applets/kerneld"
-	"github.com/modutils/modutils/applets/kmod"
-	"github.com/modutils/modutils/applets/lsmod"
-	"github.com/modutils/modutils/applets/modinfo"
-	"github.com/modutils/modutils/applets/modlist"
-	"github.com/modutils/modutils/applets/modprobe"
-	"github.com/modutils/modutils/applets/rmmod"
 	"github.com/modutils/modutils/internal/completion"
 	"github.com/modutils/modutils/internal/manual"
 )
@@ -44,26 +35,12 @@ type Applet struct {
 	CLI  func(env *applet.Env) *cli.App
 }
 
-// Applets are the applets, by name.
-var Applets = []Applet{
-	{Name: "depmod", Run: depmod.Run, Spec: depmod.Spec},
-	{Name: "insmod", Run: insmod.Run, Spec: insmod.Spec},
-	{Name: "kdstat", Run: kdstat.Run, CLI: func(env *applet.Env) *cli.App {
-		return kdstat.CLI(env, func(string) error { return nil })
-	}},
-	{Name: "kerneld", Run: kerneld.Run, CLI: func(env *applet.Env) *cli.App {
-		return kerneld.CLI(env, &kerneld.Options{})
-	}},
-	{Name: "kmod", Run: kmod.Run, Spec: kmod.Spec},
-	{Name: "lsmod", Run: lsmod.Run, Spec: modlist.Spec},
-	{Name: "modinfo", Run: modinfo.Run, Spec: modinfo.Spec},
-	{Name: "modprobe", Run: modprobe.Run, Spec: modprobe.Spec},
-	{Name: "rmmod", Run: rmmod.Run, Spec: rmmod.Spec},
-}
+// Table is the applets, by name.
+type Table []Applet
 
 // Find is the applet called name.
-func Find(name string) (Applet, bool) {
-	for _, a := range Applets {
+func (t Table) Find(name string) (Applet, bool) {
+	for _, a := range t {
 		if a.Name == name {
 			return a, true
 		}
@@ -84,9 +61,9 @@ func (a Applet) Model() completion.Model {
 }
 
 // Pages are the man pages, each with what its options are made from.
-func Pages() []manual.Source {
+func (t Table) Pages() []manual.Source {
 	var p []manual.Source
-	for _, a := range Applets {
+	for _, a := range t {
 		s := manual.Source{Name: a.Name, Section: 8, Spec: a.Spec}
 		if a.Spec != nil {
 			s.Summary = a.Spec.Summary
@@ -97,7 +74,7 @@ func Pages() []manual.Source {
 		}
 		p = append(p, s)
 	}
-	self := app(&applet.Env{Stdout: io.Discard, Stderr: io.Discard})
+	self := t.app(&applet.Env{Stdout: io.Discard, Stderr: io.Discard})
 	self.Setup()
 	return append(p,
 		manual.Source{Name: "modutils", Section: 8, Summary: self.Usage, App: self},
@@ -113,13 +90,13 @@ func Pages() []manual.Source {
 var Aliases = map[string]string{"modprobe.conf.5": "modprobe.d.5", "modules.dep.bin.5": "modules.dep.5"}
 
 // FindPage is the page NAME or NAME.SECTION.
-func FindPage(name string) (manual.Source, bool) {
+func (t Table) FindPage(name string) (manual.Source, bool) {
 	if a, ok := Aliases[name]; ok {
 		name = a
 	} else if a, ok := Aliases[name+".5"]; ok {
 		name = a
 	}
-	for _, p := range Pages() {
+	for _, p := range t.Pages() {
 		if p.Name == name || p.File() == name {
 			return p, true
 		}
@@ -133,8 +110,8 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 // Run is modutils called by its own name, args being what follows it.
-func Run(env *applet.Env, args []string) int {
-	a := app(env)
+func (t Table) Run(env *applet.Env, args []string) int {
+	a := t.app(env)
 	err := a.Run(append([]string{"modutils"}, args...))
 	var ee exitError
 	switch {
@@ -147,9 +124,10 @@ func Run(env *applet.Env, args []string) int {
 	return 1
 }
 
-func appletNames() []string {
+// Names are the applets' names.
+func (t Table) Names() []string {
 	var n []string
-	for _, a := range Applets {
+	for _, a := range t {
 		n = append(n, a.Name)
 	}
 	return n
@@ -161,9 +139,9 @@ const usage = "modutils APPLET [ARGS...]  (or call it by an applet's name)\n" +
 	"modutils man [NAME]\n" +
 	"modutils --version"
 
-func app(env *applet.Env) *cli.App {
+func (t Table) app(env *applet.Env) *cli.App {
 	var list strings.Builder
-	for _, n := range appletNames() {
+	for _, n := range t.Names() {
 		fmt.Fprintf(&list, "\t%s\n", n)
 	}
 	return &cli.App{
@@ -195,13 +173,13 @@ func app(env *applet.Env) *cli.App {
 					&cli.StringFlag{Name: "root", Usage: "with --list: read the lists under `DIR` (default: $" + completion.RootEnv + ", or /)"},
 					&cli.StringFlag{Name: "kernel", Usage: "with --list: the kernel `VERSION` whose modules are listed (default: uname -r)"},
 				},
-				Action: func(c *cli.Context) error { return completionCmd(env, c) },
+				Action: func(c *cli.Context) error { return t.completionCmd(env, c) },
 			},
 			{
 				Name:      "man",
 				Usage:     "print a man page in roff (without NAME, the list of pages)",
 				ArgsUsage: "[NAME]",
-				Action:    func(c *cli.Context) error { return manCmd(env, c) },
+				Action:    func(c *cli.Context) error { return t.manCmd(env, c) },
 			},
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -222,7 +200,7 @@ func app(env *applet.Env) *cli.App {
 				if err != nil {
 					return err
 				}
-				return Install(env, self, c.Args().First(), c.Bool("s"))
+				return Install(env, t.Names(), self, c.Args().First(), c.Bool("s"))
 			case c.NArg() > 0:
 				fmt.Fprintf(env.Stderr, "modutils: unknown applet '%s'\n", c.Args().First())
 				cli.HelpPrinter(env.Stderr, c.App.CustomAppHelpTemplate, c.App)
@@ -237,7 +215,7 @@ func app(env *applet.Env) *cli.App {
 // Install makes a link to self named after each applet in dir, as
 // BusyBox's --install: hard links, or symbolic ones to self's absolute
 // path; a name that exists already is left as it is.
-func Install(env *applet.Env, self, dir string, symbolic bool) error {
+func Install(env *applet.Env, names []string, self, dir string, symbolic bool) error {
 	abs, err := filepath.Abs(self)
 	if err != nil {
 		return err
@@ -247,7 +225,7 @@ func Install(env *applet.Env, self, dir string, symbolic bool) error {
 		return exitError{1}
 	}
 	failed := false
-	for _, n := range appletNames() {
+	for _, n := range names {
 		link := filepath.Join(dir, n)
 		if symbolic {
 			err = os.Symlink(abs, link)
@@ -265,13 +243,13 @@ func Install(env *applet.Env, self, dir string, symbolic bool) error {
 	return nil
 }
 
-func completionCmd(env *applet.Env, c *cli.Context) error {
+func (t Table) completionCmd(env *applet.Env, c *cli.Context) error {
 	if kind := c.String("list"); kind != "" {
 		root := c.String("root")
 		if root == "" {
 			root, _ = env.Lookup(completion.RootEnv)
 		}
-		l := completion.Lists{Root: root, Kernel: c.String("kernel"), Params: params}
+		l := completion.Lists{Root: root, Kernel: c.String("kernel"), Params: t.params}
 		if err := l.Write(env.Stdout, kind, c.Args().Slice()); err != nil {
 			fmt.Fprintf(env.Stderr, "modutils: completion --list %s: %v\n", kind, err)
 			return exitError{1}
@@ -297,10 +275,10 @@ func completionCmd(env *applet.Env, c *cli.Context) error {
 	}
 	names := c.Args().Tail()
 	if len(names) == 0 {
-		names = appletNames()
+		names = t.Names()
 	}
 	for _, n := range names {
-		a, ok := Find(n)
+		a, ok := t.Find(n)
 		if !ok {
 			fmt.Fprintf(env.Stderr, "modutils: unknown applet '%s'\n", n)
 			return exitError{1}
@@ -311,7 +289,11 @@ func completionCmd(env *applet.Env, c *cli.Context) error {
 }
 
 // params are a module's parm fields, as modinfo -F parm prints them.
-func params(root, kernel, module string) ([]string, error) {
+func (t Table) params(root, kernel, module string) ([]string, error) {
+	modinfo, ok := t.Find("modinfo")
+	if !ok {
+		return nil, fmt.Errorf("no modinfo")
+	}
 	args := []string{"-F", "parm"}
 	if root != "" {
 		args = append(args, "-b", root)
@@ -326,14 +308,14 @@ func params(root, kernel, module string) ([]string, error) {
 	return strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n"), nil
 }
 
-func manCmd(env *applet.Env, c *cli.Context) error {
+func (t Table) manCmd(env *applet.Env, c *cli.Context) error {
 	if c.NArg() == 0 {
-		for _, p := range Pages() {
+		for _, p := range t.Pages() {
 			fmt.Fprintln(env.Stdout, p.File())
 		}
 		return nil
 	}
-	p, ok := FindPage(c.Args().First())
+	p, ok := t.FindPage(c.Args().First())
 	if !ok {
 		fmt.Fprintf(env.Stderr, "modutils: no man page '%s'\n", c.Args().First())
 		return exitError{1}

@@ -1,4 +1,4 @@
-package multicall
+package main
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/internal/completion"
 	"github.com/modutils/modutils/internal/manual"
+	"github.com/modutils/modutils/internal/multicall"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
@@ -85,7 +86,7 @@ func sorted(s []string) []string {
 // documents every option its parser has and none it lacks, and, for
 // kmod's tools, that the real parser takes every option documented.
 func TestManPagesMatchParsers(t *testing.T) {
-	for _, p := range Pages() {
+	for _, p := range applets.Pages() {
 		t.Run(p.File(), func(t *testing.T) {
 			got := tags(render(t, p))
 			switch {
@@ -96,7 +97,7 @@ func TestManPagesMatchParsers(t *testing.T) {
 						checkSet(t, c.Name, got[c.Name], specNames(c))
 					}
 				}
-				a, _ := Find(p.Name)
+				a, _ := applets.Find(p.Name)
 				for sub, opts := range got {
 					for _, o := range opts {
 						acceptedBy(t, a, p.Spec, sub, o)
@@ -133,7 +134,7 @@ func checkSet(t *testing.T, sub string, got, want []string) {
 
 // acceptedBy runs the applet with the option, then --help: a parser
 // that lacks the option says so in glibc's words before the help.
-func acceptedBy(t *testing.T, a Applet, s *spec.Spec, sub, opt string) {
+func acceptedBy(t *testing.T, a multicall.Applet, s *spec.Spec, sub, opt string) {
 	t.Helper()
 	args := []string{opt}
 	if sub != "" {
@@ -167,7 +168,7 @@ func acceptedBy(t *testing.T, a Applet, s *spec.Spec, sub, opt string) {
 // file a page.
 func TestPagesHaveProse(t *testing.T) {
 	var files []string
-	for _, p := range Pages() {
+	for _, p := range applets.Pages() {
 		files = append(files, p.File())
 	}
 	if got, want := strings.Join(manual.Prose(), " "), strings.Join(sorted(files), " "); got != want {
@@ -188,10 +189,10 @@ func golden(t *testing.T, name, got string) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
+		t.Fatalf("%v (go test . -update writes it)", err)
 	}
 	if got != string(want) {
-		t.Errorf("%s differs from what is generated now (go test -update rewrites it):\n%s", path, firstDiff(got, string(want)))
+		t.Errorf("%s differs from what is generated now (go test . -update rewrites it):\n%s", path, firstDiff(got, string(want)))
 	}
 }
 
@@ -215,10 +216,10 @@ func firstDiff(got, want string) string {
 // TestGolden keeps the generated man pages and completions under
 // testdata/, so that a change to any of them shows in review.
 func TestGolden(t *testing.T) {
-	for _, p := range Pages() {
+	for _, p := range applets.Pages() {
 		golden(t, "man/"+p.File(), render(t, p))
 	}
-	for _, a := range Applets {
+	for _, a := range applets {
 		for shell, write := range map[string]func(*bytes.Buffer, completion.Model){
 			"bash": func(b *bytes.Buffer, m completion.Model) { completion.Bash(b, m) },
 			"zsh":  func(b *bytes.Buffer, m completion.Model) { completion.Zsh(b, m) },

@@ -1,4 +1,4 @@
-package multicall
+package main
 
 import (
 	"testing"
@@ -19,7 +19,7 @@ func TestOptionStrings(t *testing.T) {
 		"modprobe": "arw:RibfDcnC:d:S:sqvVh",
 		"rmmod":    "fsvVh",
 	}
-	for _, a := range Applets {
+	for _, a := range applets {
 		if a.Spec == nil {
 			continue
 		}
