@@ -123,7 +123,8 @@ func zshOperands(b *strings.Builder, m Model, list string) {
 	case len(m.Commands) > 0:
 		var names []string
 		for _, c := range m.Commands {
-			names = append(names, c.Name+`\:`+zshHelp(c.Help))
+			// Each value\:description of (( )) is a shell word.
+			names = append(names, c.Name+`\:"`+strings.ReplaceAll(zshHelp(c.Help), `"`, "")+`"`)
 		}
 		fmt.Fprintf(b, "\t\t'1:command:((%s))' \\\n\t\t'*::arg:->args'", strings.Join(names, " "))
 	case len(m.Operands) > 0:
