@@ -3,10 +3,12 @@
 #   make            build ./modutils (static, stripped)
 #   make install    install it, its applet links, man pages and shell
 #                   completions (DESTDIR, PREFIX, MANDIR...)
+#   make deb        modutils_VERSION_ARCH.deb, with dpkg-deb alone (DEBDIR)
 #   make test       set up what the tests need on Debian, then run them all
 #   make bench      ours against kmod's, side by side, as ratios
 #   make fuzz       run every fuzz target for FUZZTIME (a count: 500000x) each
-#   make demo       boot a VM whose only module tools are modutils
+#   make demo       install the package in a Debian 13 root and boot it
+#   make demo-initrd  boot a VM whose only module tools are modutils (15 s)
 #   make vmtest     the VM scenarios of testdata/vm alone, verbosely
 
 GO        ?= go
@@ -43,8 +45,15 @@ TEST_DEBS := kmod xz-utils zstd gzip time patchelf util-linux fish zsh
 # And what the VM needs (make demo, make vmtest): qemu to boot Debian's
 # kernel, a static busybox for the initramfs's shell.
 VM_DEBS   := qemu-system-x86 busybox-static
+# And what the package proofs need (internal/dist): debootstrap for the
+# throwaway Debian 12 and 13 roots, mkfs.ext4 for the booted one's disk.
+DIST_DEBS := debootstrap e2fsprogs
 
-.PHONY: all modutils install test deps vmdeps trees bench fuzz demo vmtest clean
+# The package's version; its architecture is dpkg's name for GOARCH.
+VERSION   ?= 0.1.0
+DEBDIR    ?= .
+
+.PHONY: all modutils install deb test deps vmdeps trees bench fuzz demo demo-initrd vmtest clean
 
 all: modutils
 
@@ -73,6 +82,10 @@ install: modutils
 		./modutils completion fish $$a >$(DESTDIR)$(FISHCOMPDIR)/$$a.fish || exit 1; \
 	done
 
+# mkdeb.sh stages make install (PREFIX=/usr) and internal/dist's files.
+deb:
+	MAKE="$(MAKE)" GO="$(GO)" internal/dist/mkdeb.sh $(DEBDIR) $(VERSION)
+
 # install-debs installs the Debian packages named, where they are missing.
 define install-debs
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -84,7 +97,7 @@ endef
 
 # deps installs the Debian packages the tests need, where they are missing.
 deps:
-	$(call install-debs,$(TEST_DEBS) $(VM_DEBS))
+	$(call install-debs,$(TEST_DEBS) $(VM_DEBS) $(DIST_DEBS))
 
 vmdeps:
 	$(call install-debs,$(VM_DEBS))
@@ -130,9 +143,19 @@ fuzz:
 		done; \
 	done
 
-# The demo needs only the uncompressed tree: making the compressed
+# The demo is the package's proof, with the VM's console shown: the
+# package installed with apt in a debootstrapped Debian 13 root (cached
+# after the first run), its initramfs made by update-initramfs, and the
+# root booted in qemu from a virtio disk, kerneld started by systemd. It
+# takes minutes under tcg; demo-initrd is the quick one.
+demo: modutils vmdeps
+	$(call install-debs,$(DIST_DEBS))
+	testdata/trixie.sh >/dev/null
+	DIST_CONSOLE=1 $(GO) test -count=1 -timeout 40m -run 'TestDebian/trixie' -v ./internal/dist
+
+# The quick demo needs only the uncompressed tree: making the compressed
 # copies would take minutes on a fresh machine.
-demo: vmdeps
+demo-initrd: vmdeps
 	@start=$$(date +%s%N); \
 	$(MAKE) --no-print-directory -s modutils && \
 	testdata/debian-tree.sh --plain >/dev/null && \
