@@ -29,58 +29,6 @@ import (
 	"github.com/modutils/modutils/moddep"
 )
 
-// shortopts and longopts are kmod 34.2's depmod table, in its order
-// (glibc lists ambiguous abbreviations in table order).
-const shortopts = "aAb:m:o:C:E:F:evnP:wVh"
-
-var longopts = []getopt.Long{
-	{Name: "all", Val: 'a'},
-	{Name: "quick", Val: 'A'},
-	{Name: "basedir", Arg: getopt.RequiredArg, Val: 'b'},
-	{Name: "moduledir", Arg: getopt.RequiredArg, Val: 'm'},
-	{Name: "outdir", Arg: getopt.RequiredArg, Val: 'o'},
-	{Name: "config", Arg: getopt.RequiredArg, Val: 'C'},
-	{Name: "symvers", Arg: getopt.RequiredArg, Val: 'E'},
-	{Name: "filesyms", Arg: getopt.RequiredArg, Val: 'F'},
-	{Name: "errsyms", Val: 'e'},
-	{Name: "verbose", Val: 'v'},
-	{Name: "show", Val: 'n'},
-	{Name: "dry-run", Val: 'n'},
-	{Name: "symbol-prefix", Arg: getopt.RequiredArg, Val: 'P'},
-	{Name: "warn", Val: 'w'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-const helpText = `Usage:
-	%s -[aA] [options] [forced_version]
-
-If no arguments (except options) are given, "depmod -a" is assumed
-
-depmod will output a dependency list suitable for the modprobe utility.
-
-Options:
-	-a, --all            Probe all modules
-	-A, --quick          Only does the work if there's a new module
-	-e, --errsyms        Report not supplied symbols
-	-n, --show           Write the dependency file on stdout only
-	-P, --symbol-prefix  Architecture symbol prefix
-	-C, --config=PATH    Read configuration from PATH
-	-v, --verbose        Enable verbose mode
-	-w, --warn           Warn on duplicates
-	-V, --version        show version
-	-h, --help           show this help
-
-The following options are useful for people managing distributions:
-	-b, --basedir=DIR    Root path (default: /).
-	-m, --moduledir=DIR  Module directory (default: /lib/modules).
-	-o, --outdir=DIR     Output root path (default: same as <basedir>).
-	-F, --filesyms=FILE  Use the file instead of the
-	                     current kernel symbols.
-	-E, --symvers=FILE   Use Module.symvers file to check
-	                     symbol versions.
-`
-
 // memoryLimit is the heap size past which the collector works harder. A
 // run keeps about 25 MiB live, plus a decompressed module per core on
 // compressed trees; without a limit the collector lets the heap double
@@ -124,7 +72,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		checkSymvers, hasSystemMap, hasOutRoot      bool
 		prefix                                      byte
 	)
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'a':
@@ -169,7 +117,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		case 'w':
 			warnDups = true
 		case 'h':
-			fmt.Fprintf(env.Stdout, helpText, env.Name())
+			Spec.WriteHelp(env.Stdout, env.Name())
 			return nil, 0
 		case 'V':
 			io.WriteString(env.Stdout, applet.Version)

@@ -17,28 +17,6 @@ import (
 	"github.com/modutils/modutils/moddep"
 )
 
-// shortopts and longopts are kmod 34.2's insmod table.
-const shortopts = "fsvVh"
-
-var longopts = []getopt.Long{
-	{Name: "force", Val: 'f'},
-	{Name: "syslog", Val: 's'},
-	{Name: "verbose", Val: 'v'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-const helpText = `Usage:
-	%s [options] filename [module options]
-Options:
-	-f, --force       DANGEROUS: forces a module load, may cause
-	                  data corruption and crash your machine
-	-s, --syslog      print to syslog, not stderr
-	-v, --verbose     enables more messages
-	-V, --version     show version
-	-h, --help        show this help
-`
-
 // Sys is the kernel insmod loads into; tests substitute its Calls.
 var Sys = kernel.Sys{}
 
@@ -65,7 +43,7 @@ func Run(env *applet.Env, args []string) int {
 	var flags libkmod.InsertFlags
 	verbose := diag.Err
 	useSyslog := false
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'f':
@@ -75,7 +53,7 @@ func Run(env *applet.Env, args []string) int {
 		case 'v':
 			verbose++
 		case 'h':
-			fmt.Fprintf(env.Stdout, helpText, env.Name())
+			Spec.WriteHelp(env.Stdout, env.Name())
 			return 0
 		case 'V':
 			fmt.Fprint(env.Stdout, applet.Version)

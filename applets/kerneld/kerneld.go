@@ -38,7 +38,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/kerneld/kdsock"
 	"github.com/modutils/modutils/applets/modprobe"
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
@@ -58,14 +57,6 @@ const readyEnv = "KERNELD_READY_FD"
 // kernel's module initialisation, few enough not to stall a small machine.
 const Parallel = 4
 
-const usage = `Usage: kerneld [debug] [keep] [delay=SECONDS]
-       kerneld [--foreground] [--debug] [--keep] [--delay=SECONDS]
-	debug, --debug      log every event, request and load
-	keep, --keep        never unload modules (no autoclean)
-	delay=N, --delay=N  unload a module kerneld loaded once idle N seconds (60)
-	-f, --foreground    stay in the foreground, log to stderr
-`
-
 // Options are kerneld's settings.
 type Options struct {
 	Debug, Keep, Foreground bool
@@ -84,50 +75,11 @@ type Options struct {
 // seconds; a boot that takes this long has a device that never settles.
 const SettleTimeout = 30 * time.Second
 
-func parseArgs(args []string) (Options, error) {
-	o := Options{Delay: 60 * time.Second, Socket: kdsock.Path, SettleTimeout: SettleTimeout}
-	for i := 0; i < len(args); i++ {
-		a := strings.TrimLeft(args[i], "-")
-		long := a != args[i]
-		name, val, hasVal := strings.Cut(a, "=")
-		switch {
-		case name == "debug":
-			o.Debug = true
-		case name == "keep":
-			o.Keep = true
-		case long && (name == "foreground" || name == "f"):
-			o.Foreground = true
-		case name == "delay":
-			if !hasVal && long && i+1 < len(args) {
-				i++
-				val, hasVal = args[i], true
-			}
-			n, err := strconv.Atoi(val)
-			if !hasVal || err != nil || n < 1 {
-				return o, fmt.Errorf("bad delay '%s'", val)
-			}
-			o.Delay = time.Duration(n) * time.Second
-		case long && name == "socket" && hasVal:
-			o.Socket = val
-		default:
-			return o, fmt.Errorf("unknown argument '%s'", args[i])
-		}
-	}
-	return o, nil
-}
-
 // Run is the kerneld applet.
 func Run(env *applet.Env, args []string) int {
-	for _, a := range args {
-		if a == "-h" || a == "--help" {
-			io.WriteString(env.Stdout, usage)
-			return 0
-		}
-	}
-	o, err := parseArgs(args)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kerneld: %v\n%s", err, usage)
-		return 1
+	o, code, ok := commandLine(env, args)
+	if !ok {
+		return code
 	}
 	readyFD := os.Getenv(readyEnv)
 	if !o.Foreground && readyFD == "" {

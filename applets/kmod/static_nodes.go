@@ -18,28 +18,7 @@ import (
 	"github.com/modutils/modutils/moddep/devname"
 )
 
-var staticLongopts = []getopt.Long{
-	{Name: "output", Arg: getopt.RequiredArg, Val: 'o'},
-	{Name: "format", Arg: getopt.RequiredArg, Val: 'f'},
-	{Name: "help", Val: 'h'},
-}
-
-func staticHelp(env *applet.Env) {
-	fmt.Fprintf(env.Stdout, "Usage:\n"+
-		"\t%s static-nodes [options]\n"+
-		"\n"+
-		"kmod static-nodes outputs the static-node information of the currently running kernel.\n"+
-		"\n"+
-		"Options:\n"+
-		"\t-f, --format=FORMAT  choose format to use: see \"Formats\"\n"+
-		"\t-o, --output=FILE    write output to file\n"+
-		"\t-h, --help           show this help\n"+
-		"\n"+
-		"Formats:\n", env.Name())
-	for _, f := range devname.Formats {
-		fmt.Fprintf(env.Stdout, "\t%-12s %s\n", f.Name, f.Description)
-	}
-}
+func staticHelp(env *applet.Env) { StaticNodes.WriteHelp(env.Stdout, env.Name()) }
 
 // staticNodes is kmod's do_static_nodes: the running kernel's
 // modules.devname in a format, to stdout or to a file. Unlike kmod, which
@@ -49,7 +28,7 @@ func staticHelp(env *applet.Env) {
 func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 	format := devname.Formats[0]
 	output, toFile := "", false
-	for o := range parser(env, prog, args, "o:f:h", staticLongopts).Options() {
+	for o := range parser(env, prog, args, StaticNodes.Shorts(), StaticNodes.Longs()).Options() {
 		switch o.Val {
 		case 'o':
 			output, toFile = o.Arg, true

@@ -26,40 +26,6 @@ import (
 	"github.com/modutils/modutils/moddep"
 )
 
-// shortopts and longopts are kmod 34.2's modinfo table, in its order.
-const shortopts = "adlpn0mF:k:b:Vh"
-
-var longopts = []getopt.Long{
-	{Name: "author", Val: 'a'},
-	{Name: "description", Val: 'd'},
-	{Name: "license", Val: 'l'},
-	{Name: "parameters", Val: 'p'},
-	{Name: "filename", Val: 'n'},
-	{Name: "null", Val: '0'},
-	{Name: "modname", Val: 'm'},
-	{Name: "field", Arg: getopt.RequiredArg, Val: 'F'},
-	{Name: "set-version", Arg: getopt.RequiredArg, Val: 'k'},
-	{Name: "basedir", Arg: getopt.RequiredArg, Val: 'b'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-const helpText = "Usage:\n" +
-	"\t%s [options] <modulename|filename> [args]\n" +
-	"Options:\n" +
-	"\t-a, --author                Print only 'author'\n" +
-	"\t-d, --description           Print only 'description'\n" +
-	"\t-l, --license               Print only 'license'\n" +
-	"\t-p, --parameters            Print only 'parm'\n" +
-	"\t-n, --filename              Print only 'filename'\n" +
-	"\t-0, --null                  Use \\0 instead of \\n\n" +
-	"\t-m, --modname               Handle argument as module name instead of alias or filename\n" +
-	"\t-F, --field=FIELD           Print only provided FIELD\n" +
-	"\t-k, --set-version=VERSION   Use VERSION instead of `uname -r`\n" +
-	"\t-b, --basedir=DIR           Use DIR as filesystem root for /lib/modules\n" +
-	"\t-V, --version               Show version\n" +
-	"\t-h, --help                  Show this help\n"
-
 // pathMax is PATH_MAX: kmod builds the module directory's name in a
 // buffer of that size.
 const pathMax = 4096
@@ -88,7 +54,7 @@ func Run(env *applet.Env, args []string) int {
 	modname := false
 	var root, kversion string
 	var hasRoot, hasKversion bool
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'a':
@@ -112,7 +78,7 @@ func Run(env *applet.Env, args []string) int {
 		case 'b':
 			root, hasRoot = o.Arg, true
 		case 'h':
-			fmt.Fprintf(env.Stdout, helpText, env.Name())
+			Spec.WriteHelp(env.Stdout, env.Name())
 			return 0
 		case 'V':
 			io.WriteString(env.Stdout, applet.Version)

@@ -42,26 +42,6 @@ func Write(w io.Writer, lib libkmod.Lib) error {
 	return nil
 }
 
-// shortopts and longopts are kmod 34.2's lsmod table.
-const shortopts = "svVh"
-
-var longopts = []getopt.Long{
-	{Name: "syslog", Val: 's'},
-	{Name: "verbose", Val: 'v'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-func help(env *applet.Env) {
-	fmt.Fprintf(env.Stdout, "Usage:\n"+
-		"\t%s [options]\n"+
-		"Options:\n"+
-		"\t-s, --syslog      print to syslog, not stderr\n"+
-		"\t-v, --verbose     enables more messages\n"+
-		"\t-V, --version     show version\n"+
-		"\t-h, --help        show this help\n", env.Name())
-}
-
 // Main is kmod 34.2's do_lsmod over the kernel lib reads: options
 // (-s, -v, -V, -h) acted on as they come, no operands, then the table.
 // args are what follows the program or command name; prog is what
@@ -69,11 +49,11 @@ func help(env *applet.Env) {
 // vector). stopAtOperand is for kmod's commands, which inherit the "+" of
 // kmod's own option string through getopt's state.
 func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOperand bool) int {
-	shorts := shortopts
+	shorts := Spec.Shorts()
 	if stopAtOperand {
 		shorts = "+" + shorts
 	}
-	p := env.GetoptAs(prog, args, shorts, longopts)
+	p := env.GetoptAs(prog, args, shorts, Spec.Longs())
 	log := applet.NewLogger(env)
 	verbose := diag.Err
 	useSyslog := false
@@ -84,7 +64,7 @@ func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOp
 		case 'v':
 			verbose++
 		case 'h':
-			help(env)
+			Spec.WriteHelp(env.Stdout, env.Name())
 			return 0
 		case 'V':
 			io.WriteString(env.Stdout, applet.Version)

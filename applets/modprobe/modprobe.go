@@ -29,10 +29,7 @@ import (
 	"github.com/modutils/modutils/moddep"
 )
 
-// shortopts and longopts are kmod 34.2's modprobe table, in its order;
-// the long-only options have kmod's numbers.
-const shortopts = "arw:RibfDcnC:d:S:sqvVh"
-
+// The long-only options have kmod's numbers (Spec has the table).
 const (
 	optForceVermagic   = 1
 	optForceModversion = 2
@@ -41,87 +38,6 @@ const (
 	optRemoveHolders   = 5
 	optShowExports     = 6
 )
-
-var longopts = []getopt.Long{
-	{Name: "all", Val: 'a'},
-	{Name: "remove", Val: 'r'},
-	{Name: "remove-dependencies", Val: optRemoveHolders},
-	{Name: "remove-holders", Val: optRemoveHolders},
-	{Name: "wait", Arg: getopt.RequiredArg, Val: 'w'},
-	{Name: "resolve-alias", Val: 'R'},
-	{Name: "first-time", Val: optFirstTime},
-	{Name: "ignore-install", Val: 'i'},
-	{Name: "ignore-remove", Val: 'i'},
-	{Name: "use-blacklist", Val: 'b'},
-	{Name: "force", Val: 'f'},
-	{Name: "force-modversion", Val: optForceModversion},
-	{Name: "force-vermagic", Val: optForceVermagic},
-	{Name: "show-depends", Val: 'D'},
-	{Name: "showconfig", Val: 'c'},
-	{Name: "show-config", Val: 'c'},
-	{Name: "show-modversions", Val: optShowModversions},
-	{Name: "dump-modversions", Val: optShowModversions},
-	{Name: "show-exports", Val: optShowExports},
-	{Name: "dry-run", Val: 'n'},
-	{Name: "show", Val: 'n'},
-	{Name: "config", Arg: getopt.RequiredArg, Val: 'C'},
-	{Name: "dirname", Arg: getopt.RequiredArg, Val: 'd'},
-	{Name: "set-version", Arg: getopt.RequiredArg, Val: 'S'},
-	{Name: "syslog", Val: 's'},
-	{Name: "quiet", Val: 'q'},
-	{Name: "verbose", Val: 'v'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-const helpText = `Usage:
-	%[1]s [options] [-i] [-b] modulename
-	%[1]s [options] -a [-i] [-b] modulename [modulename...]
-	%[1]s [options] -r [-i] modulename
-	%[1]s [options] -r -a [-i] modulename [modulename...]
-	%[1]s [options] -c
-	%[1]s [options] --dump-modversions filename
-Management Options:
-	-a, --all                   Consider every non-argument to
-	                            be a module name to be inserted
-	                            or removed (-r)
-	-r, --remove                Remove modules instead of inserting
-	    --remove-dependencies   Deprecated: use --remove-holders
-	    --remove-holders        Also remove module holders (use together with -r)
-	-w, --wait=<MSEC>           When removing a module, wait up to MSEC for
-	                            module's refcount to become 0 so it can be
-	                            removed (use together with -r)
-	    --first-time            Fail if module already inserted or removed
-	-i, --ignore-install        Ignore install commands
-	-i, --ignore-remove         Ignore remove commands
-	-b, --use-blacklist         Apply blacklist to resolved alias.
-	-f, --force                 Force module insertion or removal.
-	                            implies --force-modversions and
-	                            --force-vermagic
-	    --force-modversion      Ignore module's version
-	    --force-vermagic        Ignore module's version magic
-
-Query Options:
-	-R, --resolve-alias         Only lookup and print alias and exit
-	-D, --show-depends          Only print module dependencies and exit
-	-c, --showconfig            Print out known configuration and exit
-	-c, --show-config           Same as --showconfig
-	    --show-modversions      Dump module symbol version and exit
-	    --dump-modversions      Same as --show-modversions
-	    --show-exports          Only print module exported symbol versions and exit
-
-General Options:
-	-n, --dry-run               Do not execute operations, just print out
-	-n, --show                  Same as --dry-run
-	-C, --config=FILE           Use FILE instead of default search paths
-	-d, --dirname=DIR           Use DIR as filesystem root for /lib/modules
-	-S, --set-version=VERSION   Use VERSION instead of ` + "`uname -r`" + `
-	-s, --syslog                print to syslog, not stderr
-	-q, --quiet                 disable messages
-	-v, --verbose               enables more messages
-	-V, --version               show version
-	-h, --help                  show this help
-`
 
 // Kernel is what modprobe needs of the running kernel: SysKernel, or in
 // tests a SysKernel over a fake root with recorded system calls.
@@ -251,7 +167,7 @@ func (rn *run) main(args []string) (int, error) {
 		useAll, doRemove, showConfig, useSyslog bool
 		showModversions, showExports            bool
 	)
-	opts := rn.env.Getopt(args, shortopts, longopts)
+	opts := rn.env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'a':
@@ -312,7 +228,7 @@ func (rn *run) main(args []string) (int, error) {
 			rn.out.WriteString(applet.Version)
 			return 0, nil
 		case 'h':
-			fmt.Fprintf(rn.out, helpText, rn.env.Name())
+			Spec.WriteHelp(rn.out, rn.env.Name())
 			return 0, nil
 		case getopt.Invalid:
 			return 1, nil

@@ -16,28 +16,6 @@ import (
 	"github.com/modutils/modutils/moddep"
 )
 
-// shortopts and longopts are kmod 34.2's rmmod table.
-const shortopts = "fsvVh"
-
-var longopts = []getopt.Long{
-	{Name: "force", Val: 'f'},
-	{Name: "syslog", Val: 's'},
-	{Name: "verbose", Val: 'v'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-const helpText = `Usage:
-	%s [options] [list of modulenames]
-Options:
-	-f, --force       DANGEROUS: forces a module unload and may
-	                  crash your machine
-	-s, --syslog      print to syslog, not stderr
-	-v, --verbose     enables more messages
-	-V, --version     show version
-	-h, --help        show this help
-`
-
 // Sys is the kernel rmmod works on; tests point it at a fake tree and
 // substitute its Calls.
 var Sys = kernel.Sys{}
@@ -52,7 +30,7 @@ func Run(env *applet.Env, args []string) int {
 	log := applet.NewLogger(env)
 	force, verbose := false, int(diag.Err)
 	useSyslog := false
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'f':
@@ -62,7 +40,7 @@ func Run(env *applet.Env, args []string) int {
 		case 'v':
 			verbose++
 		case 'h':
-			fmt.Fprintf(env.Stdout, helpText, env.Name())
+			Spec.WriteHelp(env.Stdout, env.Name())
 			return 0
 		case 'V':
 			fmt.Fprint(env.Stdout, applet.Version)

@@ -179,6 +179,14 @@ func TestPackage(t *testing.T) {
 		if strings.HasPrefix(name, "/usr/share/man/") && !strings.HasSuffix(name, ".gz") && !info.IsDir() {
 			name += ".gz"
 		}
+		// bash-completion's package has these: mkdeb.sh leaves ours out.
+		switch strings.TrimPrefix(name, "/usr/share/bash-completion/completions/") {
+		case "insmod", "modinfo", "modprobe", "rmmod":
+			if _, ok := got[name]; ok {
+				t.Errorf("the package has %s, which bash-completion's has too", name)
+			}
+			return nil
+		}
 		if _, ok := got[name]; !ok {
 			t.Errorf("make install installs %s, the package has no %s", strings.TrimPrefix(path, stage), name)
 		}

@@ -23,7 +23,11 @@ esac
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 root=$stage/root
-"${MAKE:-make}" -C "$top" --no-print-directory -s install DESTDIR="$root" PREFIX=/usr >&2
+# bash-completion's package has its own insmod, modinfo, modprobe and
+# rmmod completions in /usr/share/bash-completion/completions: ours of
+# those names would make dpkg refuse to install beside it.
+"${MAKE:-make}" -C "$top" --no-print-directory -s install DESTDIR="$root" PREFIX=/usr \
+	BASH_COMPLETIONS="lsmod depmod kerneld kdstat kmod" >&2
 
 # kmod 34.2's package has lsmod in /usr/bin too.
 ln -sf modutils "$root/usr/bin/lsmod"
