@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"syscall"
 
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/execplan"
-	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep/probe"
 )
 
@@ -69,11 +70,11 @@ func (rn *run) observe(e execplan.Event) error {
 		rn.out.Flush()
 		switch {
 		case errors.Is(e.Err, syscall.EEXIST):
-			rn.log.Report(modconf.Err, "could not insert '%s': Module already in kernel\n", e.Module)
+			rn.log.Report(diag.Err, "could not insert '%s': Module already in kernel\n", e.Module)
 		case errors.Is(e.Err, syscall.ENOENT):
-			rn.log.Report(modconf.Err, "could not insert '%s': Unknown symbol in module, or unknown parameter (see dmesg)\n", e.Module)
+			rn.log.Report(diag.Err, "could not insert '%s': Unknown symbol in module, or unknown parameter (see dmesg)\n", e.Module)
 		default:
-			rn.log.Report(modconf.Err, "could not insert '%s': %s\n", e.Module, modconf.ErrnoString(e.Err))
+			rn.log.Report(diag.Err, "could not insert '%s': %s\n", e.Module, libc.Strerror(e.Err))
 		}
 	case execplan.NotInKernel:
 		return rn.logf("Module %s is not in kernel.\n", e.Module)
@@ -84,7 +85,7 @@ func (rn *run) observe(e execplan.Event) error {
 	case execplan.RemoveFailed:
 		execplan.Say(e, rn.log.Report, rn.libLog)
 	case execplan.GaveUp:
-		rn.log.Report(modconf.Err, "could not remove '%s': %s\n", e.Module, modconf.ErrnoString(e.Err))
+		rn.log.Report(diag.Err, "could not remove '%s': %s\n", e.Module, libc.Strerror(e.Err))
 	}
 	return nil
 }

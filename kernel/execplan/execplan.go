@@ -14,9 +14,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
-	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 	"github.com/modutils/modutils/moddep/probe"
 )
@@ -555,20 +556,20 @@ func BackoffDelta(t, tend, delta uint64) (until, next uint64) {
 // messages through lib, modprobe's own through report (at Err: modprobe
 // makes a failed remove command's message its fatal LOG(), which is the
 // caller's to decide). It reports whether the event was one it words.
-func Say(e Event, report modconf.Reporter, lib libkmod.LogFunc) bool {
+func Say(e Event, report diag.Reporter, lib libkmod.LogFunc) bool {
 	switch {
 	case e.Kind == InsertFailed:
-		lib(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", e.Step.Path, modconf.ErrnoString(e.Err))
+		lib(diag.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", e.Step.Path, libc.Strerror(e.Err))
 	case e.Kind == RemoveFailed:
 		// libkmod logs the failure unless told KMOD_REMOVE_NOLOG,
 		// which modprobe -w passes.
-		lib(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", e.Module, modconf.ErrnoString(e.Err))
+		lib(diag.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", e.Module, libc.Strerror(e.Err))
 	case e.Kind == CommandFailed && e.What == "remove":
-		report(modconf.Err, "Error running %s command for %s\n", "remove", e.Module)
+		report(diag.Err, "Error running %s command for %s\n", "remove", e.Module)
 	case e.Kind == CommandFailed && e.Err != nil:
-		report(modconf.Err, "Could not run %s command '%s' for module %s: %s\n", e.What, e.Command, e.Module, modconf.ErrnoString(e.Err))
+		report(diag.Err, "Could not run %s command '%s' for module %s: %s\n", e.What, e.Command, e.Module, libc.Strerror(e.Err))
 	case e.Kind == CommandFailed:
-		report(modconf.Err, "Error running %s command '%s' for module %s: retcode %d\n", e.What, e.Command, e.Module, e.Code)
+		report(diag.Err, "Error running %s command '%s' for module %s: retcode %d\n", e.What, e.Command, e.Module, e.Code)
 	default:
 		return false
 	}
