@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/kdstat"
 	"github.com/modutils/modutils/kernel/kdsock"
