@@ -5,11 +5,11 @@
 package zstd
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2" // modutils: padding from the runtime's ChaCha8, not crypto/rand (see padReader)
 	rdebug "runtime/debug"
 	"sync"
 
@@ -634,10 +634,10 @@ func (e *Encoder) Close() error {
 		s.nWritten += 4
 	}
 
-	// Add padding with content from crypto/rand.Reader
+	// Add padding with content from crypto/padReader{}
 	if s.err == nil && e.o.pad > 0 {
 		add := calcSkippableFrame(s.nWritten, int64(e.o.pad))
-		frame, err := skippableFrame(s.filling[:0], add, rand.Reader)
+		frame, err := skippableFrame(s.filling[:0], add, padReader{})
 		if err != nil {
 			return err
 		}
@@ -700,7 +700,7 @@ func (e *Encoder) closeJobs() error {
 	// Add padding
 	if s.err == nil && e.o.pad > 0 {
 		add := calcSkippableFrame(s.nWritten, int64(e.o.pad))
-		frame, err := skippableFrame(js.filling[:0], add, rand.Reader)
+		frame, err := skippableFrame(js.filling[:0], add, padReader{})
 		if err != nil {
 			return err
 		}
@@ -826,11 +826,11 @@ func (e *Encoder) encodeAll(enc encoder, src, dst []byte) []byte {
 	if e.o.crc {
 		dst = enc.AppendCRC(dst)
 	}
-	// Add padding with content from crypto/rand.Reader
+	// Add padding with content from crypto/padReader{}
 	if e.o.pad > 0 {
 		add := calcSkippableFrame(int64(len(dst)), int64(e.o.pad))
 		var err error
-		dst, err = skippableFrame(dst, add, rand.Reader)
+		dst, err = skippableFrame(dst, add, padReader{})
 		if err != nil {
 			panic(err)
 		}
@@ -871,3 +871,17 @@ func (e *Encoder) MaxEncodedSize(size int) int {
 	}
 	return maxSz
 }
+
+// modutils: padReader fills skippable padding frames from math/rand/v2's
+// global generator (the runtime's ChaCha8, seeded from the kernel)
+// instead of crypto/rand, whose import runs the FIPS 140 module's
+// initialisation (AES-GCM and DRBG self-setup) at every start of a binary
+// that only decompresses.
+type padReader struct{} // modutils:
+
+func (padReader) Read(p []byte) (int, error) { // modutils:
+	for i := range p { // modutils:
+		p[i] = byte(rand.Uint32()) // modutils:
+	} // modutils:
+	return len(p), nil // modutils:
+} // modutils:
