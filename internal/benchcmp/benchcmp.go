@@ -51,11 +51,16 @@ type Cmd struct {
 	Path string
 	Args []string
 	Exit int
+	// Cache is the module cache our runs use (MODUTILS_CACHE, see the
+	// README's "The module cache"), private to the benchmark, so that a
+	// cold run can remove it and a warm one finds what the run before it
+	// wrote; "" for kmod's side.
+	Cache string
 }
 
 // Time runs c once, discarding its output, and returns its wall time.
 func Time(b testing.TB, c Cmd) time.Duration {
-	cmd := exec.Command(c.Path, c.Args...)
+	cmd := command(c, c.Path, c.Args...)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	wall := time.Since(start)
@@ -76,7 +81,7 @@ func Time(b testing.TB, c Cmd) time.Duration {
 // report at least the size of the test process; time forks its child
 // afresh.
 func PeakRSS(b testing.TB, c Cmd) int64 {
-	timed := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", "/dev/stdout", "--", c.Path}, c.Args...)...)
+	timed := command(c, "/usr/bin/time", append([]string{"-f", "%M", "-o", "/dev/stdout", "--", c.Path}, c.Args...)...)
 	var out bytes.Buffer
 	timed.Stdout = &out
 	err := timed.Run()
@@ -102,23 +107,28 @@ func Run(b testing.TB, path string, args ...string) Sample {
 	return Sample{Time(b, c), PeakRSS(b, c)}
 }
 
-// CacheEnv names the directory of modutils' module cache for make bench,
-// where there is one: a cold run removes it first. Unset, nothing is
-// removed.
-const CacheEnv = "MODUTILS_BENCH_CACHE"
+// command is c ready to run (path and args: c's own, or GNU time's
+// around it), with c's module cache in its environment.
+func command(c Cmd, path string, args ...string) *exec.Cmd {
+	cmd := exec.Command(path, args...)
+	if c.Cache != "" {
+		cmd.Env = append(os.Environ(), "MODUTILS_CACHE="+c.Cache)
+	}
+	return cmd
+}
 
 var dropped struct {
 	sync.Once
 	ok bool
 }
 
-// Cold makes the next run a cold one: it removes the module cache (see
-// CacheEnv) and drops the kernel's page cache, dentries and inodes
-// (root only; where the kernel refuses, a cold run is only
-// module-cache-cold, and PageCacheDropped says so).
-func Cold(b testing.TB) {
-	if dir := os.Getenv(CacheEnv); dir != "" {
-		if err := os.RemoveAll(dir); err != nil {
+// Cold makes the next run of c a cold one: it removes c's module cache
+// and drops the kernel's page cache, dentries and inodes (root only;
+// where the kernel refuses, a cold run is only module-cache-cold, and
+// PageCacheDropped says so).
+func Cold(b testing.TB, c Cmd) {
+	if c.Cache != "" {
+		if err := os.RemoveAll(c.Cache); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -160,7 +170,7 @@ func Pair(b testing.TB, tree, run string, cold bool, n int, kmod, ours Cmd) Row 
 	var kr, or []int64
 	measure := func(c Cmd, walls *[]time.Duration, rss *[]int64, i int) {
 		if cold {
-			Cold(b)
+			Cold(b, c)
 		}
 		w := Time(b, c)
 		if i >= 0 {
@@ -168,7 +178,7 @@ func Pair(b testing.TB, tree, run string, cold bool, n int, kmod, ours Cmd) Row 
 		}
 		if i >= 0 && i < 3 {
 			if cold {
-				Cold(b)
+				Cold(b, c)
 			}
 			*rss = append(*rss, PeakRSS(b, c))
 		}
@@ -195,7 +205,7 @@ func Floor(b testing.TB, cold bool, n int, c Cmd) time.Duration {
 	var w []time.Duration
 	for i := 0; i < n; i++ {
 		if cold {
-			Cold(b)
+			Cold(b, c)
 		}
 		w = append(w, Time(b, c))
 	}
