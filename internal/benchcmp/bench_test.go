@@ -26,6 +26,19 @@ func reps(b *testing.B, n int) int {
 	return n
 }
 
+// depmodReps is the paired runs of a depmod row (and its limit's):
+// BENCHDEPMODREPS, else 3. A whole tree takes seconds a run.
+func depmodReps(b *testing.B) int {
+	if s := os.Getenv("BENCHDEPMODREPS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 {
+			b.Fatalf("BENCHDEPMODREPS=%q", s)
+		}
+		return v
+	}
+	return 3
+}
+
 var trees = []string{"deb13.ko.xz", "deb12.ko", "deb12.ko.zst", "deb12.ko.xz"}
 
 func tree(b *testing.B, name string) debtree.Tree {
@@ -44,8 +57,8 @@ var decoders = map[string]string{"ko": "cat", "ko.xz": "xz -dc -T1", "ko.zst": "
 // every core, whichever is longer.
 func depmodLimit(b *testing.B, t debtree.Tree, cold bool) (float64, string) {
 	files := fmt.Sprintf("find -L %s -name '*.%s' -print0 | xargs -0 cat", t.ModDir(), t.Flavour)
-	read := benchcmp.Floor(b, cold, 3, benchcmp.Cmd{Path: "sh", Args: []string{"-c", files + " >/dev/null"}})
-	dec := benchcmp.Floor(b, false, 3, benchcmp.Cmd{Path: "sh", Args: []string{"-c", files + " | " + decoders[t.Flavour] + " >/dev/null"}})
+	read := benchcmp.Floor(b, cold, depmodReps(b), benchcmp.Cmd{Path: "sh", Args: []string{"-c", files + " >/dev/null"}})
+	dec := benchcmp.Floor(b, false, depmodReps(b), benchcmp.Cmd{Path: "sh", Args: []string{"-c", files + " | " + decoders[t.Flavour] + " >/dev/null"}})
 	n := runtime.NumCPU()
 	perCore := dec / time.Duration(n)
 	if read > perCore {
@@ -83,7 +96,7 @@ func BenchmarkTable(b *testing.B) {
 		for _, cold := range caches {
 			b.Run("depmod/"+name+"/"+cacheName[cold], func(b *testing.B) {
 				kv, ov := debtree.View(b, t), debtree.View(b, t)
-				r := benchcmp.Pair(b, name, "`depmod` whole tree", cold, reps(b, 3),
+				r := benchcmp.Pair(b, name, "`depmod` whole tree", cold, depmodReps(b),
 					benchcmp.Cmd{Path: kmod("depmod"), Args: []string{"-b", kv.Root, t.Version}},
 					benchcmp.Cmd{Path: ours, Args: []string{"depmod", "-b", ov.Root, t.Version}, Cache: cache})
 				r.LimitMs, r.Limit = depmodLimit(b, t, cold)

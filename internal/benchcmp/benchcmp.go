@@ -164,8 +164,9 @@ type Row struct {
 // Pair runs kmod's command and ours alternately, n times each after one
 // unmeasured run of each, cold (Cold before every run) or warm, and
 // returns the row of their medians. Peak memory is taken from the first
-// three runs of each side, under GNU time.
+// three runs of each side (one when n is 1), under GNU time.
 func Pair(b testing.TB, tree, run string, cold bool, n int, kmod, ours Cmd) Row {
+	rssRuns := min(n, 3)
 	var kw, ow []time.Duration
 	var kr, or []int64
 	measure := func(c Cmd, walls *[]time.Duration, rss *[]int64, i int) {
@@ -176,7 +177,7 @@ func Pair(b testing.TB, tree, run string, cold bool, n int, kmod, ours Cmd) Row 
 		if i >= 0 {
 			*walls = append(*walls, w)
 		}
-		if i >= 0 && i < 3 {
+		if i >= 0 && i < rssRuns {
 			if cold {
 				Cold(b, c)
 			}
