@@ -5,6 +5,7 @@
 package zstd
 
 import (
+	// modutils: no "crypto/rand" (see padReader)
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,22 @@ import (
 
 	"github.com/klauspost/compress/zstd/internal/xxhash"
 )
+
+// modutils: padReader fills skippable padding frames from math/rand/v2's
+// global generator (the runtime's ChaCha8, seeded from the kernel)
+// instead of crypto/rand, whose import runs the FIPS 140 module's
+// initialisation (AES-GCM and DRBG self-setup) at every start of a binary
+// that only decompresses.
+type padReader struct{} // modutils:
+// modutils: its Read.
+
+func (padReader) Read(p []byte) (int, error) { // modutils:
+	for i := range p { // modutils:
+		p[i] = byte(rand.Uint32()) // modutils:
+	} // modutils:
+	return len(p), nil // modutils:
+} // modutils:
+// modutils: (padReader ends here)
 
 // Encoder provides encoding to Zstandard.
 // An Encoder can be used for either compressing a stream via the
@@ -634,10 +651,10 @@ func (e *Encoder) Close() error {
 		s.nWritten += 4
 	}
 
-	// Add padding with content from crypto/padReader{}
+	// Add padding with content from crypto/rand.Reader
 	if s.err == nil && e.o.pad > 0 {
 		add := calcSkippableFrame(s.nWritten, int64(e.o.pad))
-		frame, err := skippableFrame(s.filling[:0], add, padReader{})
+		frame, err := skippableFrame(s.filling[:0], add, padReader{}) // modutils: not crypto/rand.Reader
 		if err != nil {
 			return err
 		}
@@ -700,7 +717,7 @@ func (e *Encoder) closeJobs() error {
 	// Add padding
 	if s.err == nil && e.o.pad > 0 {
 		add := calcSkippableFrame(s.nWritten, int64(e.o.pad))
-		frame, err := skippableFrame(js.filling[:0], add, padReader{})
+		frame, err := skippableFrame(js.filling[:0], add, padReader{}) // modutils: not crypto/rand.Reader
 		if err != nil {
 			return err
 		}
@@ -826,11 +843,11 @@ func (e *Encoder) encodeAll(enc encoder, src, dst []byte) []byte {
 	if e.o.crc {
 		dst = enc.AppendCRC(dst)
 	}
-	// Add padding with content from crypto/padReader{}
+	// Add padding with content from crypto/rand.Reader
 	if e.o.pad > 0 {
 		add := calcSkippableFrame(int64(len(dst)), int64(e.o.pad))
 		var err error
-		dst, err = skippableFrame(dst, add, padReader{})
+		dst, err = skippableFrame(dst, add, padReader{}) // modutils: not crypto/rand.Reader
 		if err != nil {
 			panic(err)
 		}
@@ -871,17 +888,3 @@ func (e *Encoder) MaxEncodedSize(size int) int {
 	}
 	return maxSz
 }
-
-// modutils: padReader fills skippable padding frames from math/rand/v2's
-// global generator (the runtime's ChaCha8, seeded from the kernel)
-// instead of crypto/rand, whose import runs the FIPS 140 module's
-// initialisation (AES-GCM and DRBG self-setup) at every start of a binary
-// that only decompresses.
-type padReader struct{} // modutils:
-
-func (padReader) Read(p []byte) (int, error) { // modutils:
-	for i := range p { // modutils:
-		p[i] = byte(rand.Uint32()) // modutils:
-	} // modutils:
-	return len(p), nil // modutils:
-} // modutils:
