@@ -5,7 +5,7 @@
 #                   completions (DESTDIR, PREFIX, MANDIR...)
 #   make deb        modutils_VERSION_ARCH.deb, with dpkg-deb alone (DEBDIR)
 #   make test       set up what the tests need on Debian, then vet, staticcheck and run them all
-#   make bench      ours against kmod's, side by side, as ratios
+#   make bench      ours against kmod 34.2's (and udevd), one table of ratios
 #   make fuzz       run every fuzz target for FUZZTIME (a count: 500000x) each
 #   make demo       install the package in a Debian 13 root and boot it
 #   make demo-initrd  boot a VM whose only module tools are modutils (15 s)
@@ -120,11 +120,17 @@ test: modutils trees
 	VMMODUTILS=$(CURDIR)/modutils $(GO) test -count=1 -timeout 45m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=50000x
 
-# Each VM benchmark boot already times several rounds inside the VM.
+# One table of ratios against kmod 34.2 (and systemd-udevd): each
+# benchmark records its rows (internal/benchcmp) in BENCHROWS, and the
+# table is printed at the end. BENCHREPS sets the paired runs of each
+# host row, VMBENCHREPS the fresh boots of each coldplug side (5).
+BENCHROWS ?= $(CURDIR)/.bench-rows
 bench: modutils trees vmdeps
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./applets/...
+	rm -f $(BENCHROWS)
+	BENCHROWS=$(BENCHROWS) $(GO) test -run '^$$' -bench Table -benchtime 1x -timeout 60m ./internal/benchcmp/
 	$(GO) test -run '^$$' -bench DecodeTrixie -benchtime 2x ./elfmod/xz/
-	VMMODUTILS=$(CURDIR)/modutils $(GO) test -run '^$$' -bench . -benchtime 1x ./internal/vm/...
+	BENCHROWS=$(BENCHROWS) VMMODUTILS=$(CURDIR)/modutils $(GO) test -run '^$$' -bench Coldplug -benchtime 1x -timeout 120m ./internal/vm/
+	@echo; $(GO) run ./internal/benchcmp/table $(BENCHROWS)
 
 # A target whose every input runs a program (FuzzGetopt execs util-linux
 # getopt(1), a millisecond or two, where the others take microseconds)

@@ -89,7 +89,14 @@ func trimPrefix(s, p string) string {
 	return s
 }
 
-var errClosed = fmt.Errorf("elfmod: %w", fs.ErrClosed)
+// errClosed is fs.ErrClosed with this package's prefix: a type rather
+// than fmt.Errorf, which would run fmt at every start of the binary.
+var errClosed error = closedError{}
+
+type closedError struct{}
+
+func (closedError) Error() string { return "elfmod: " + fs.ErrClosed.Error() }
+func (closedError) Unwrap() error { return fs.ErrClosed }
 
 // Errno maps an error from this package to the errno libkmod returns for the
 // same condition, so that tools can print kmod's exact messages

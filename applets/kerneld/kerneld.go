@@ -292,6 +292,7 @@ func (d *daemon) main(ready *os.File) int {
 		d.logf(diag.Err, "%s", strings.TrimPrefix(msg, "kerneld: "))
 		return 1
 	}
+	tuneGC()
 	kv, err := kernel.Release()
 	if err != nil {
 		return fail("uname: %v", err)
@@ -354,6 +355,8 @@ func (d *daemon) main(ready *os.File) int {
 	}
 	d.notify(fmt.Sprintf("READY=1\nSTATUS=settled at uevent %d\nMAINPID=%d", at, os.Getpid()))
 	d.logf(diag.Info, "ready, pid %d\n", os.Getpid())
+	// After saying ready, so that its collection delays no boot.
+	d.shed()
 
 	go d.autoclean(ctx)
 	for s := range sigs {
@@ -912,6 +915,7 @@ func (d *daemon) autoclean(ctx context.Context) {
 		case <-time.After(delay):
 		}
 		d.sweep(false)
+		d.shed() // what the loads since the last sweep held
 	}
 }
 

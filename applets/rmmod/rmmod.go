@@ -4,6 +4,7 @@
 package rmmod
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -105,7 +106,7 @@ func Run(env *applet.Env, args []string) int {
 }
 
 // errRefused is check_module_inuse's refusal, after its message.
-var errRefused = fmt.Errorf("module refused")
+var errRefused = errors.New("module refused")
 
 // checkInUse is rmmod's check_module_inuse.
 func checkInUse(env *applet.Env, log *applet.Logger, lib libkmod.Lib, m *moddep.Module) error {

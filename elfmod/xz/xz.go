@@ -20,7 +20,6 @@ package xz
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -399,7 +398,7 @@ func (s *stream) verify(data, sum []byte) bool {
 	case checkCRC64:
 		return binary.LittleEndian.Uint64(sum) == crc64.Checksum(data, crc64Table())
 	case checkSHA256:
-		h := sha256.Sum256(data)
+		h := sha256Sum(data)
 		return bytes.Equal(sum, h[:])
 	}
 	return true

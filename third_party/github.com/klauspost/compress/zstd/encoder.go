@@ -5,16 +5,33 @@
 package zstd
 
 import (
-	"crypto/rand"
+	// modutils: no "crypto/rand" (see padReader)
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2" // modutils: padding from the runtime's ChaCha8, not crypto/rand (see padReader)
 	rdebug "runtime/debug"
 	"sync"
 
 	"github.com/klauspost/compress/zstd/internal/xxhash"
 )
+
+// modutils: padReader fills skippable padding frames from math/rand/v2's
+// global generator (the runtime's ChaCha8, seeded from the kernel)
+// instead of crypto/rand, whose import runs the FIPS 140 module's
+// initialisation (AES-GCM and DRBG self-setup) at every start of a binary
+// that only decompresses.
+type padReader struct{} // modutils:
+// modutils: its Read.
+
+func (padReader) Read(p []byte) (int, error) { // modutils:
+	for i := range p { // modutils:
+		p[i] = byte(rand.Uint32()) // modutils:
+	} // modutils:
+	return len(p), nil // modutils:
+} // modutils:
+// modutils: (padReader ends here)
 
 // Encoder provides encoding to Zstandard.
 // An Encoder can be used for either compressing a stream via the
@@ -637,7 +654,7 @@ func (e *Encoder) Close() error {
 	// Add padding with content from crypto/rand.Reader
 	if s.err == nil && e.o.pad > 0 {
 		add := calcSkippableFrame(s.nWritten, int64(e.o.pad))
-		frame, err := skippableFrame(s.filling[:0], add, rand.Reader)
+		frame, err := skippableFrame(s.filling[:0], add, padReader{}) // modutils: not crypto/rand.Reader
 		if err != nil {
 			return err
 		}
@@ -700,7 +717,7 @@ func (e *Encoder) closeJobs() error {
 	// Add padding
 	if s.err == nil && e.o.pad > 0 {
 		add := calcSkippableFrame(s.nWritten, int64(e.o.pad))
-		frame, err := skippableFrame(js.filling[:0], add, rand.Reader)
+		frame, err := skippableFrame(js.filling[:0], add, padReader{}) // modutils: not crypto/rand.Reader
 		if err != nil {
 			return err
 		}
@@ -830,7 +847,7 @@ func (e *Encoder) encodeAll(enc encoder, src, dst []byte) []byte {
 	if e.o.pad > 0 {
 		add := calcSkippableFrame(int64(len(dst)), int64(e.o.pad))
 		var err error
-		dst, err = skippableFrame(dst, add, rand.Reader)
+		dst, err = skippableFrame(dst, add, padReader{}) // modutils: not crypto/rand.Reader
 		if err != nil {
 			panic(err)
 		}
