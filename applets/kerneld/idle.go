@@ -6,8 +6,8 @@ import (
 )
 
 // An idle kerneld should cost what udevd costs (about 4 MiB resident):
-// what coldplug's loads needed, four resolvers each with the module
-// indexes mapped and touched, a heap grown for parallel decompression,
+// what coldplug's loads needed, the resolver with the module indexes
+// mapped and touched, a heap grown for parallel decompression,
 // is given back once the queue has settled, and the collector runs more
 // often than Go's default for a daemon whose live heap is small.
 
@@ -22,24 +22,15 @@ func tuneGC() {
 	}
 }
 
-// shed closes the resolvers no load is using (their indexes are unmapped;
-// the next load opens them again, a millisecond or two) and returns the
-// heap's free pages to the kernel.
+// shed closes the shared resolver if no load is using it (its indexes
+// are unmapped; the next load opens them again, a millisecond or two)
+// and returns the heap's free pages to the kernel.
 func (d *daemon) shed() {
-	var idle []*resolver
-	for range Parallel {
-		select {
-		case res := <-d.pool:
-			idle = append(idle, res)
-		default:
-		}
+	d.mu.Lock()
+	if e := d.engine; e != nil && e.users == 0 {
+		e.r.Close()
+		d.engine = nil
 	}
-	for _, res := range idle {
-		if res.r != nil {
-			res.r.Close()
-			res.r = nil
-		}
-		d.pool <- res
-	}
+	d.mu.Unlock()
 	debug.FreeOSMemory()
 }
