@@ -25,6 +25,7 @@ import (
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
+	"github.com/modutils/modutils/moddep/modcache"
 )
 
 // shortopts and longopts are kmod 34.2's depmod table, in its order
@@ -96,7 +97,14 @@ func Run(env *applet.Env, args []string) int {
 	if j == nil {
 		return code
 	}
-	return j.write(env.Files())
+	code = j.write(env.Files())
+	if j.cache != nil {
+		// Only time depends on it: a cache that cannot be written (a
+		// read-only /var, no permission) is silently left as it is.
+		j.cache.Save()
+		j.cache.Close()
+	}
+	return code
 }
 
 // job is a run whose tree is read, with its files still to write.
@@ -105,6 +113,7 @@ type job struct {
 	dir   string // where the files go
 	mkdir bool   // -o: the directory may have to be made
 	log   *applet.Logger
+	cache *modcache.Cache // saved after the files are written
 }
 
 // prepare does all of a run but writing its files: a nil job is a run
@@ -219,6 +228,19 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		warnUnresolved = false
 	}
 	conf := &modconf.DepmodConfig{}
+	// The cache is the host's even under -b: its keys are the modules'
+	// bytes, so an image's copies of the host's modules hit. Tests that
+	// make modules fail to open bypass it.
+	var cache *modcache.Cache
+	if opts, ok := modcache.FromEnv(env.Lookup); ok && open == nil {
+		cache = modcache.Open(opts)
+		cache.Load()
+		defer func() {
+			if cache != nil {
+				cache.Close()
+			}
+		}()
+	}
 	d := moddep.NewDepmod(moddep.DepmodConfig{
 		Dir:       dir,
 		Conf:      conf,
@@ -230,6 +252,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		Show:      env.Stdout,
 		Report:    log.Report,
 		Open:      open,
+		Cache:     cache,
 	})
 	switch {
 	case checkSymvers:
@@ -286,7 +309,9 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		}
 		return nil, 0
 	}
-	return &job{d: d, dir: outDir, mkdir: hasOutRoot, log: log}, 0
+	j := &job{d: d, dir: outDir, mkdir: hasOutRoot, log: log, cache: cache}
+	cache = nil // the job closes it
+	return j, 0
 }
 
 // write writes each file through fsys (atomicfile.Replace: a temporary
