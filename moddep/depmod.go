@@ -462,11 +462,11 @@ func (d *Depmod) readModules() {
 // the file's bytes, returned for the next module.
 func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modcache.Cache, buf []byte) []byte {
 	var key modcache.Key
-	hashed := false
+	var hashed os.FileInfo
 	if cache != nil {
 		var err error
-		if buf, err = readFile(m.path, buf); err == nil {
-			key, hashed = modcache.KeyOf(buf), true
+		if buf, hashed, err = readFile(m.path, buf); err == nil {
+			key = modcache.KeyOf(buf)
 			if rec, ok := cache.Lookup(key); ok {
 				m.exports, m.depSyms = rec.Exports, rec.Deps
 				m.keepInfo(rec.Modinfo)
@@ -474,23 +474,37 @@ func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modca
 			}
 		}
 	}
-	rec := m.parse(open, hashed)
-	if rec != nil && m.symErr == nil {
+	rec := m.parse(open, hashed != nil)
+	// The file is read twice, to hash it and to parse it: a record goes
+	// under the key only if nothing wrote or replaced the file between.
+	if rec != nil && m.symErr == nil && unchanged(hashed, m.path) {
 		cache.Put(key, rec)
 	}
 	return buf
 }
 
+// unchanged says whether path is still the file st describes, as far as
+// its inode, size and change time tell.
+func unchanged(st os.FileInfo, path string) bool {
+	now, err := os.Stat(path)
+	if err != nil || !os.SameFile(st, now) || now.Size() != st.Size() || !now.ModTime().Equal(st.ModTime()) {
+		return false
+	}
+	a, ok1 := st.Sys().(*syscall.Stat_t)
+	b, ok2 := now.Sys().(*syscall.Stat_t)
+	return ok1 && ok2 && a.Ctim == b.Ctim
+}
+
 // readFile reads a whole file into buf, grown as needed.
-func readFile(path string, buf []byte) ([]byte, error) {
+func readFile(path string, buf []byte) ([]byte, os.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return buf, err
+		return buf, nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return buf, err
+		return buf, nil, err
 	}
 	if n := st.Size() + 1; int64(cap(buf)) < n {
 		buf = make([]byte, 0, n)
@@ -500,10 +514,10 @@ func readFile(path string, buf []byte) ([]byte, error) {
 		n, err := f.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
-			return buf, nil
+			return buf, st, nil
 		}
 		if err != nil {
-			return buf, err
+			return buf, nil, err
 		}
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
