@@ -4,7 +4,6 @@
 package depmod
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -335,18 +335,19 @@ func (j *job) write(fsys atomicfile.FS) int {
 		log.Report(modconf.Crit, "could not open directory %s: %s\n", dir, modconf.ErrnoString(err))
 		return 1
 	}
-	outputs := j.d.Outputs()
-	removeStale(fsys, dir, outputs, os.Getpid(), processAlive)
+	removeStale(fsys, dir, j.d.Outputs(), os.Getpid(), processAlive)
 	now := time.Now()
-	var buf bytes.Buffer
-	for _, out := range outputs {
-		buf.Reset()
-		if err := out.Write(&buf); err != nil {
-			log.Report(modconf.Err, "Could not write index '%s': %s\n", out.Name, err)
+	// The files are made on every core, then written one by one, each
+	// with the messages its making reported just before it, as a run
+	// that made and wrote each in turn would say them.
+	for _, out := range j.d.EncodeOutputs(runtime.GOMAXPROCS(0)) {
+		out.Replay(log.Report)
+		if out.Err != nil {
+			log.Report(modconf.Err, "Could not write index '%s': %s\n", out.Name, out.Err)
 			return 1
 		}
 		tmp := fmt.Sprintf("%s/%s.%d.%d.%d", dir, out.Name, os.Getpid(), now.Nanosecond()/1000, now.Unix())
-		err := atomicfile.Replace(fsys, dir+"/"+out.Name, tmp, 0o644, buf.Bytes())
+		err := atomicfile.Replace(fsys, dir+"/"+out.Name, tmp, 0o644, out.Data)
 		var pe *fs.PathError
 		switch {
 		case err == nil:
