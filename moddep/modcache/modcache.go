@@ -42,6 +42,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"sort"
@@ -389,8 +390,12 @@ func (c *Cache) Save() error {
 	}
 	dir := c.opts.Dir
 	if !c.trusted {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
+		if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			// A umask of 002 would leave it group-writable: untrusted.
+			os.Chmod(dir, 0o755)
 		}
 		if c.trusted = trustedDir(dir, c.opts.Euid); !c.trusted {
 			return fmt.Errorf("%s: not trusted", dir)
@@ -406,7 +411,11 @@ func (c *Cache) Save() error {
 	}
 	removeStaleTemps(fsys, dir)
 	tmp := fmt.Sprintf("%s/%s.%d.%d.tmp", dir, FileName, os.Getpid(), time.Now().UnixNano())
-	return atomicfile.Replace(fsys, dir+"/"+FileName, tmp, 0o644, data)
+	if err := atomicfile.Replace(fsys, dir+"/"+FileName, tmp, 0o644, data); err != nil {
+		return err
+	}
+	// Whatever the umask, or the file would not be trusted next time.
+	return os.Chmod(dir+"/"+FileName, 0o644)
 }
 
 // removeStaleTemps removes temporary files that a killed run left: a
