@@ -1,6 +1,8 @@
 package modcache
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -26,20 +28,35 @@ func FromEnv(lookup func(string) (string, bool)) (Options, bool) {
 }
 
 // Producer names this build: records made by another build (whose
-// elfmod may read modules differently) are not used.
+// elfmod or decompressors may read modules differently) are not used.
+// It is the record schema, the Go version, the versions of the modules
+// built in (the decompressors among them) and, when the build was
+// stamped with it, the VCS revision. Our own extraction changing is
+// what Schema is for (TestRealSeed notices it).
 func Producer() string {
 	p := "modutils schema " + strconv.Itoa(Schema)
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				p += " " + s.Value
-			case "vcs.modified":
-				if s.Value == "true" {
-					p += "+dirty"
-				}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return p
+	}
+	p += " " + bi.GoVersion
+	for _, d := range bi.Deps {
+		p += " " + d.Path + "@" + d.Version
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			p += " " + s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				p += "+dirty"
 			}
 		}
+	}
+	if len(p) > maxProducer {
+		// Still this build's own, within the header's bound.
+		sum := sha256.Sum256([]byte(p))
+		p = p[:maxProducer-65] + " " + hex.EncodeToString(sum[:])
 	}
 	return p
 }

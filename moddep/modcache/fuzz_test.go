@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/modutils/modutils/elfmod"
@@ -65,50 +66,66 @@ func FuzzOpen(f *testing.F) {
 	})
 }
 
-// TestRealSeed checks the real seed's records against the modules they
-// came from, and with -update makes it anew.
-func TestRealSeed(t *testing.T) {
-	if !*update {
-		data, err := os.ReadFile(realSeed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := openBytes(testOpts(""), data).Len(); n < 3 {
-			t.Fatalf("%s: %d records", realSeed, n)
-		}
-		return
-	}
-	tree := debtree.Trixie(t)
-	dir := newDir(t)
-	c := Open(testOpts(dir))
-	for _, name := range []string{"kernel/drivers/char/hw_random/virtio-rng.ko.xz", "kernel/lib/crc/crc-itu-t.ko.xz", "kernel/net/802/stp.ko.xz", "kernel/drivers/input/misc/pcspkr.ko.xz"} {
-		p := filepath.Join(tree.ModDir(), name)
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Log(err)
-			continue
-		}
-		m, err := elfmod.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := &Record{}
-		rec.Modinfo, err = m.Modinfo()
-		rec.HasModinfo = err == nil
-		rec.Exports, _ = m.Symbols()
-		rec.Deps, _ = m.DependencySymbols()
-		rec.Signature, _ = m.Signature()
-		m.Close()
-		c.Put(KeyOf(data), rec)
-	}
-	if err := c.Save(); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, FileName))
+// seedModules are the modules of Debian 13's tree the real seed holds.
+var seedModules = []string{"kernel/drivers/char/hw_random/virtio-rng.ko.xz", "kernel/net/802/stp.ko.xz", "kernel/drivers/input/misc/pcspkr.ko.xz"}
+
+// extract is what depmod's reading puts in a module's record.
+func extract(t *testing.T, path string) (Key, *Record) {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(realSeed, data, 0o644); err != nil {
+	m, err := elfmod.Open(path)
+	if err != nil {
 		t.Fatal(err)
+	}
+	defer m.Close()
+	rec := &Record{}
+	rec.Modinfo, err = m.Modinfo()
+	rec.HasModinfo = err == nil
+	rec.Exports, _ = m.Symbols()
+	rec.Deps, _ = m.DependencySymbols()
+	rec.Signature, _ = m.Signature()
+	return KeyOf(data), rec
+}
+
+// TestRealSeed checks the real seed's records against what elfmod reads
+// from the modules today: a difference means the extraction changed, and
+// records that older builds wrote would no longer be what this build
+// reads, so Schema must be bumped (then rerun with -update).
+func TestRealSeed(t *testing.T) {
+	tree := debtree.Trixie(t)
+	if *update {
+		dir := newDir(t)
+		c := Open(testOpts(dir))
+		for _, name := range seedModules {
+			c.Put(extract(t, filepath.Join(tree.ModDir(), name)))
+		}
+		if err := c.Save(); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(realSeed, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(realSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := openBytes(testOpts(""), data)
+	for _, name := range seedModules {
+		k, want := extract(t, filepath.Join(tree.ModDir(), name))
+		got, ok := c.Lookup(k)
+		if !ok {
+			t.Fatalf("%s: no record in %s", name, realSeed)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: elfmod now reads what the record does not hold: bump Schema and run with -update", name)
+		}
 	}
 }
