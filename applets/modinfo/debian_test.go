@@ -203,20 +203,22 @@ func batches(t *testing.T, opts, operands []string, n int) {
 func TestDebianPaths(t *testing.T) {
 	debtree.Kmod(t, "modinfo")
 	for _, tree := range []debtree.Named{{Name: "deb13.ko.xz", Tree: debtree.Trixie(t)}, {Name: "deb12.ko", Tree: debtree.Get(t, "ko")}} {
-		t.Run(tree.Name, func(t *testing.T) { samplePaths(t, tree.Tree, check) })
+		t.Run(tree.Name, func(t *testing.T) {
+			options := outputOptions
+			if tree.Flavour != "ko" {
+				options = compressedOptions
+			}
+			samplePaths(t, tree.Tree, options, check)
+		})
 	}
 }
 
-// samplePaths runs check over a tree's sample by path with each output
-// option, in batches of 100 operands.
-func samplePaths(t *testing.T, tree debtree.Tree, check func(t testing.TB, args ...string) result) {
+// samplePaths runs check over a tree's sample by path with each of
+// options, in batches of 100 operands.
+func samplePaths(t *testing.T, tree debtree.Tree, options [][]string, check func(t testing.TB, args ...string) result) {
 	var paths []string
 	for _, r := range sample(t, tree.ModDir()) {
 		paths = append(paths, filepath.Join(tree.ModDir(), r))
-	}
-	options := outputOptions
-	if tree.Flavour != "ko" {
-		options = compressedOptions
 	}
 	for _, opts := range options {
 		t.Run(strings.Join(append([]string{"opts"}, opts...), " "), func(t *testing.T) {
