@@ -1,35 +1,60 @@
 # modutils: the Linux kernel-module tools in one static Go binary.
 #
 #   make            build ./modutils (static, stripped)
-#   make install    install it and its applet links (DESTDIR, PREFIX)
-#   make test       set up what the tests need on Debian, then run them all
+#   make install    install it, its applet links, man pages and shell
+#                   completions (DESTDIR, PREFIX, MANDIR...)
+#   make deb        modutils_VERSION_ARCH.deb, with dpkg-deb alone (DEBDIR)
+#   make test       set up what the tests need on Debian, then vet, staticcheck and run them all
 #   make bench      ours against kmod's, side by side, as ratios
 #   make fuzz       run every fuzz target for FUZZTIME (a count: 500000x) each
-#   make demo       boot a VM whose only module tools are modutils
+#   make demo       install the package in a Debian 13 root and boot it
+#   make demo-initrd  boot a VM whose only module tools are modutils (15 s)
 #   make vmtest     the VM scenarios of testdata/vm alone, verbosely
 
 GO        ?= go
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 APPLETS   := insmod rmmod lsmod modprobe depmod modinfo kerneld kdstat
+# Every name with a man page and a completion (kmod too, in BINDIR).
+MANPAGES8 := $(APPLETS) kmod modutils
+MANPAGES5 := modprobe.d depmod.d modules.dep conf.modules
+# bash-completion (Debian's package) ships its own insmod, modinfo,
+# modprobe and rmmod completions in the same directory: a package that
+# must not clash with it sets BASH_COMPLETIONS to leave those out.
+BASH_COMPLETIONS ?= $(APPLETS) kmod
 # Fuzz budgets are counts, not durations: Go 1.26's fuzz coordinator can
 # report a bare "context deadline exceeded" when a -fuzztime duration runs
 # out (golang/go#75804, fixed in Go 1.27), failing a run that found nothing.
 FUZZTIME  ?= 500000x
 export CGO_ENABLED := 0
-GOFLAGS_BUILD := -trimpath -ldflags "-s -w"
+# urfave/cli's man and Markdown writers and its "did you mean" are not
+# used: these tags leave them (and their dependencies) out, 350 KB.
+GOFLAGS_BUILD := -trimpath -ldflags "-s -w" -tags urfave_cli_no_docs,urfave_cli_no_suggest
 
 # Debian packages the tests use: kmod 30 is the second oracle, never a
 # runtime need; patchelf gives Debian 13's kmod 34.2, the reference oracle
 # (testdata/trixie.sh), Debian 13's loader; util-linux's getopt(1) is
-# glibc's getopt_long, which the option parser is fuzzed against.
-TEST_DEBS := kmod xz-utils zstd gzip time patchelf util-linux
+# glibc's getopt_long, which the option parser is fuzzed against; fish
+# and zsh run the completions made for them.
+TEST_DEBS := kmod xz-utils zstd gzip time patchelf util-linux fish zsh
 # And what the VM needs (make demo, make vmtest): qemu to boot Debian's
-# kernel, a static busybox for the initramfs's shell.
-VM_DEBS   := qemu-system-x86 busybox-static
+# kernel, a static busybox for the initramfs's shell; cpio(1) reads our
+# archives back in a test.
+VM_DEBS   := qemu-system-x86 busybox-static cpio
+# And what the package proofs need (internal/dist): debootstrap for the
+# throwaway Debian 12 and 13 roots, mkfs.ext4 for the booted one's disk.
+DIST_DEBS := debootstrap e2fsprogs
 
-.PHONY: all modutils install test deps vmdeps trees bench fuzz demo vmtest clean
+# The package's version; its architecture is dpkg's name for GOARCH.
+VERSION   ?= 0.1.0
+DEBDIR    ?= .
+
+.PHONY: all modutils install deb test deps vmdeps trees bench fuzz demo demo-initrd vmtest clean
 
 all: modutils
 
@@ -43,6 +68,24 @@ install: modutils
 	install -m 0755 modutils $(DESTDIR)$(BINDIR)/modutils
 	for a in $(APPLETS); do ln -sf $$(realpath -m --relative-to=$(SBINDIR) $(BINDIR))/modutils $(DESTDIR)$(SBINDIR)/$$a; done
 	ln -sf modutils $(DESTDIR)$(BINDIR)/kmod
+	@# Man pages gzipped (-n: no name or time stamp, as Debian's
+	@# dh_compress), so that two builds install the same bytes.
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	for p in $(MANPAGES8); do ./modutils man $$p.8 | gzip -9n >$(DESTDIR)$(MANDIR)/man8/$$p.8.gz; done
+	for p in $(MANPAGES5); do ./modutils man $$p.5 | gzip -9n >$(DESTDIR)$(MANDIR)/man5/$$p.5.gz; done
+	@# kmod's other names for two of them.
+	ln -sf modprobe.d.5.gz $(DESTDIR)$(MANDIR)/man5/modprobe.conf.5.gz
+	ln -sf modules.dep.5.gz $(DESTDIR)$(MANDIR)/man5/modules.dep.bin.5.gz
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	for a in $(BASH_COMPLETIONS); do ./modutils completion bash $$a >$(DESTDIR)$(BASHCOMPDIR)/$$a || exit 1; done
+	for a in $(APPLETS) kmod; do \
+		./modutils completion zsh $$a >$(DESTDIR)$(ZSHCOMPDIR)/_$$a && \
+		./modutils completion fish $$a >$(DESTDIR)$(FISHCOMPDIR)/$$a.fish || exit 1; \
+	done
+
+# mkdeb.sh stages make install (PREFIX=/usr) and internal/dist's files.
+deb:
+	MAKE="$(MAKE)" GO="$(GO)" internal/dist/mkdeb.sh $(DEBDIR) $(VERSION)
 
 # install-debs installs the Debian packages named, where they are missing.
 define install-debs
@@ -55,7 +98,7 @@ endef
 
 # deps installs the Debian packages the tests need, where they are missing.
 deps:
-	$(call install-debs,$(TEST_DEBS) $(VM_DEBS))
+	$(call install-debs,$(TEST_DEBS) $(VM_DEBS) $(DIST_DEBS))
 
 vmdeps:
 	$(call install-debs,$(VM_DEBS))
@@ -71,6 +114,7 @@ test: modutils trees
 	@size=$$(stat -c %s modutils); echo "modutils is $$size bytes"; \
 		[ $$size -lt $(MAX_SIZE) ] || { echo "modutils is over $(MAX_SIZE) bytes"; exit 1; }
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	@# The VM scenarios (two kernels, and a flood) take minutes under tcg:
 	@# more than go test's default ten minutes on a busy machine.
 	VMMODUTILS=$(CURDIR)/modutils $(GO) test -count=1 -timeout 45m ./...
@@ -101,9 +145,19 @@ fuzz:
 		done; \
 	done
 
-# The demo needs only the uncompressed tree: making the compressed
+# The demo is the package's proof, with the VM's console shown: the
+# package installed with apt in a debootstrapped Debian 13 root (cached
+# after the first run), its initramfs made by update-initramfs, and the
+# root booted in qemu from a virtio disk, kerneld started by systemd. It
+# takes minutes under tcg; demo-initrd is the quick one.
+demo: modutils vmdeps
+	$(call install-debs,$(DIST_DEBS))
+	testdata/trixie.sh >/dev/null
+	DIST_CONSOLE=1 $(GO) test -count=1 -timeout 40m -run 'TestDebian/trixie' -v ./internal/dist
+
+# The quick demo needs only the uncompressed tree: making the compressed
 # copies would take minutes on a fresh machine.
-demo: vmdeps
+demo-initrd: vmdeps
 	@start=$$(date +%s%N); \
 	$(MAKE) --no-print-directory -s modutils && \
 	testdata/debian-tree.sh --plain >/dev/null && \

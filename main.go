@@ -1,14 +1,16 @@
 // Command modutils is the Linux kernel-module tools in one static binary.
 // It runs the applet named by the name it is called by (insmod, rmmod,
 // lsmod, modprobe, depmod, modinfo, kmod, kerneld, kdstat), or by its first
-// argument when called as modutils.
+// argument when called as modutils; called as modutils with anything else,
+// it is modutils' own command line (package multicall).
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/depmod"
@@ -18,26 +20,30 @@ import (
 	"github.com/modutils/modutils/applets/kmod"
 	"github.com/modutils/modutils/applets/lsmod"
 	"github.com/modutils/modutils/applets/modinfo"
+	"github.com/modutils/modutils/applets/modlist"
 	"github.com/modutils/modutils/applets/modprobe"
 	"github.com/modutils/modutils/applets/rmmod"
+	"github.com/modutils/modutils/internal/multicall"
 )
 
-type runFunc func(env *applet.Env, args []string) int
-
-// applets maps each name to its entry point.
-var applets = map[string]runFunc{
-	"depmod":   depmod.Run,
-	"insmod":   insmod.Run,
-	"rmmod":    rmmod.Run,
-	"lsmod":    lsmod.Run,
-	"modprobe": modprobe.Run,
-	"modinfo":  modinfo.Run,
-	"kerneld":  kerneld.Run,
-	"kdstat":   kdstat.Run,
-	"kmod":     kmod.Run,
+// applets are the names the binary answers to, with what their man pages
+// and completions are made from: a kmod tool's spec, kerneld's and
+// kdstat's urfave/cli definitions.
+var applets = multicall.Table{
+	{Name: "depmod", Run: depmod.Run, Spec: depmod.Spec},
+	{Name: "insmod", Run: insmod.Run, Spec: insmod.Spec},
+	{Name: "kdstat", Run: kdstat.Run, CLI: func(env *applet.Env) *cli.App {
+		return kdstat.CLI(env, func(string) error { return nil })
+	}},
+	{Name: "kerneld", Run: kerneld.Run, CLI: func(env *applet.Env) *cli.App {
+		return kerneld.CLI(env, &kerneld.Options{})
+	}},
+	{Name: "kmod", Run: kmod.Run, Spec: kmod.Spec},
+	{Name: "lsmod", Run: lsmod.Run, Spec: modlist.Spec},
+	{Name: "modinfo", Run: modinfo.Run, Spec: modinfo.Spec},
+	{Name: "modprobe", Run: modprobe.Run, Spec: modprobe.Spec},
+	{Name: "rmmod", Run: rmmod.Run, Spec: rmmod.Spec},
 }
-
-var appletOrder = []string{"depmod", "insmod", "kdstat", "kerneld", "kmod", "lsmod", "modinfo", "modprobe", "rmmod"}
 
 func main() {
 	// The kernel may start us as its modprobe helper with descriptors 0-2
@@ -50,32 +56,16 @@ func dispatch(argv []string, stdout, stderr io.Writer) int {
 	if len(argv) == 0 {
 		argv = []string{"modutils"}
 	}
-	name := filepath.Base(argv[0])
+	env := &applet.Env{Argv0: argv[0], Stdout: stdout, Stderr: stderr, LookupEnv: os.LookupEnv}
 	args := argv[1:]
-	argv0 := argv[0]
-	if _, ok := applets[name]; !ok {
-		if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
-			usage(stdout)
-			if len(args) == 0 {
-				return 1
-			}
-			return 0
+	a, ok := applets.Find(filepath.Base(argv[0]))
+	if !ok && len(args) > 0 {
+		if a, ok = applets.Find(args[0]); ok {
+			env.Argv0, args = args[0], args[1:]
 		}
-		name, argv0, args = args[0], args[0], args[1:]
 	}
-	run, ok := applets[name]
 	if !ok {
-		fmt.Fprintf(stderr, "modutils: unknown applet '%s'\n", name)
-		usage(stderr)
-		return 1
+		return applets.Run(env, args)
 	}
-	return run(&applet.Env{Argv0: argv0, Stdout: stdout, Stderr: stderr, LookupEnv: os.LookupEnv}, args)
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: modutils APPLET [ARGS...]  (or call it by an applet's name)")
-	fmt.Fprintln(w, "Applets:")
-	for _, n := range appletOrder {
-		fmt.Fprintf(w, "\t%s\n", n)
-	}
+	return a.Run(env, args)
 }

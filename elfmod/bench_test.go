@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/modutils/modutils/internal/debtree"
 )
 
 // readModule is what depmod does with each module.
@@ -75,7 +77,7 @@ func BenchmarkOpenCompressed(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			tool, err := exec.LookPath(c.tool)
 			if err != nil {
-				b.Skip(err)
+				debtree.Missing(b, "%v", err)
 			}
 			var paths []string
 			var size int64

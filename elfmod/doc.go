@@ -75,6 +75,11 @@
 // returns what kmod's assertion-free code path would: EINVAL, or a CRC of
 // all ones.
 //
+// A signature's PKCS#7 message is decoded by elfmod/pkcs7, as OpenSSL's
+// d2i_PKCS7 accepts it; the other signature kinds are read here from the
+// trailer. Module files are read through internal/rawfile (pread), so that
+// this package makes no system calls of its own.
+//
 // # Cost
 //
 // An uncompressed module is read with a handful of preads (ELF header,

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"syscall"
+
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // FormatError reports a malformed ELF structure, like debug/elf.FormatError
@@ -107,8 +109,7 @@ func Errno(err error) syscall.Errno {
 	if errors.Is(err, ErrTooLarge) {
 		return syscall.EFBIG
 	}
-	var en syscall.Errno
-	if errors.As(err, &en) {
+	if en, ok := libc.Errno(err); ok {
 		return en
 	}
 	var de *DecompressError

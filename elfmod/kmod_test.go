@@ -163,8 +163,8 @@ func parseKmodRef(r io.Reader) ([]*kmodResult, error) {
 		}
 		switch tag {
 		case 'M':
-			p, err := str()
-			if err != nil {
+			var p string
+			if p, err = str(); err != nil {
 				return nil, err
 			}
 			cur = &kmodResult{path: p}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"io/fs"
 	"sync"
+
+	"github.com/modutils/modutils/internal/rawfile"
 )
 
 // Class is the ELF class of a module: 32 or 64 bits.
@@ -63,10 +65,10 @@ type Module struct {
 	msb     bool
 	machine uint16
 
-	f      *file       // owned, uncompressed files from Open only
-	r      io.ReaderAt // lazily read image; nil when mem holds it all
-	mem    []byte      // the whole image, when available
-	memBuf *[]byte     // pooled backing of mem, returned on Close
+	f      *rawfile.File // owned, uncompressed files from Open only
+	r      io.ReaderAt   // lazily read image; nil when mem holds it all
+	mem    []byte        // the whole image, when available
+	memBuf *[]byte       // pooled backing of mem, returned on Close
 	closed bool
 
 	shoff uint64
@@ -133,7 +135,7 @@ func (sc *scratch) reset() {
 // Compressed files are decompressed into memory, bounded by
 // MaxDecompressedSize. The caller must Close the module.
 func Open(path string) (*Module, error) {
-	f, size, err := openFile(path)
+	f, size, err := rawfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -505,18 +507,11 @@ func (m *Module) pread(b []byte, off uint64) error {
 // bulkRead returns the image bytes [off, off+n), which the caller has
 // bounds-checked, and remembers them as the read window.
 func (m *Module) bulkRead(off, n uint64) ([]byte, error) {
-	if m.mem != nil {
-		return m.mem[off : off+n : off+n], nil
+	b, fresh, err := m.fetch(off, n)
+	if fresh {
+		m.winOff, m.win = off, b
 	}
-	if b, ok := m.inWindow(off, n); ok {
-		return b, nil
-	}
-	b := m.alloc(n)
-	if err := m.pread(b, off); err != nil {
-		return nil, err
-	}
-	m.winOff, m.win = off, b
-	return b, nil
+	return b, err
 }
 
 func (m *Module) inWindow(off, n uint64) ([]byte, bool) {
@@ -530,17 +525,24 @@ func (m *Module) inWindow(off, n uint64) ([]byte, bool) {
 // readAt returns the image bytes [off, off+n) without touching the window;
 // used for the odd reads that reach outside any section.
 func (m *Module) readAt(off, n uint64) ([]byte, error) {
+	b, _, err := m.fetch(off, n)
+	return b, err
+}
+
+// fetch returns the image bytes [off, off+n) from memory, the read window
+// or the file; fresh says they were read from the file just now.
+func (m *Module) fetch(off, n uint64) (b []byte, fresh bool, err error) {
 	if m.mem != nil {
-		return m.mem[off : off+n : off+n], nil
+		return m.mem[off : off+n : off+n], false, nil
 	}
 	if b, ok := m.inWindow(off, n); ok {
-		return b, nil
+		return b, false, nil
 	}
-	b := m.alloc(n)
+	b = m.alloc(n)
 	if err := m.pread(b, off); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return b, nil
+	return b, true, nil
 }
 
 // find returns the index of the first in-bounds section called name, or -1,

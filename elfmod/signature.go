@@ -3,6 +3,8 @@ package elfmod
 import (
 	"encoding/binary"
 	"strings"
+
+	"github.com/modutils/modutils/elfmod/pkcs7"
 )
 
 // SignatureInfo is what kmod_module_signature_info finds in the signature
@@ -111,12 +113,11 @@ func (m *Module) Signature() (*SignatureInfo, error) {
 func fillSignature(h sigHeader, data []byte) *SignatureInfo {
 	sig := data[uint64(h.signerLen)+uint64(h.keyIDLen):]
 	if int(h.idType) == pkeyIDPKCS7 {
-		si, ok := parsePKCS7(sig)
+		s, ok := pkcs7.Parse(sig)
 		if !ok {
 			return nil
 		}
-		si.IDType = sigIDTypes[h.idType]
-		return si
+		return &SignatureInfo{IDType: sigIDTypes[h.idType], HashAlgo: s.HashAlgo, Signer: s.Name, KeyID: s.KeyID, Signature: s.Signature}
 	}
 	return &SignatureInfo{
 		IDType:    sigIDTypes[h.idType],

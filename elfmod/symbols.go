@@ -490,7 +490,6 @@ func (m *Module) Versions() ([]Symbol, error) {
 type nameBuilder struct {
 	n   int
 	buf strings.Builder
-	s   string
 	pos int
 }
 

@@ -2,5 +2,6 @@
 // kernel: module syscalls, /proc and /sys, netlink and uname. Everything
 // else is pure logic over files under a root directory, so it can be
 // tested without a kernel that loads modules; keeping x/sys/unix behind
-// this one package makes that boundary easy to see.
+// this package (and internal/rawfile, which only reads files) makes that
+// boundary easy to see, and internal/layers' test keeps it there.
 package kernel

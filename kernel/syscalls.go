@@ -1,11 +1,11 @@
 package kernel
 
 import (
-	"errors"
 	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // Flags of finit_module(2).
@@ -57,8 +57,7 @@ func errnoOf(err error) error {
 	if err == nil {
 		return nil
 	}
-	var en syscall.Errno
-	if errors.As(err, &en) {
+	if en, ok := libc.Errno(err); ok {
 		return en
 	}
 	return err

@@ -1,15 +1,16 @@
 package modconf
 
 import (
-	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // DefaultDepmodDirs are the directories kmod's depmod reads depmod.d files
@@ -52,7 +53,7 @@ type DepmodConfig struct {
 // or single files as given with depmod -C) for kernel version kversion.
 // Files are taken in name order across all directories; a name seen in an
 // earlier path hides the same name in a later one.
-func LoadDepmodConfig(paths []string, kversion string, report Reporter) *DepmodConfig {
+func LoadDepmodConfig(paths []string, kversion string, report diag.Reporter) *DepmodConfig {
 	cfg := &DepmodConfig{}
 	for _, f := range listConfigFiles(paths, ".conf", report) {
 		cfg.parseFile(f, kversion, report)
@@ -77,7 +78,7 @@ func (cfg *DepmodConfig) finish() {
 
 // listConfigFiles lists configuration files the way kmod's depmod does
 // (its modprobe differs in small ways and has its own lister).
-func listConfigFiles(paths []string, suffix string, report Reporter) []string {
+func listConfigFiles(paths []string, suffix string, report diag.Reporter) []string {
 	type file struct{ name, path string }
 	var files []file
 	seen := map[string]bool{}
@@ -99,7 +100,7 @@ func listConfigFiles(paths []string, suffix string, report Reporter) []string {
 		}
 		entries, err := readDirUnsorted(dir)
 		if err != nil {
-			report(Err, "files list %s: %s\n", dir, errnoText(err))
+			report(diag.Err, "files list %s: %s\n", dir, libc.Strerror(err))
 			continue
 		}
 		for _, name := range entries {
@@ -107,17 +108,17 @@ func listConfigFiles(paths []string, suffix string, report Reporter) []string {
 				continue
 			}
 			if len(name) < len(suffix)+1 || !strings.HasSuffix(name, suffix) {
-				report(Info, "All cfg files need %s: %s/%s\n", suffix, dir, name)
+				report(diag.Info, "All cfg files need %s: %s/%s\n", suffix, dir, name)
 				continue
 			}
 			st, err := os.Stat(dir + "/" + name)
 			if err != nil {
 				// kmod 34.2's words, without the slash between the two.
-				report(Err, "Cannot stat directory entry: %s%s\n", dir, name)
+				report(diag.Err, "Cannot stat directory entry: %s%s\n", dir, name)
 				continue
 			}
 			if st.IsDir() {
-				report(Err, "Directories inside directories are not supported: %s/%s\n", dir, name)
+				report(diag.Err, "Directories inside directories are not supported: %s/%s\n", dir, name)
 				continue
 			}
 			add(name, dir+"/"+name)
@@ -140,10 +141,10 @@ func readDirUnsorted(dir string) ([]string, error) {
 	return d.Readdirnames(-1)
 }
 
-func (cfg *DepmodConfig) parseFile(path string, kversion string, report Reporter) {
+func (cfg *DepmodConfig) parseFile(path string, kversion string, report diag.Reporter) {
 	f, err := os.Open(path)
 	if err != nil {
-		report(Err, "file parse %s: %s\n", path, errnoText(err))
+		report(diag.Err, "file parse %s: %s\n", path, libc.Strerror(err))
 		return
 	}
 	defer f.Close()
@@ -151,16 +152,9 @@ func (cfg *DepmodConfig) parseFile(path string, kversion string, report Reporter
 }
 
 // parse reads one depmod.d file's lines; path only names it in messages.
-func (cfg *DepmodConfig) parse(r io.Reader, path string, kversion string, report Reporter) {
+func (cfg *DepmodConfig) parse(r io.Reader, path string, kversion string, report diag.Reporter) {
 	lr := NewLineReader(r)
-	for {
-		raw, ok := lr.Next()
-		if !ok {
-			return
-		}
-		if len(raw) == 0 || raw[0] == '#' {
-			continue
-		}
+	for raw := range lr.Directives() {
 		fields := strings.FieldsFunc(string(raw), func(r rune) bool { return r == ' ' || r == '\t' })
 		if len(fields) == 0 {
 			continue
@@ -173,32 +167,30 @@ func (cfg *DepmodConfig) parse(r io.Reader, path string, kversion string, report
 			}
 		case "override":
 			if len(args) < 3 {
-				report(Err, "%s:%d: ignoring bad line starting with '%s'\n", path, lr.LineNum, cmd)
+				report(diag.Err, "%s:%d: ignoring bad line starting with '%s'\n", path, lr.LineNum, cmd)
 				continue
 			}
 			if !kernelMatches(args[1], kversion) {
-				report(Info, "%s:%d: override kernel did not match %s\n", path, lr.LineNum, args[1])
+				report(diag.Info, "%s:%d: override kernel did not match %s\n", path, lr.LineNum, args[1])
 				continue
 			}
 			cfg.Overrides = append(cfg.Overrides, Override{Path: args[2] + "/" + args[0]})
 		case "external":
 			if len(args) < 2 {
-				report(Err, "%s:%d: ignoring bad line starting with '%s'\n", path, lr.LineNum, cmd)
+				report(diag.Err, "%s:%d: ignoring bad line starting with '%s'\n", path, lr.LineNum, cmd)
 				continue
 			}
 			if !kernelMatches(args[0], kversion) {
-				report(Info, "%s:%d: external directory did not match %s\n", path, lr.LineNum, args[0])
+				report(diag.Info, "%s:%d: external directory did not match %s\n", path, lr.LineNum, args[0])
 				continue
 			}
 			cfg.Externals = append(cfg.Externals, args[1])
 		case "exclude":
-			for _, a := range args {
-				cfg.Excludes = append(cfg.Excludes, a)
-			}
+			cfg.Excludes = append(cfg.Excludes, args...)
 		case "include", "make_map_files":
-			report(Info, "%s:%d: command %s not implemented yet\n", path, lr.LineNum, cmd)
+			report(diag.Info, "%s:%d: command %s not implemented yet\n", path, lr.LineNum, cmd)
 		default:
-			report(Err, "%s:%d: ignoring bad line starting with '%s'\n", path, lr.LineNum, cmd)
+			report(diag.Err, "%s:%d: ignoring bad line starting with '%s'\n", path, lr.LineNum, cmd)
 		}
 	}
 }
@@ -226,18 +218,4 @@ func kernelMatches(pattern, kversion string) bool {
 		return false
 	}
 	return re.MatchString(kversion)
-}
-
-// errnoText words an error the way C's %m does, without Go's "open PATH:"
-// prefix.
-func errnoText(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		err = le.Err
-	}
-	return ErrnoString(err)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/modutils/modutils/internal/diag"
 )
 
 // FuzzDepmodConfig feeds arbitrary depmod.d files to LoadDepmodConfig,
@@ -28,7 +30,7 @@ func FuzzDepmodConfig(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, kversion string) {
 		start := time.Now()
 		cfg := &DepmodConfig{}
-		cfg.parse(bytes.NewReader(data), "fuzz.conf", kversion, Discard)
+		cfg.parse(bytes.NewReader(data), "fuzz.conf", kversion, diag.Discard)
 		cfg.finish()
 		// Parsing is linear: anything slow here is a hang in the making.
 		if d := time.Since(start); d > 2*time.Second {

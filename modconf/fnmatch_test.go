@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"compress/gzip"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/modutils/modutils/internal/golden"
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // The expectations below were recorded from glibc 2.36's fnmatch(3) with
@@ -67,9 +69,10 @@ func TestFnmatch(t *testing.T) {
 // 2.36 recorded (testdata/fnmatch_glibc.golden.gz: pattern, string and 1 or
 // 0, bytes escaped as \xNN).
 func TestFnmatchGlibc(t *testing.T) {
-	if _, set := os.LookupEnv("POSIXLY_CORRECT"); set {
-		t.Skip("POSIXLY_CORRECT changes the meaning of [^...]; the golden file was recorded without it")
-	}
+	// The golden file was recorded without POSIXLY_CORRECT, which changes
+	// the meaning of "[^": with it set, the cases holding a caret are not
+	// the cases glibc answered.
+	_, posix := os.LookupEnv("POSIXLY_CORRECT")
 	f, err := os.Open("testdata/fnmatch_glibc.golden.gz")
 	if err != nil {
 		t.Fatal(err)
@@ -81,13 +84,17 @@ func TestFnmatchGlibc(t *testing.T) {
 	}
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(nil, 1<<20)
-	n, fails := 0, 0
+	n, fails, skipped := 0, 0, 0
 	for sc.Scan() {
 		fields := strings.Split(sc.Text(), "\t")
 		if len(fields) != 3 {
 			t.Fatalf("bad golden line %q", sc.Text())
 		}
-		pat, str, want := fnUnescape(fields[0]), fnUnescape(fields[1]), fields[2] == "1"
+		pat, str, want := golden.Unescape(fields[0]), golden.Unescape(fields[1]), fields[2] == "1"
+		if posix && strings.Contains(pat, "^") {
+			skipped++
+			continue
+		}
 		if got := Fnmatch(pat, str); got != want {
 			if fails++; fails <= 20 {
 				t.Errorf("Fnmatch(%q, %q) = %v, glibc says %v", pat, str, got, want)
@@ -98,8 +105,8 @@ func TestFnmatchGlibc(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if n < 9000 {
-		t.Fatalf("only %d golden cases", n)
+	if n+skipped < 9000 {
+		t.Fatalf("only %d golden cases", n+skipped)
 	}
 	if fails > 0 {
 		t.Errorf("%d of %d cases differ from glibc", fails, n)
@@ -187,7 +194,7 @@ func FuzzFnmatch(f *testing.F) {
 			return
 		}
 		got := Fnmatch(pat, str)
-		p, s := fnCString(pat), fnCString(str)
+		p, s := libc.CString(pat), libc.CString(str)
 		if want := fnmatchRef(p, s); got != want {
 			t.Errorf("Fnmatch(%q, %q) = %v, exhaustive search says %v", pat, str, got, want)
 		}
@@ -206,31 +213,4 @@ func BenchmarkFnmatchAlias(b *testing.B) {
 	for b.Loop() {
 		Fnmatch(p, s)
 	}
-}
-
-// fnUnescape decodes the \xNN escapes of the golden file.
-func fnUnescape(s string) string {
-	if !strings.Contains(s, `\x`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x' {
-			if v, err := strconv.ParseUint(s[i+2:i+4], 16, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-// fnCString cuts s at its first NUL, where a C string would end.
-func fnCString(s string) string {
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

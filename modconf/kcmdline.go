@@ -1,6 +1,10 @@
 package modconf
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/modutils/modutils/internal/diag"
+)
 
 // kcmdlineSize is the buffer kmod reads /proc/cmdline into (KCMD_LINE_SIZE):
 // it keeps the first 4095 bytes.
@@ -32,9 +36,9 @@ const (
 //
 // Only the first 4095 bytes count, and a NUL ends the text, as in kmod's
 // buffer. Everything else on the command line is ignored.
-func (c *Config) AddCmdline(cmdline string, report Reporter) {
+func (c *Config) AddCmdline(cmdline string, report diag.Reporter) {
 	if report == nil {
-		report = Discard
+		report = diag.Discard
 	}
 	if len(cmdline) > kcmdlineSize-1 {
 		cmdline = cmdline[:kcmdlineSize-1]
@@ -118,7 +122,7 @@ func (c *Config) AddCmdline(cmdline string, report Reporter) {
 }
 
 // kcmdlineResult is kmod's kcmdline_parse_result for one complete word.
-func (c *Config) kcmdlineResult(modname, param string, value int, cstr func(int) string, report Reporter) {
+func (c *Config) kcmdlineResult(modname, param string, value int, cstr func(int) string, report diag.Reporter) {
 	if modname == "modprobe" && strings.HasPrefix(param, "blacklist=") {
 		// The '=' was seen, so value points into this word.
 		c.Blacklists = append(c.Blacklists, strings.Split(cstr(value), ",")...)
@@ -126,7 +130,7 @@ func (c *Config) kcmdlineResult(modname, param string, value int, cstr func(int)
 	}
 	name, ok := Underscores(modname)
 	if !ok {
-		LibkmodErr(report, siteKcmdline, "Ignoring bad option on kernel command line while parsing module name: '%s'\n", name)
+		diag.LibkmodErr(report, siteKcmdline, "Ignoring bad option on kernel command line while parsing module name: '%s'\n", name)
 		return
 	}
 	c.Options = append(c.Options, ModOptions{Modname: name, Options: strings.ReplaceAll(param, "\t", " ")})

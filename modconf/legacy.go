@@ -3,6 +3,8 @@ package modconf
 import (
 	"io"
 	"strings"
+
+	"github.com/modutils/modutils/internal/diag"
 )
 
 // LegacyModprobe is the modprobe that the install and remove commands made
@@ -13,10 +15,10 @@ const LegacyModprobe = "/sbin/modprobe"
 // syntax of modutils 2.x, the kerneld era, and translates it into modprobe.d
 // entries; LEGACY.md describes the mapping. filename is only for messages,
 // which are ordinary ones (kmod has no counterpart): a warning for each line
-// that cannot be used, an Info for each that is accepted but has no effect.
-func ParseLegacyConfig(r io.Reader, filename string, report Reporter) *Config {
+// that cannot be used, an diag.Info for each that is accepted but has no effect.
+func ParseLegacyConfig(r io.Reader, filename string, report diag.Reporter) *Config {
 	if report == nil {
-		report = Discard
+		report = diag.Discard
 	}
 	p := legacyParser{file: filename, report: report, cfg: &Config{}}
 	lr := NewLineReader(r)
@@ -28,7 +30,7 @@ func ParseLegacyConfig(r io.Reader, filename string, report Reporter) *Config {
 		p.line(string(raw), lr.LineNum)
 	}
 	if p.skipDepth > 0 {
-		p.report(Warning, "%s line %d: ignoring everything from this 'if' to the end of the file: conditionals are not supported and it has no 'endif'\n", p.file, p.skipFrom)
+		p.report(diag.Warning, "%s line %d: ignoring everything from this 'if' to the end of the file: conditionals are not supported and it has no 'endif'\n", p.file, p.skipFrom)
 	}
 	p.finish()
 	return p.cfg
@@ -36,7 +38,7 @@ func ParseLegacyConfig(r io.Reader, filename string, report Reporter) *Config {
 
 type legacyParser struct {
 	file   string
-	report Reporter
+	report diag.Reporter
 	cfg    *Config
 
 	// An if block being skipped: its depth of nesting and first line.
@@ -96,7 +98,7 @@ func legacyAssignment(s string) (keyword, value string, ok bool) {
 }
 
 func (p *legacyParser) bad(lineNum int, word string) {
-	p.report(Warning, "%s line %d: ignoring bad line starting with '%s'\n", p.file, lineNum, word)
+	p.report(diag.Warning, "%s line %d: ignoring bad line starting with '%s'\n", p.file, lineNum, word)
 }
 
 func (p *legacyParser) line(raw string, lineNum int) {
@@ -114,7 +116,7 @@ func (p *legacyParser) line(raw string, lineNum int) {
 			p.skipDepth++
 		case "endif":
 			if p.skipDepth--; p.skipDepth == 0 {
-				p.report(Warning, "%s line %d: ignoring this 'if' block up to line %d: conditionals are not supported\n", p.file, p.skipFrom, lineNum)
+				p.report(diag.Warning, "%s line %d: ignoring this 'if' block up to line %d: conditionals are not supported\n", p.file, p.skipFrom, lineNum)
 			}
 		}
 		return
@@ -127,13 +129,13 @@ func (p *legacyParser) line(raw string, lineNum int) {
 		}
 		switch base {
 		case "path":
-			p.report(Info, "%s line %d: ignoring %s: modules are found through modules.dep\n", p.file, lineNum, kw)
+			p.report(diag.Info, "%s line %d: ignoring %s: modules are found through modules.dep\n", p.file, lineNum, kw)
 		case "depfile":
 			if base != kw {
 				p.bad(lineNum, kw)
 				return
 			}
-			p.report(Info, "%s line %d: ignoring depfile: the module directory's modules.dep is used\n", p.file, lineNum)
+			p.report(diag.Info, "%s line %d: ignoring depfile: the module directory's modules.dep is used\n", p.file, lineNum)
 		default:
 			p.bad(lineNum, kw)
 		}

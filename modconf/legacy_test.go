@@ -8,13 +8,15 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/modutils/modutils/internal/diag"
 )
 
 // legacyRun parses a legacy file and renders what came of it: the
 // configuration as `modprobe -c` prints it, then the messages.
 func legacyRun(data []byte, name string) string {
 	var msgs strings.Builder
-	report := func(level Level, format string, args ...any) {
+	report := func(level diag.Level, format string, args ...any) {
 		fmt.Fprintf(&msgs, "%s: "+format, append([]any{level}, args...)...)
 	}
 	cfg := ParseLegacyConfig(bytes.NewReader(data), name, report)
@@ -89,8 +91,8 @@ func TestLegacyDirectives(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var msgs []string
-			report := func(level Level, format string, args ...any) {
-				if level <= Warning {
+			report := func(level diag.Level, format string, args ...any) {
+				if level <= diag.Warning {
 					msgs = append(msgs, fmt.Sprintf(format, args...))
 				}
 			}
@@ -125,7 +127,7 @@ func TestLegacyMerge(t *testing.T) {
 	conf := write("etc/conf.modules", "alias eth0 ne\noptions ne irq=5 io=0x300\npost-install snd /bin/old\nbelow m old\n")
 	modules := write("etc/modules.conf", "alias preferred yes\n")
 	var msgs []string
-	report := func(level Level, format string, args ...any) { msgs = append(msgs, fmt.Sprintf(format, args...)) }
+	report := func(level diag.Level, format string, args ...any) { msgs = append(msgs, fmt.Sprintf(format, args...)) }
 	cfg := LoadModprobeConfig(ModprobeOptions{
 		Paths:       []string{filepath.Join(dir, "d")},
 		LegacyFiles: []string{filepath.Join(dir, "etc/none"), conf, modules},

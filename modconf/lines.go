@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"iter"
 )
 
 // LineReader splits a configuration file into logical lines the way kmod's
@@ -31,6 +32,26 @@ func (lr *LineReader) Next() (line []byte, ok bool) {
 		line = line[:i]
 	}
 	return line, ok
+}
+
+// Directives yields the logical lines kmod's depmod.d and modprobe.d
+// parsers act on: not empty, and not a comment (only a line whose first
+// byte is '#'). Each is valid until the next.
+func (lr *LineReader) Directives() iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for {
+			line, ok := lr.Next()
+			if !ok {
+				return
+			}
+			if len(line) == 0 || line[0] == '#' {
+				continue
+			}
+			if !yield(line) {
+				return
+			}
+		}
+	}
 }
 
 func (lr *LineReader) next() ([]byte, bool) {

@@ -6,7 +6,9 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
+	"github.com/modutils/modutils/internal/rawfile"
 )
 
 // DefaultModprobePaths are the directories modprobe.d files are read from
@@ -48,11 +50,11 @@ type ModprobeOptions struct {
 	// read. nil means DefaultLegacyFiles when Paths is nil too, and none
 	// when -C replaced the search path; an empty non-nil slice reads none.
 	LegacyFiles []string
-	// Report receives every message. libkmod's carry a LibkmodSite (see
-	// LibkmodReporter); those about the legacy files, which kmod has no
+	// Report receives every message. libkmod's carry a diag.Site (see
+	// diag.LibkmodReporter); those about the legacy files, which kmod has no
 	// counterpart for, are ordinary ones, worded as kmod words its own.
 	// nil discards them.
-	Report Reporter
+	Report diag.Reporter
 }
 
 // Alias is one "alias NAME MODNAME" line. Name may be an fnmatch pattern.
@@ -113,7 +115,7 @@ type Config struct {
 func LoadModprobeConfig(opts ModprobeOptions) *Config {
 	report := opts.Report
 	if report == nil {
-		report = Discard
+		report = diag.Discard
 	}
 	paths := opts.Paths
 	legacy := opts.LegacyFiles
@@ -137,7 +139,7 @@ func LoadModprobeConfig(opts ModprobeOptions) *Config {
 	for _, f := range files {
 		path := f.path()
 		if !f.single && len(f.dir)+1+len(f.name) >= pathMax {
-			LibkmodErr(report, sitePathLong, "Error parsing %s/%s: path too long\n", f.dir, f.name)
+			diag.LibkmodErr(report, sitePathLong, "Error parsing %s/%s: path too long\n", f.dir, f.name)
 			continue
 		}
 		fp, err := os.Open(path)
@@ -191,7 +193,7 @@ func insertConfFile(files []confFile, f confFile) []confFile {
 
 // listModprobeFiles adds the files of one -C path, as kmod's
 // conf_files_list.
-func listModprobeFiles(files []confFile, path string, report Reporter) []confFile {
+func listModprobeFiles(files []confFile, path string, report diag.Reporter) []confFile {
 	st, err := os.Stat(path)
 	if err != nil {
 		return files
@@ -201,14 +203,13 @@ func listModprobeFiles(files []confFile, path string, report Reporter) []confFil
 	}
 	d, err := os.Open(path)
 	if err != nil {
-		LibkmodErr(report, siteOpendir, "opendir(%s): %s\n", path, errnoText(err))
+		diag.LibkmodErr(report, siteOpendir, "opendir(%s): %s\n", path, libc.Strerror(err))
 		return files
 	}
 	defer d.Close()
 	// Readdirnames keeps the directory's own order, which decides the
 	// order of the messages.
 	names, _ := d.Readdirnames(-1)
-	dirfd := int(d.Fd())
 	for _, name := range names {
 		if name[0] == '.' {
 			continue
@@ -217,13 +218,13 @@ func listModprobeFiles(files []confFile, path string, report Reporter) []confFil
 			continue
 		}
 		// kmod follows links.
-		var st unix.Stat_t
-		if err := unix.Fstatat(dirfd, name, &st, 0); err != nil {
-			LibkmodErr(report, siteSubdir, "Cannot stat directory entry: %s/%s\n", path, name)
+		isDir, err := rawfile.IsDirAt(d, name)
+		if err != nil {
+			diag.LibkmodErr(report, siteSubdir, "Cannot stat directory entry: %s/%s\n", path, name)
 			continue
 		}
-		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			LibkmodErr(report, siteSubdir, "Directories inside directories are not supported: %s/%s\n", path, name)
+		if isDir {
+			diag.LibkmodErr(report, siteSubdir, "Directories inside directories are not supported: %s/%s\n", path, name)
 			continue
 		}
 		files = insertConfFile(files, confFile{dir: path, name: name})
@@ -248,19 +249,12 @@ func gnuBasename(p string) string {
 // Underscores; the module names listed by softdep and weakdep stay as
 // written. Only a line whose first byte is '#' is a comment. A line kmod
 // cannot use is reported with its number and skipped.
-func (c *Config) Parse(r io.Reader, filename string, report Reporter) {
+func (c *Config) Parse(r io.Reader, filename string, report diag.Reporter) {
 	if report == nil {
-		report = Discard
+		report = diag.Discard
 	}
 	lr := NewLineReader(r)
-	for {
-		raw, ok := lr.Next()
-		if !ok {
-			return
-		}
-		if len(raw) == 0 || raw[0] == '#' {
-			continue
-		}
+	for raw := range lr.Directives() {
 		t := strtok{s: string(raw)}
 		cmd, ok := t.next()
 		if !ok {
@@ -268,10 +262,10 @@ func (c *Config) Parse(r io.Reader, filename string, report Reporter) {
 		}
 		if !c.parseDirective(cmd, &t) {
 			if cmd == "include" || cmd == "config" {
-				LibkmodErr(report, siteDeprecated, "%s: command %s is deprecated and not parsed anymore\n", filename, cmd)
+				diag.LibkmodErr(report, siteDeprecated, "%s: command %s is deprecated and not parsed anymore\n", filename, cmd)
 				continue
 			}
-			LibkmodErr(report, siteBadLine, "%s line %d: ignoring bad line starting with '%s'\n", filename, lr.LineNum, cmd)
+			diag.LibkmodErr(report, siteBadLine, "%s line %d: ignoring bad line starting with '%s'\n", filename, lr.LineNum, cmd)
 		}
 	}
 }
@@ -399,7 +393,7 @@ func depWords(line string, withModes bool) []depWord {
 	for s := 0; ; s++ {
 		end := s == len(line)
 		if !end {
-			if !isCSpace(line[s]) {
+			if !libc.IsSpace(line[s]) {
 				wasSpace = false
 				continue
 			}

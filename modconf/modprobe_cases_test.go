@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/modutils/modutils/internal/diag"
 )
 
 // A modprobeCase is a configuration tree and how modprobe is pointed at it.
@@ -296,14 +298,14 @@ func (tc modprobeCase) kernelCmdline() string {
 func runOurs(t *testing.T, tc modprobeCase, root, cmdline string) (stdout, stderr string) {
 	t.Helper()
 	var out, errs bytes.Buffer
-	other := func(level Level, format string, args ...any) {
+	other := func(level diag.Level, format string, args ...any) {
 		t.Errorf("unexpected non-libkmod message: "+format, args...)
 	}
 	cfg := LoadModprobeConfig(ModprobeOptions{
 		Paths:     tc.args(root),
 		ModuleDir: root + "/lib/modules/" + testKernel,
 		Cmdline:   cmdline,
-		Report:    LibkmodReporter(&errs, Err, other),
+		Report:    diag.LibkmodReporter(&errs, diag.Err, other),
 	})
 	if err := cfg.WriteShowConfig(&out); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // checkNames fails when a module name kmod normalises is not normalised.
@@ -69,14 +72,14 @@ func checkShowConfig(t *testing.T, c *Config) {
 
 // messageChecker fails on a message that does not end its line or, for
 // modprobe.d and the command line, does not come from a libkmod site.
-func messageChecker(t *testing.T, libkmod bool) Reporter {
-	return func(level Level, format string, args ...any) {
+func messageChecker(t *testing.T, libkmod bool) diag.Reporter {
+	return func(level diag.Level, format string, args ...any) {
 		if !strings.HasSuffix(format, "\n") {
 			t.Errorf("message without newline: %q", format)
 		}
 		site := false
 		if len(args) > 0 {
-			_, site = args[0].(LibkmodSite)
+			_, site = args[0].(diag.Site)
 		}
 		if site != libkmod {
 			t.Errorf("message %q: from libkmod %v, want %v", format, site, libkmod)
@@ -128,9 +131,9 @@ func FuzzCmdline(f *testing.F) {
 		if len(c.Aliases)+len(c.Installs)+len(c.Removes)+len(c.Softdeps)+len(c.Weakdeps) > 0 {
 			t.Errorf("the command line configured more than options and blacklist: %+v", c)
 		}
-		visible := cString(cmdline)
+		visible := libc.CString(cmdline)
 		if len(visible) > kcmdlineSize-1 {
-			visible = cString(cmdline[:kcmdlineSize-1])
+			visible = libc.CString(cmdline[:kcmdlineSize-1])
 		}
 		if !strings.Contains(visible, ".") && entries(c) > 0 {
 			t.Errorf("%q has no '.' but configured %+v", visible, c)

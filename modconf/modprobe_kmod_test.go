@@ -13,8 +13,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/modutils/modutils/internal/debtree"
 	"golang.org/x/sys/unix"
+
+	"github.com/modutils/modutils/internal/debtree"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/modprobe from kmod's output")

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/modutils/modutils/internal/diag"
 )
 
 func TestUnderscores(t *testing.T) {
@@ -35,77 +37,11 @@ func TestUnderscores(t *testing.T) {
 	}
 }
 
-func TestAliasNormalize(t *testing.T) {
-	long := strings.Repeat("a-", 3000)
-	tests := []struct {
-		name, in, want string
-		ok             bool
-	}{
-		{"dashes", "usb:v1-2", "usb:v1_2", true},
-		{"bracket", "a[-]-b", "a[-]_b", true},
-		{"close", "a]b", "", false},
-		{"unclosed", "a[b", "", false},
-		{"nul ends", "a-b\x00-c", "a_b", true},
-		{"cut at PATH_MAX-1", long, strings.Repeat("a_", 2047) + "a", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := AliasNormalize(tt.in)
-			if got != tt.want || ok != tt.ok {
-				t.Errorf("AliasNormalize(%.40q) = %.40q (len %d), %v; want %.40q (len %d), %v", tt.in, got, len(got), ok, tt.want, len(tt.want), tt.ok)
-			}
-		})
-	}
-}
-
-// The values follow kmod_new's log_priority: strtol, then prefixes.
-func TestParseKmodLog(t *testing.T) {
-	tests := []struct {
-		in   string
-		want Level
-	}{
-		{"3", Err}, {"7", Debug}, {" 6", Info}, {"6 ", Info}, {"6\n", Info}, {"+4", Warning},
-		{"-1", -1}, {"6x", 0}, {"err", Err}, {"error", Err}, {"info", Info}, {"debug", Debug},
-		{"debugging", Debug}, {"DEBUG", 0}, {"", 0}, {" err", 0}, {"warning", 0}, {"0", 0},
-		{"99999999999999999999", -1}, {"4294967302", 6},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%q", tt.in), func(t *testing.T) {
-			if got := ParseKmodLog(tt.in); got != tt.want {
-				t.Errorf("ParseKmodLog(%q) = %d, want %d", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestLibkmodReporter(t *testing.T) {
-	var w, other bytes.Buffer
-	r := LibkmodReporter(&w, Err, func(level Level, format string, args ...any) {
-		fmt.Fprintf(&other, "%s: "+format, append([]any{level}, args...)...)
-	})
-	LibkmodErr(r, siteBadLine, "%s line %d: ignoring bad line starting with '%s'\n", "/x.conf", 3, "foo")
-	r(Warning, "%s line %d: legacy\n", "/etc/modules.conf", 4)
-	libkmodReport := func(level Level) { r(level, "%sdebug\n", siteBadLine) }
-	libkmodReport(Debug) // above the priority
-	want := "libkmod: ERROR: kmod_config_parse: /x.conf line 3: ignoring bad line starting with 'foo'\n"
-	if w.String() != want {
-		t.Errorf("libkmod messages:\n got %q\nwant %q", w.String(), want)
-	}
-	if want := "WARNING: /etc/modules.conf line 4: legacy\n"; other.String() != want {
-		t.Errorf("other messages:\n got %q\nwant %q", other.String(), want)
-	}
-	w.Reset()
-	LibkmodReporter(&w, Debug, nil)(Crit, "%sx\n", LibkmodSite("fn"))
-	if want := "libkmod: CRITICAL: fn: x\n"; w.String() != want {
-		t.Errorf("got %q, want %q", w.String(), want)
-	}
-}
-
 func parseString(t *testing.T, in string) (*Config, []string) {
 	t.Helper()
 	var msgs []string
 	c := &Config{}
-	c.Parse(strings.NewReader(in), "f.conf", func(level Level, format string, args ...any) {
+	c.Parse(strings.NewReader(in), "f.conf", func(level diag.Level, format string, args ...any) {
 		msgs = append(msgs, fmt.Sprintf(format, args...))
 	})
 	return c, msgs
@@ -319,7 +255,7 @@ func TestModprobeKmodDefaultPaths(t *testing.T) {
 		ModuleDir:   root + "/lib/modules/" + testKernel,
 		Cmdline:     cmdline,
 		LegacyFiles: []string{},
-		Report:      LibkmodReporter(&errs, Err, nil),
+		Report:      diag.LibkmodReporter(&errs, diag.Err, nil),
 	})
 	cfg.WriteShowConfig(&out)
 	if out.String() != wantOut {

@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // ModulesLoadDirs are where systemd-modules-load(8) finds the lists of
@@ -35,7 +38,7 @@ type ModuleToLoad struct {
 // of those files was it (Debian links /etc/modules-load.d/modules.conf
 // to it). A line is a module name and, optionally, parameters after it;
 // blank lines and lines starting with '#' or ';' are comments.
-func ModulesToLoad(root, cmdline string, report Reporter) []ModuleToLoad {
+func ModulesToLoad(root, cmdline string, report diag.Reporter) []ModuleToLoad {
 	var out []ModuleToLoad
 	_, err := os.Stat(root + "/etc/initrd-release")
 	initrd := err == nil
@@ -86,11 +89,11 @@ func ModulesToLoad(root, cmdline string, report Reporter) []ModuleToLoad {
 }
 
 // readModulesList reads one list; path is as the system sees it.
-func readModulesList(root, path string, report Reporter) []ModuleToLoad {
+func readModulesList(root, path string, report diag.Reporter) []ModuleToLoad {
 	f, err := os.Open(root + path)
 	if err != nil {
 		if !os.IsNotExist(err) && report != nil {
-			report(Err, "could not read %s: %s\n", path, ErrnoString(err))
+			report(diag.Err, "could not read %s: %s\n", path, libc.Strerror(err))
 		}
 		return nil
 	}
@@ -110,7 +113,7 @@ func readModulesList(root, path string, report Reporter) []ModuleToLoad {
 		out = append(out, ModuleToLoad{Name: name, Params: params, Source: path + ":" + strconv.Itoa(n)})
 	}
 	if err := sc.Err(); err != nil && report != nil {
-		report(Err, "%s: %v\n", path, err)
+		report(diag.Err, "%s: %v\n", path, err)
 	}
 	return out
 }

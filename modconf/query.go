@@ -114,7 +114,7 @@ func (c *Config) IsBlacklisted(modname string) bool {
 
 // AliasesMatching returns, in list order, every alias entry whose name, an
 // fnmatch pattern, matches name (kmod_lookup_alias_from_config); pass the
-// name normalised (AliasNormalize), as modprobe does.
+// name normalised (moddep.NormalizeAlias), as modprobe does.
 func (c *Config) AliasesMatching(name string) []Alias {
 	var out []Alias
 	for _, a := range c.Aliases {

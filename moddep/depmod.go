@@ -8,12 +8,13 @@ import (
 	"os"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/modutils/modutils/elfmod"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep/modcache"
 )
@@ -41,7 +42,7 @@ type DepmodConfig struct {
 	WarnDups   bool // -w
 	Verbose    int  // number of -v
 	Show       io.Writer
-	Report     modconf.Reporter
+	Report     diag.Reporter
 	Concurrent int // module parsers; 0 means GOMAXPROCS
 	// Open opens a module; nil is elfmod.Open. Tests make it fail or
 	// panic for one module.
@@ -102,7 +103,7 @@ type symbol struct {
 // NewDepmod starts a depmod run.
 func NewDepmod(cfg DepmodConfig) *Depmod {
 	if cfg.Report == nil {
-		cfg.Report = modconf.Discard
+		cfg.Report = diag.Discard
 	}
 	if cfg.Show == nil {
 		cfg.Show = io.Discard
@@ -116,11 +117,7 @@ func NewDepmod(cfg DepmodConfig) *Depmod {
 // ModuleName is a module's name as kmod derives it from a path: the base
 // name up to its first dot, with dashes turned into underscores.
 func ModuleName(path string) string {
-	base := path[strings.LastIndexByte(path, '/')+1:]
-	if i := strings.IndexByte(base, '.'); i >= 0 {
-		base = base[:i]
-	}
-	return strings.ReplaceAll(base, "-", "_")
+	return NormalizeName(path[strings.LastIndexByte(path, '/')+1:])
 }
 
 func hasModuleExtension(name string) bool {
@@ -154,7 +151,7 @@ func (d *Depmod) newModule(path string) *depModule {
 func (d *Depmod) AddModule(path string) error {
 	m := d.newModule(path)
 	if _, dup := d.byName[m.name]; dup {
-		return fmt.Errorf("%s", modconf.ErrnoString(syscall.EEXIST))
+		return fmt.Errorf("%s", libc.Strerror(syscall.EEXIST))
 	}
 	d.byName[m.name] = m
 	return nil
@@ -175,7 +172,7 @@ func (d *Depmod) Search() error {
 func (d *Depmod) searchDir(dir string) error {
 	f, err := os.Open(dir)
 	if err != nil {
-		d.cfg.Report(modconf.Err, "could not open directory %s: %s\n", dir, modconf.ErrnoString(err))
+		d.cfg.Report(diag.Err, "could not open directory %s: %s\n", dir, libc.Strerror(err))
 		return err
 	}
 	defer f.Close()
@@ -200,7 +197,7 @@ func (d *Depmod) walk(dir *os.File, prefix string) error {
 		if t := e.Type(); t&os.ModeType != 0 && !isDir {
 			st, err := os.Stat(path)
 			if err != nil {
-				d.cfg.Report(modconf.Err, "fstatat(%d, %s): %s\n", dir.Fd(), name, modconf.ErrnoString(err))
+				d.cfg.Report(diag.Err, "fstatat(%d, %s): %s\n", dir.Fd(), name, libc.Strerror(err))
 				continue
 			}
 			switch {
@@ -208,14 +205,14 @@ func (d *Depmod) walk(dir *os.File, prefix string) error {
 			case st.IsDir():
 				isDir = true
 			default:
-				d.cfg.Report(modconf.Err, "unsupported file type %s: %o\n", path, unixFileType(st.Mode()))
+				d.cfg.Report(diag.Err, "unsupported file type %s: %o\n", path, unixFileType(st.Mode()))
 				continue
 			}
 		}
 		if isDir {
 			sub, err := os.Open(path)
 			if err != nil {
-				d.cfg.Report(modconf.Err, "openat(%d, %s, O_RDONLY): %s\n", dir.Fd(), name, modconf.ErrnoString(err))
+				d.cfg.Report(diag.Err, "openat(%d, %s, O_RDONLY): %s\n", dir.Fd(), name, libc.Strerror(err))
 				continue
 			}
 			d.walk(sub, path+"/")
@@ -370,7 +367,7 @@ func (d *Depmod) sortByOrderFile() {
 	path := d.cfg.Dir + "/modules.order"
 	data, err := os.ReadFile(path)
 	if err != nil {
-		d.cfg.Report(modconf.Warning, "could not open %s at %s: %s\n", "modules.order", d.cfg.Dir, modconf.ErrnoString(err))
+		d.cfg.Report(diag.Warning, "could not open %s at %s: %s\n", "modules.order", d.cfg.Dir, libc.Strerror(err))
 		return
 	}
 	// kmod 34.2 reads the file once: a module takes the place of its
@@ -389,10 +386,10 @@ func (d *Depmod) sortByOrderFile() {
 	next := -len(d.modules)
 	for i, l := range lines {
 		if !strings.HasSuffix(l, "\n") {
-			d.cfg.Report(modconf.Err, "%s/%s:%d corrupted line misses '\\n'\n", d.cfg.Dir, "modules.order", i+1)
+			d.cfg.Report(diag.Err, "%s/%s:%d corrupted line misses '\\n'\n", d.cfg.Dir, "modules.order", i+1)
 			return
 		}
-		if m := byUncrel[cString(l[:len(l)-1])]; m != nil && m.sortIdx >= 0 {
+		if m := byUncrel[libc.CString(l[:len(l)-1])]; m != nil && m.sortIdx >= 0 {
 			m.sortIdx = next
 			next++
 		}
@@ -404,14 +401,6 @@ func (d *Depmod) sortByOrderFile() {
 	for i, m := range d.modules {
 		m.idx = i
 	}
-}
-
-// cString cuts s at a NUL byte, where kmod's C string would end.
-func cString(s string) string {
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // readModules parses the modules in parallel; everything order-dependent
@@ -446,12 +435,12 @@ func (d *Depmod) readModules() {
 		// module: for its symbols, its .modinfo and its dependencies.
 		lib, logged := elfmod.LibkmodLoadError(m.symErr)
 		if logged {
-			d.cfg.Report(modconf.Err, "%s", lib.Msg)
+			d.cfg.Report(diag.Err, "%s", lib.Msg)
 		}
-		d.cfg.Report(modconf.Err, "failed to load symbols from %s: %s\n", m.path, errnoOf(m.symErr))
+		d.cfg.Report(diag.Err, "failed to load symbols from %s: %s\n", m.path, errnoOf(m.symErr))
 		if logged {
-			d.cfg.Report(modconf.Err, "%s", lib.Msg)
-			d.cfg.Report(modconf.Err, "%s", lib.Msg)
+			d.cfg.Report(diag.Err, "%s", lib.Msg)
+			d.cfg.Report(diag.Err, "%s", lib.Msg)
 		}
 	}
 }
@@ -590,7 +579,7 @@ func errnoOf(err error) string {
 	if errors.As(err, &pe) {
 		return fmt.Sprintf("internal error: %v", pe.Value)
 	}
-	return modconf.ErrnoString(elfmod.Errno(err))
+	return libc.Strerror(elfmod.Errno(err))
 }
 
 func (d *Depmod) addSymbol(name string, prefixSkipped bool, crc uint64, owner *depModule) {
@@ -601,9 +590,7 @@ func (d *Depmod) addSymbol(name string, prefixSkipped bool, crc uint64, owner *d
 }
 
 func (d *Depmod) findSymbol(name string) *symbol {
-	if strings.HasPrefix(name, ".") {
-		name = name[1:]
-	}
+	name = strings.TrimPrefix(name, ".")
 	if d.cfg.SymPrefix != 0 && len(name) > 0 && name[0] == d.cfg.SymPrefix {
 		name = name[1:]
 	}
@@ -616,12 +603,12 @@ func (d *Depmod) resolve(m *depModule) {
 		sym := d.findSymbol(ds.Name)
 		if sym == nil {
 			if d.cfg.WarnUnres && !weak {
-				d.cfg.Report(modconf.Warning, "%s needs unknown symbol %s\n", m.path, ds.Name)
+				d.cfg.Report(diag.Warning, "%s needs unknown symbol %s\n", m.path, ds.Name)
 			}
 			continue
 		}
 		if d.cfg.CheckCRCs && sym.crc != ds.CRC && !weak && d.cfg.WarnUnres {
-			d.cfg.Report(modconf.Warning, "%s disagrees about version of symbol %s\n", m.path, ds.Name)
+			d.cfg.Report(diag.Warning, "%s disagrees about version of symbol %s\n", m.path, ds.Name)
 		}
 		if sym.owner == nil {
 			continue
@@ -732,7 +719,7 @@ func (d *Depmod) reportCycles(users []int) {
 					remove(chain[i].mod)
 				}
 				b.WriteString(m.name)
-				d.cfg.Report(modconf.Err, "Cycle detected: %s\n", b.String())
+				d.cfg.Report(diag.Err, "Cycle detected: %s\n", b.String())
 				continue
 			}
 			m.visited = true
@@ -745,7 +732,7 @@ func (d *Depmod) reportCycles(users []int) {
 			}
 		}
 	}
-	d.cfg.Report(modconf.Err, "Found %d modules in dependency cycles!\n", len(inLoops))
+	d.cfg.Report(diag.Err, "Found %d modules in dependency cycles!\n", len(inLoops))
 }
 
 // LoadSymvers reads the kernel's own symbols and their CRCs from a
@@ -753,14 +740,14 @@ func (d *Depmod) reportCycles(users []int) {
 func (d *Depmod) LoadSymvers(path string) error {
 	return eachCLine(path, func(lineNum int, line string) {
 		// kmod splits on blanks only: a newline stays part of the last word.
-		fields := strings.FieldsFunc(cString(line), func(r rune) bool { return r == ' ' || r == '\t' })
+		fields := strings.FieldsFunc(libc.CString(line), func(r rune) bool { return r == ' ' || r == '\t' })
 		if len(fields) < 3 || fields[2] != "vmlinux" {
 			return
 		}
 		crc, ok := parseHexCRC(fields[0])
 		if !ok {
 			// kmod prints a stale errno here; the version is what is wrong.
-			d.cfg.Report(modconf.Err, "%s:%d Invalid symbol version %s: %s\n", path, lineNum, fields[0], modconf.ErrnoString(syscall.EINVAL))
+			d.cfg.Report(diag.Err, "%s:%d Invalid symbol version %s: %s\n", path, lineNum, fields[0], libc.Strerror(syscall.EINVAL))
 			return
 		}
 		d.addSymbol(fields[1], false, crc, nil)
@@ -789,34 +776,8 @@ func eachCLine(path string, fn func(lineNum int, line string), done func()) erro
 
 // parseHexCRC reads a version as strtoull(s, &end, 16) with nothing left.
 func parseHexCRC(s string) (uint64, bool) {
-	t := strings.TrimLeft(s, " \t\n\v\f\r")
-	neg := false
-	if t != "" && (t[0] == '+' || t[0] == '-') {
-		neg = t[0] == '-'
-		t = t[1:]
-	}
-	if len(t) >= 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') && len(t) > 2 && isHex(t[2]) {
-		t = t[2:]
-	}
-	if t == "" {
-		return 0, s == ""
-	}
-	v, err := strconv.ParseUint(t, 16, 64)
-	if err != nil {
-		var ne *strconv.NumError
-		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-			return ^uint64(0), true
-		}
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+	v, n := libc.Strtoul(s, 16)
+	return v, n == len(s)
 }
 
 // readCLine reads a line as fgets into a buffer of size n does: at most
@@ -839,13 +800,13 @@ func readCLine(r *bufio.Reader, n int) (string, error) {
 // LoadSystemMap reads the kernel's exported symbols from a System.map (-F).
 func (d *Depmod) LoadSystemMap(path string) error {
 	return eachCLine(path, func(lineNum int, raw string) {
-		line := cString(raw)
+		line := libc.CString(raw)
 		_, rest, ok := strings.Cut(line, " ")
 		if ok {
 			_, rest, ok = strings.Cut(rest, " ")
 		}
 		if !ok {
-			d.cfg.Report(modconf.Err, "%s:%d: invalid line: %s\n", path, lineNum, line)
+			d.cfg.Report(diag.Err, "%s:%d: invalid line: %s\n", path, lineNum, line)
 			return
 		}
 		if d.cfg.SymPrefix != 0 && len(rest) > 0 && rest[0] == d.cfg.SymPrefix {
@@ -873,16 +834,16 @@ func (d *Depmod) addFakeSymbols() {
 
 // DepUpToDate reports whether modules.dep in dir is newer than every
 // module below dir, the test behind depmod -A.
-func DepUpToDate(dir string, report modconf.Reporter) (bool, error) {
+func DepUpToDate(dir string, report diag.Reporter) (bool, error) {
 	st, err := os.Stat(dir + "/modules.dep")
 	if err != nil {
-		report(modconf.Err, "could not fstatat(%s, modules.dep): %s\n", dir, modconf.ErrnoString(err))
+		report(diag.Err, "could not fstatat(%s, modules.dep): %s\n", dir, libc.Strerror(err))
 		return false, err
 	}
 	return newerThanModules(dir, st.ModTime().Unix(), report), nil
 }
 
-func newerThanModules(dir string, mtime int64, report modconf.Reporter) bool {
+func newerThanModules(dir string, mtime int64, report diag.Reporter) bool {
 	f, err := os.Open(dir)
 	if err != nil {
 		return true
@@ -896,7 +857,7 @@ func newerThanModules(dir string, mtime int64, report modconf.Reporter) bool {
 		path := dir + "/" + name
 		st, err := os.Stat(path)
 		if err != nil {
-			report(modconf.Err, "fstatat(%d, %s): %s\n", 0, name, modconf.ErrnoString(err))
+			report(diag.Err, "fstatat(%d, %s): %s\n", 0, name, libc.Strerror(err))
 			continue
 		}
 		switch {

@@ -7,8 +7,8 @@ import (
 
 // sortKmodHashOrder sorts items into the order kmod's hash table of
 // nBuckets buckets iterates them: by bucket, then by key within a bucket.
-// It is the order of a KmodHash holding the same keys, computed with one
-// sort instead of by building the table.
+// It is the order of kmod's table holding the same keys (the tests build
+// one), computed with one sort instead of by building the table.
 func sortKmodHashOrder[T any](items []T, nBuckets uint32, key func(T) string) {
 	type keyed struct {
 		bucket uint32

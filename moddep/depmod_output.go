@@ -7,11 +7,11 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // DepmodOutput is one file depmod writes.
@@ -109,7 +109,7 @@ func (d *Depmod) writeDepsBin(w io.Writer) error {
 	for i, l := range d.depLines() {
 		m := d.modules[i]
 		if d.insert(ix, m.name, l, uint32(m.idx)) && d.cfg.WarnDups {
-			d.cfg.Report(modconf.Warning, "duplicate module deps:\n%s\n", l)
+			d.cfg.Report(diag.Warning, "duplicate module deps:\n%s\n", l)
 		}
 	}
 	_, err := ix.WriteTo(w)
@@ -123,7 +123,7 @@ func (d *Depmod) writeDepsBin(w io.Writer) error {
 func (d *Depmod) insert(ix *IndexWriter, key, value string, priority uint32) bool {
 	dup, err := ix.Insert(key, value, priority)
 	if err != nil {
-		d.cfg.Report(modconf.Err, "%v\n", err)
+		d.cfg.Report(diag.Err, "%v\n", err)
 	}
 	return dup
 }
@@ -156,11 +156,11 @@ func (d *Depmod) writeAliasesBin(w io.Writer) error {
 	d.eachInfo("alias", func(m *depModule, v string) {
 		alias, err := NormalizeAlias(v)
 		if err != nil {
-			d.cfg.Report(modconf.Warning, "Unmatched bracket in %s\n", v)
+			d.cfg.Report(diag.Warning, "Unmatched bracket in %s\n", v)
 			return
 		}
 		if d.insert(ix, alias, m.name, uint32(m.idx)) && d.cfg.WarnDups {
-			d.cfg.Report(modconf.Warning, "duplicate module alias:\n%s %s\n", alias, m.name)
+			d.cfg.Report(diag.Warning, "duplicate module alias:\n%s %s\n", alias, m.name)
 		}
 	})
 	_, err := ix.WriteTo(w)
@@ -208,7 +208,7 @@ func (d *Depmod) writeSymbolsBin(w io.Writer) error {
 	for _, s := range d.ownedSymbols() {
 		key := "symbol:" + s.name
 		if d.insert(ix, key, s.owner.name, uint32(s.owner.idx)) && d.cfg.WarnDups {
-			d.cfg.Report(modconf.Warning, "duplicate module syms:\n%s %s\n", key, s.owner.name)
+			d.cfg.Report(diag.Warning, "duplicate module syms:\n%s %s\n", key, s.owner.name)
 		}
 	}
 	_, err := ix.WriteTo(w)
@@ -228,10 +228,10 @@ func (d *Depmod) writeBuiltinBin(w io.Writer) error {
 			break
 		}
 		if c := line[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			d.cfg.Report(modconf.Err, "Invalid modules.builtin line: %s\n", cString(line))
+			d.cfg.Report(diag.Err, "Invalid modules.builtin line: %s\n", libc.CString(line))
 			continue
 		}
-		d.insert(ix, ModuleName(cString(line)), "", 0)
+		d.insert(ix, ModuleName(libc.CString(line)), "", 0)
 	}
 	_, err := ix.WriteTo(w)
 	return err
@@ -242,7 +242,7 @@ func (d *Depmod) writeBuiltinBin(w io.Writer) error {
 func (d *Depmod) readSource(name string) (string, bool) {
 	data, err := os.ReadFile(d.cfg.Dir + "/" + name)
 	if err != nil {
-		d.cfg.Report(modconf.Warning, "could not open %s at %s: %s\n", name, d.cfg.Dir, modconf.ErrnoString(err))
+		d.cfg.Report(diag.Warning, "could not open %s at %s: %s\n", name, d.cfg.Dir, libc.Strerror(err))
 		return "", false
 	}
 	return string(data), true
@@ -281,7 +281,7 @@ func (s *builtinModinfoScanner) upTo(endchar int, max int) string {
 		c = s.getc()
 	}
 	if len(b) == max {
-		s.d.cfg.Report(modconf.Warning, "Could not flush stream: %d. Partial content: %s\n", 28, string(b))
+		s.d.cfg.Report(diag.Warning, "Could not flush stream: %d. Partial content: %s\n", 28, string(b))
 		b = b[:len(b)-1]
 	}
 	if c != endchar {
@@ -320,7 +320,7 @@ func (d *Depmod) writeBuiltinAliasBin(w io.Writer) error {
 		}
 		alias, err := NormalizeAlias(value)
 		if err != nil {
-			d.cfg.Report(modconf.Warning, "Unmatched bracket in %s\n", value)
+			d.cfg.Report(diag.Warning, "Unmatched bracket in %s\n", value)
 			continue
 		}
 		d.insert(ix, alias, modname, 0)
@@ -356,7 +356,7 @@ func (d *Depmod) writeDevname(w io.Writer) error {
 			continue
 		}
 		if typ == 0 {
-			d.cfg.Report(modconf.Err, "Module '%s' has devname (%s) but lacks major and minor information. Ignoring.\n", m.name, devname)
+			d.cfg.Report(diag.Err, "Module '%s' has devname (%s) but lacks major and minor information. Ignoring.\n", m.name, devname)
 			continue
 		}
 		if empty {
@@ -375,7 +375,7 @@ func scanMajorMinor(s, prefix string) (uint32, uint32, bool) {
 	if !ok {
 		return 0, 0, false
 	}
-	maj, rest, ok := scanUnsigned(rest)
+	maj, rest, ok := libc.ScanUint(rest)
 	if !ok {
 		return 0, 0, false
 	}
@@ -383,45 +383,20 @@ func scanMajorMinor(s, prefix string) (uint32, uint32, bool) {
 	if !ok {
 		return 0, 0, false
 	}
-	min, _, ok := scanUnsigned(rest)
+	min, _, ok := libc.ScanUint(rest)
 	return maj, min, ok
 }
-
-func scanUnsigned(s string) (uint32, string, bool) {
-	s = strings.TrimLeft(s, " \t\n\v\f\r")
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	n := 0
-	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
-		n++
-	}
-	if n == 0 {
-		return 0, s, false
-	}
-	v, err := strconv.ParseUint(s[:n], 10, 64)
-	if err != nil {
-		v = ^uint64(0)
-	}
-	if neg {
-		v = -v
-	}
-	return uint32(v), s[n:], true
-}
-
 // EncodedOutput is one output's bytes, made by EncodeOutputs, with the
 // messages its making reported, kept to be said when it is written.
 type EncodedOutput struct {
 	Name    string
 	Data    []byte
 	Err     error
-	reports []func(modconf.Reporter)
+	reports []func(diag.Reporter)
 }
 
 // Replay says the messages the output's encoding reported, in order.
-func (e *EncodedOutput) Replay(report modconf.Reporter) {
+func (e *EncodedOutput) Replay(report diag.Reporter) {
 	for _, r := range e.reports {
 		r(report)
 	}
@@ -449,8 +424,8 @@ func (d *Depmod) EncodeOutputs(workers int) []EncodedOutput {
 			for i := range next {
 				e := &enc[i]
 				dd := *d // the same run, reporting into e
-				dd.cfg.Report = func(level modconf.Level, format string, args ...any) {
-					e.reports = append(e.reports, func(r modconf.Reporter) { r(level, format, args...) })
+				dd.cfg.Report = func(level diag.Level, format string, args ...any) {
+					e.reports = append(e.reports, func(r diag.Reporter) { r(level, format, args...) })
 				}
 				var buf bytes.Buffer
 				e.Name = outs[i].Name

@@ -14,8 +14,9 @@
 //     modprobe uses after kmod_load_resources, and the stdio reader every
 //     other tool uses); [ReaderMmap] and [ReaderStream] select which one to
 //     imitate.
-//   - [KmodHash] iterates in the order of kmod's shared/hash.c, which decides
-//     the order of lines in files such as modules.symbols.
+//   - depmod walks its modules and symbols in the order of kmod's
+//     shared/hash.c tables, which decides the order of lines in files such
+//     as modules.symbols.
 //   - [Fnmatch] is glibc's fnmatch(pattern, name, 0) in the C locale, which
 //     libkmod uses to match wildcard aliases.
 package moddep

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/internal/diag"
 )
 
 // On-disk constants of kmod's index format (libkmod/libkmod-index.c). All
@@ -39,7 +39,7 @@ type IndexError struct {
 	Reason string
 
 	// libkmod's index_mm_open logs a bad header; this is its message.
-	libkmodSite modconf.LibkmodSite
+	libkmodSite diag.Site
 	libkmodMsg  string
 }
 

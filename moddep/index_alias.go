@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // kmodPathMax is PATH_MAX, the size of the buffer kmod normalizes aliases
@@ -20,7 +22,7 @@ var ErrUnmatchedBracket = errors.New("unmatched bracket")
 // stray ']' or an unclosed '[' is an error. Like kmod it stops at a NUL and
 // after PATH_MAX-1 bytes, unless a bracket expression straddles that limit.
 func NormalizeAlias(alias string) (string, error) {
-	alias = indexCString(alias)
+	alias = libc.CString(alias)
 	if len(alias) < kmodPathMax-1 && !strings.ContainsAny(alias, "-[]") {
 		return alias, nil
 	}

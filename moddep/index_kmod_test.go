@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/modutils/modutils/internal/debtree"
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // kmodTreeDir holds a Debian kernel's modules with the indexes kmod 34.2's
@@ -129,7 +130,7 @@ func ixTestBuiltinInserts(text string) []testInsert {
 		if len(line) == 0 {
 			return out
 		}
-		s := indexCString(string(line))
+		s := libc.CString(string(line))
 		if s == "" || !fnIsAlpha(s[0]) {
 			continue
 		}
@@ -299,24 +300,7 @@ func TestKmodTreeWildMatchesKmod(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ix.Close()
-			q, err := os.ReadFile("testdata/kmodtree/" + name + ".q")
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := os.ReadFile("testdata/kmodtree/" + name + ".golden")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := runIndexQueries(t, ix, string(q))
-			if got != string(want) {
-				gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-				for i := 0; i < len(gl) && i < len(wl); i++ {
-					if gl[i] != wl[i] {
-						t.Fatalf("line %d:\ngot  %q\nwant %q", i+1, gl[i], wl[i])
-					}
-				}
-				t.Fatalf("got %d lines, want %d", len(gl), len(wl))
-			}
+			replayQueries(t, ix, "testdata/kmodtree/"+name)
 		})
 	}
 }

@@ -6,14 +6,14 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
 	"sync"
 	"unsafe"
 
-	"golang.org/x/sys/unix"
+	"github.com/modutils/modutils/internal/libc"
+	"github.com/modutils/modutils/internal/rawfile"
 )
 
 // ReaderOrder selects which of libkmod's two index readers an Index
@@ -65,19 +65,11 @@ type indexMapping struct {
 // OpenIndex maps the index file at path read-only. Like libkmod it accepts
 // any minor version of format 2.
 func OpenIndex(path string) (*Index, error) {
-	// Raw calls: os.Open would also try (and fail) to register the file
-	// with the poller, five more system calls for each of the indexes
-	// every modprobe opens.
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	f, size, err := rawfile.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open module index: %w", &fs.PathError{Op: "open", Path: path, Err: err})
+		return nil, fmt.Errorf("open module index: %w", err)
 	}
-	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, fmt.Errorf("open module index: %w", &fs.PathError{Op: "stat", Path: path, Err: err})
-	}
-	size := st.Size
+	defer f.Close()
 	if size < indexHeaderSize {
 		return nil, &IndexError{File: path, Offset: size, Reason: "file too short for an index header"}
 	}
@@ -88,8 +80,8 @@ func OpenIndex(path string) (*Index, error) {
 	// would map the pages around it too, and modprobe opens every index
 	// but reads one or two.
 	var hdr [indexHeaderSize]byte
-	if n, err := unix.Pread(fd, hdr[:], 0); err != nil {
-		return nil, fmt.Errorf("read module index header: %w", &fs.PathError{Op: "read", Path: path, Err: err})
+	if n, err := f.ReadAt(hdr[:], 0); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("read module index header: %w", err)
 	} else if n < indexHeaderSize {
 		return nil, &IndexError{File: path, Offset: int64(n), Reason: "file too short for an index header"}
 	}
@@ -100,7 +92,7 @@ func OpenIndex(path string) (*Index, error) {
 	m := &indexMapping{}
 	// Mapped to the end of its last page, which the kernel fills with
 	// zeros, as libkmod sees it.
-	data, err := unix.Mmap(fd, 0, pageEnd(int(size)), unix.PROT_READ, unix.MAP_PRIVATE)
+	data, err := f.Map(rawfile.PageEnd(int(size)))
 	if err != nil {
 		// Some filesystems cannot be mapped; reading is only slower.
 		b, err := os.ReadFile(path)
@@ -114,15 +106,9 @@ func OpenIndex(path string) (*Index, error) {
 	return &Index{name: path, data: data, size: int(size), root: root, m: m}, nil
 }
 
-// pageEnd rounds n up to a whole number of pages.
-func pageEnd(n int) int {
-	ps := os.Getpagesize()
-	return (n + ps - 1) / ps * ps
-}
-
 // padToPage is b followed by zeros up to the end of its last page.
 func padToPage(b []byte) []byte {
-	if end := pageEnd(len(b)); end > len(b) {
+	if end := rawfile.PageEnd(len(b)); end > len(b) {
 		b = append(b[:len(b):len(b)], make([]byte, end-len(b))...)
 	}
 	return b
@@ -162,7 +148,7 @@ func (m *indexMapping) release() error {
 	var err error
 	m.once.Do(func() {
 		if m.mapped != nil {
-			err = unix.Munmap(m.mapped)
+			err = rawfile.Unmap(m.mapped)
 			m.mapped = nil
 		}
 	})
@@ -297,12 +283,8 @@ func (ix *Index) readNode(offset uint32, mode readMode) (n indexNode, ok bool, e
 	return n, true, nil
 }
 
-// cstring returns the NUL-terminated string at pos and the offset after it.
-func (ix *Index) cstring(pos int) (string, int, error) {
-	return ix.cstringIn(ix.data[:ix.size], pos)
-}
-
-// cstringIn is cstring within d, the file or the file and its last page.
+// cstringIn returns the NUL-terminated string at pos within d (the file,
+// or the file and its last page) and the offset after it.
 func (ix *Index) cstringIn(d []byte, pos int) (string, int, error) {
 	end := -1
 	if pos < len(d) {
@@ -405,12 +387,6 @@ func (n *indexNode) child(c byte) uint32 {
 	return binary.BigEndian.Uint32(n.children[i:])
 }
 
-// values decodes n's values in file order into dst, by the rules n was
-// read with (see readMode).
-func (ix *Index) values(n *indexNode, dst []IndexValue) ([]IndexValue, error) {
-	return ix.valuesN(n, dst, n.nvalues)
-}
-
 // valuesN decodes n's first max values.
 func (ix *Index) valuesN(n *indexNode, dst []IndexValue, max uint32) ([]IndexValue, error) {
 	d := ix.data[:ix.size]
@@ -469,21 +445,13 @@ func kmodValueOrder(v []IndexValue) {
 	})
 }
 
-// indexCString truncates s at its first NUL, where libkmod's C string would end.
-func indexCString(s string) string {
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
 // Search looks key up exactly, as libkmod's index_search: it returns the
 // first value stored under key. For files depmod wrote that is the lowest
 // priority and, among equal priorities, the value inserted last (ReaderMmap)
 // or first (ReaderStream). ok is false when the key is absent or has no
 // values.
 func (ix *Index) Search(key string) (value string, ok bool, err error) {
-	key = indexCString(key)
+	key = libc.CString(key)
 	n, ok, err := ix.lookupNode(ix.root)
 	i := 0
 	for ok {
@@ -551,7 +519,7 @@ type indexWildSearch struct {
 // libkmod it can list a value twice, when the query itself contains one of
 // those wildcard bytes where a stored key has it.
 func (ix *Index) SearchWild(key string) ([]IndexValue, error) {
-	key = indexCString(key)
+	key = libc.CString(key)
 	s := indexWildSearch{ix: ix}
 	if err := s.descend(key); err != nil {
 		return nil, err
@@ -662,7 +630,7 @@ func (s *indexWildSearch) addValues(n *indexNode) error {
 // *IndexError after writing the lines before the damage.
 func (ix *Index) Dump(w io.Writer, prefix string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	d := indexDumper{ix: ix, w: bw, key: []byte(indexCString(prefix)), budget: ix.size + 1}
+	d := indexDumper{ix: ix, w: bw, key: []byte(libc.CString(prefix)), budget: ix.size + 1}
 	n, ok, err := ix.readNode(ix.root, readStrict)
 	if err == nil && ok {
 		err = d.node(&n, 0)

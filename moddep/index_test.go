@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/modutils/modutils/internal/golden"
 )
 
 // The files under testdata/index were produced by kmod itself: each
@@ -23,25 +25,6 @@ import (
 type testInsert struct {
 	key, value string
 	prio       uint32
-}
-
-// unescapeTest decodes the \xNN escapes of the testdata scripts.
-func unescapeTest(s string) string {
-	if !strings.Contains(s, `\x`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x' {
-			if v, err := strconv.ParseUint(s[i+2:i+4], 16, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 func readInsertScript(t testing.TB, path string) []testInsert {
@@ -63,7 +46,7 @@ func readInsertScript(t testing.TB, path string) []testInsert {
 		if err != nil {
 			t.Fatalf("%s: bad priority in %q", path, line)
 		}
-		out = append(out, testInsert{unescapeTest(f[0]), unescapeTest(f[1]), uint32(p)})
+		out = append(out, testInsert{golden.Unescape(f[0]), golden.Unescape(f[1]), uint32(p)})
 	}
 	return out
 }
@@ -154,7 +137,7 @@ func runIndexQueries(t testing.TB, ix *Index, queries string) string {
 	out.WriteString("open 0\n")
 	readers := []*Index{ix.WithOrder(ReaderMmap), ix.WithOrder(ReaderStream)}
 	for _, line := range strings.Split(strings.TrimSuffix(queries, "\n"), "\n") {
-		cmd, arg := line[0], unescapeTest(line[2:])
+		cmd, arg := line[0], golden.Unescape(line[2:])
 		for mode, r := range readers {
 			switch cmd {
 			case 'S':
@@ -204,6 +187,16 @@ func testIndexReader(t *testing.T, base, layout string) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
+	replayQueries(t, ix, base)
+	if err := ix.Verify(); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+}
+
+// replayQueries runs the queries of base.q on ix and compares the answers
+// with libkmod's, base.golden, line by line.
+func replayQueries(t *testing.T, ix *Index, base string) {
+	t.Helper()
 	q, err := os.ReadFile(base + ".q")
 	if err != nil {
 		t.Fatal(err)
@@ -221,9 +214,6 @@ func testIndexReader(t *testing.T, base, layout string) {
 			}
 		}
 		t.Fatalf("got %d lines, want %d", len(gl), len(wl))
-	}
-	if err := ix.Verify(); err != nil {
-		t.Errorf("Verify: %v", err)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/modutils/modutils/internal/golden"
 )
 
 // escapeTest is the \xNN escaping the kmod harness used for hash keys.
@@ -37,7 +39,7 @@ func TestKmodHashSum(t *testing.T) {
 		if !ok || err != nil {
 			t.Fatalf("bad golden line %q", line)
 		}
-		key := unescapeTest(k)
+		key := golden.Unescape(k)
 		if got := kmodHashSum(key); got != uint32(want) {
 			t.Errorf("kmodHashSum(%q) = %d, want %d", key, got, want)
 		}
@@ -69,7 +71,7 @@ func TestKmodHashMatchesKmod(t *testing.T) {
 				seq++
 				key := ""
 				if len(line) > 2 {
-					key = unescapeTest(line[2:])
+					key = golden.Unescape(line[2:])
 				}
 				switch line[0] {
 				case 'A':

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 )
@@ -38,7 +40,7 @@ type Resolver struct {
 	Dir    string // the module directory, ROOT/lib/modules/VERSION
 	Conf   *modconf.Config
 	State  StateFunc // nil: nothing is loaded
-	Report modconf.Reporter
+	Report diag.Reporter
 
 	// Stream makes index lookups order equal values as libkmod's stream
 	// reader does (modinfo) instead of its mmap reader (modprobe).
@@ -54,7 +56,7 @@ func NewResolver(dir string, conf *modconf.Config) *Resolver {
 	if conf == nil {
 		conf = &modconf.Config{}
 	}
-	return &Resolver{Dir: dir, Conf: conf, Report: modconf.Discard, pool: map[string]*Module{}}
+	return &Resolver{Dir: dir, Conf: conf, Report: diag.Discard, pool: map[string]*Module{}}
 }
 
 // Close releases the indexes.
@@ -98,7 +100,7 @@ func (r *Resolver) LoadResources() {
 		}
 		var ie *IndexError
 		if errors.As(err, &ie) && ie.libkmodMsg != "" {
-			modconf.LibkmodErr(r.Report, ie.libkmodSite, "%s", ie.libkmodMsg)
+			diag.LibkmodErr(r.Report, ie.libkmodSite, "%s", ie.libkmodMsg)
 		}
 		if i == indexBuiltinAlias {
 			continue
@@ -185,7 +187,7 @@ func (r *Resolver) NewFromPath(path string) (*Module, error) {
 	case m.path == "":
 		m.path = abs
 	case m.path != abs:
-		modconf.LibkmodErr(r.Report, siteNewPath, "kmod_module '%s' already exists with different path: new-path='%s' old-path='%s'\n", name, abs, m.path)
+		diag.LibkmodErr(r.Report, siteNewPath, "kmod_module '%s' already exists with different path: new-path='%s' old-path='%s'\n", name, abs, m.path)
 		return nil, syscall.EEXIST
 	}
 	m.builtin = -1
@@ -287,13 +289,13 @@ func (r *Resolver) fromBuiltinAliases(name string) []*Module {
 }
 
 // Where in libkmod the resolver's messages come from (see
-// modconf.LibkmodSite).
+// diag.Site).
 const (
-	siteDepline = modconf.LibkmodSite("kmod_module_parse_depline")
-	siteNewPath = modconf.LibkmodSite("kmod_module_new_from_path")
+	siteDepline = diag.Site("kmod_module_parse_depline")
+	siteNewPath = diag.Site("kmod_module_new_from_path")
 
-	siteIndexMagic   = modconf.LibkmodSite("index_mm_open")
-	siteIndexVersion = modconf.LibkmodSite("index_mm_open")
+	siteIndexMagic   = diag.Site("index_mm_open")
+	siteIndexVersion = diag.Site("index_mm_open")
 )
 
 // parseDepLine learns a module's path and dependencies from its
@@ -315,7 +317,7 @@ func (m *Module) parseDepLine(line string) {
 	for _, dep := range strings.FieldsFunc(rest, func(c rune) bool { return c == ' ' || c == '\t' }) {
 		d, err := m.r.NewFromPath(joinPath(base, dep))
 		if err != nil {
-			modconf.LibkmodErr(m.r.Report, siteDepline, "ctx=%p path=%s error=%s\n", m.r, joinPath(base, dep), modconf.ErrnoString(err))
+			diag.LibkmodErr(m.r.Report, siteDepline, "ctx=%p path=%s error=%s\n", m.r, joinPath(base, dep), libc.Strerror(err))
 			// As libkmod does, forget the line: the next question
 			// about dependencies reads (and reports) it again.
 			m.deps = nil

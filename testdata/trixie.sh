@@ -10,6 +10,8 @@
 #   $CACHE/trixie/kmod/bin/TOOL  depmod, modprobe, modinfo, insmod, rmmod,
 #                                lsmod and kmod: links to a copy of kmod whose
 #                                interpreter and RPATH are Debian 13's
+#   $CACHE/trixie/xz/bin/xz      Debian 13's xz (liblzma 5.8.1, what kmod 34.2
+#                                links), likewise: elfmod/xz's benchmark
 #   $CACHE/<package>/deb, tree   Debian 13's kernel, modules as .ko.xz, in a
 #                                merged-/usr root (lib -> usr/lib)
 #   $CACHE/trixie/current -> ../<package>
@@ -60,6 +62,20 @@ if [ ! -e "$top/kmod/.complete" ]; then
 	mv "$top/kmod.tmp" "$top/kmod"
 	"$top/kmod/bin/kmod" -V | grep -q '^kmod version 34' || { echo "trixie.sh: kmod 34 does not run" >&2; exit 1; }
 	touch "$top/kmod/.complete"
+fi
+
+# Debian 13's xz, run with kmod's libraries (its liblzma 5.8.1).
+if [ "${1:-}" != --kmod ] && [ ! -e "$top/xz/.complete" ]; then
+	rm -rf "$top/xz" "$top/xz.tmp" && mkdir -p "$top/xz.tmp/debs" "$top/xz.tmp/bin"
+	(cd "$top/xz.tmp/debs" && download xz-utils)
+	dpkg-deb -x "$top/xz.tmp/debs"/xz-utils_*.deb "$top/xz.tmp/root"
+	r=$top/kmod/root
+	cp "$top/xz.tmp/root/usr/bin/xz" "$top/xz.tmp/bin/xz"
+	patchelf --set-interpreter "$r/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" \
+		--force-rpath --set-rpath "$r/usr/lib/x86_64-linux-gnu" "$top/xz.tmp/bin/xz"
+	mv "$top/xz.tmp" "$top/xz"
+	"$top/xz/bin/xz" -V | grep -q '^liblzma 5\.8' || { echo "trixie.sh: Debian 13's xz does not run" >&2; exit 1; }
+	touch "$top/xz/.complete"
 fi
 
 if [ "${1:-}" != --kmod ]; then

@@ -4,7 +4,6 @@
 package applet
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +11,7 @@ import (
 
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/internal/atomicfile"
-	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/internal/diag"
 )
 
 // Version is what every kmod tool prints for -V: kmod 34.2's version
@@ -43,11 +42,6 @@ func (e *Env) Files() atomicfile.FS {
 	return e.FS
 }
 
-// Stdio is the Env of the running process.
-func Stdio(argv0 string) *Env {
-	return &Env{Argv0: argv0, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv}
-}
-
 // Lookup is os.LookupEnv in the applet's environment.
 func (e *Env) Lookup(name string) (string, bool) {
 	if e.LookupEnv == nil {
@@ -63,18 +57,18 @@ func (e *Env) Name() string { return filepath.Base(e.Argv0) }
 // dropping those above its priority.
 type Logger struct {
 	env      *Env
-	Priority modconf.Level
+	Priority diag.Level
 	// Syslog, when set, receives the messages instead of stderr.
-	Syslog func(level modconf.Level, msg string)
+	Syslog func(level diag.Level, msg string)
 }
 
 // NewLogger logs at kmod's default priority, warnings and worse.
 func NewLogger(env *Env) *Logger {
-	return &Logger{env: env, Priority: modconf.Warning}
+	return &Logger{env: env, Priority: diag.Warning}
 }
 
-// Report is a modconf.Reporter.
-func (l *Logger) Report(level modconf.Level, format string, args ...any) {
+// Report is a diag.Reporter.
+func (l *Logger) Report(level diag.Level, format string, args ...any) {
 	if level > l.Priority {
 		return
 	}
@@ -84,14 +78,6 @@ func (l *Logger) Report(level modconf.Level, format string, args ...any) {
 		return
 	}
 	fmt.Fprintf(l.env.Stderr, "%s: %s: %s", l.env.Name(), level, msg)
-}
-
-// Capture runs an applet called as name with its output collected, as
-// tests and in-process callers need it.
-func Capture(name string, run func(*Env, []string) int, args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
-	code = run(&Env{Argv0: name, Stdout: &out, Stderr: &errOut}, args)
-	return code, out.String(), errOut.String()
 }
 
 // Getopt starts kmod's getopt_long loop over args (without the program

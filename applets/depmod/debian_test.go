@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/applet/cmdlinetest"
 	"github.com/modutils/modutils/internal/debtree"
 	"github.com/modutils/modutils/moddep"
 )
@@ -24,7 +24,7 @@ type result struct {
 
 func runOurs(t *testing.T, args ...string) result {
 	t.Helper()
-	return result{Result: debtree.Captured(applet.Capture("depmod", Run, args...))}
+	return result{Result: debtree.Captured(cmdlinetest.Capture("depmod", Run, args...))}
 }
 
 func runKmod(t *testing.T, args ...string) result {

@@ -22,63 +22,13 @@ import (
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/atomicfile"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 	"github.com/modutils/modutils/moddep/modcache"
 )
-
-// shortopts and longopts are kmod 34.2's depmod table, in its order
-// (glibc lists ambiguous abbreviations in table order).
-const shortopts = "aAb:m:o:C:E:F:evnP:wVh"
-
-var longopts = []getopt.Long{
-	{Name: "all", Val: 'a'},
-	{Name: "quick", Val: 'A'},
-	{Name: "basedir", Arg: getopt.RequiredArg, Val: 'b'},
-	{Name: "moduledir", Arg: getopt.RequiredArg, Val: 'm'},
-	{Name: "outdir", Arg: getopt.RequiredArg, Val: 'o'},
-	{Name: "config", Arg: getopt.RequiredArg, Val: 'C'},
-	{Name: "symvers", Arg: getopt.RequiredArg, Val: 'E'},
-	{Name: "filesyms", Arg: getopt.RequiredArg, Val: 'F'},
-	{Name: "errsyms", Val: 'e'},
-	{Name: "verbose", Val: 'v'},
-	{Name: "show", Val: 'n'},
-	{Name: "dry-run", Val: 'n'},
-	{Name: "symbol-prefix", Arg: getopt.RequiredArg, Val: 'P'},
-	{Name: "warn", Val: 'w'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-const helpText = `Usage:
-	%s -[aA] [options] [forced_version]
-
-If no arguments (except options) are given, "depmod -a" is assumed
-
-depmod will output a dependency list suitable for the modprobe utility.
-
-Options:
-	-a, --all            Probe all modules
-	-A, --quick          Only does the work if there's a new module
-	-e, --errsyms        Report not supplied symbols
-	-n, --show           Write the dependency file on stdout only
-	-P, --symbol-prefix  Architecture symbol prefix
-	-C, --config=PATH    Read configuration from PATH
-	-v, --verbose        Enable verbose mode
-	-w, --warn           Warn on duplicates
-	-V, --version        show version
-	-h, --help           show this help
-
-The following options are useful for people managing distributions:
-	-b, --basedir=DIR    Root path (default: /).
-	-m, --moduledir=DIR  Module directory (default: /lib/modules).
-	-o, --outdir=DIR     Output root path (default: same as <basedir>).
-	-F, --filesyms=FILE  Use the file instead of the
-	                     current kernel symbols.
-	-E, --symvers=FILE   Use Module.symvers file to check
-	                     symbol versions.
-`
 
 // memoryLimit is the heap size past which the collector works harder. A
 // run keeps about 25 MiB live, plus a decompressed module per core on
@@ -131,7 +81,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		checkSymvers, hasSystemMap, hasOutRoot      bool
 		prefix                                      byte
 	)
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'a':
@@ -142,7 +92,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 			// kmod makes -b and -o absolute as it meets them.
 			abs, err := moddep.MakeAbsolute(o.Arg)
 			if err != nil {
-				log.Report(modconf.Err, "invalid image path %s\n", o.Arg)
+				log.Report(diag.Err, "invalid image path %s\n", o.Arg)
 				return nil, 1
 			}
 			root = abs
@@ -151,7 +101,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		case 'o':
 			abs, err := moddep.MakeAbsolute(o.Arg)
 			if err != nil {
-				log.Report(modconf.Err, "invalid output directory %s\n", o.Arg)
+				log.Report(diag.Err, "invalid output directory %s\n", o.Arg)
 				return nil, 1
 			}
 			outRoot, hasOutRoot = abs, true
@@ -169,14 +119,14 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 			show = true
 		case 'P':
 			if len(o.Arg) != 1 {
-				log.Report(modconf.Crit, "-P only takes a single char\n")
+				log.Report(diag.Crit, "-P only takes a single char\n")
 				return nil, 1
 			}
 			prefix = o.Arg[0]
 		case 'w':
 			warnDups = true
 		case 'h':
-			fmt.Fprintf(env.Stdout, helpText, env.Name())
+			Spec.WriteHelp(env.Stdout, env.Name())
 			return nil, 0
 		case 'V':
 			io.WriteString(env.Stdout, applet.Version)
@@ -185,13 +135,13 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 			return nil, 1
 		}
 	}
-	log.Priority = min(modconf.Warning+modconf.Level(verbose), modconf.Debug)
+	log.Priority = min(diag.Warning+diag.Level(verbose), diag.Debug)
 
 	operands := opts.Operands()
 	var kversion string
 	if len(operands) > 0 {
 		if !isVersionNumber(operands[0]) {
-			log.Report(modconf.Err, "Bad version passed %s\n", operands[0])
+			log.Report(diag.Err, "Bad version passed %s\n", operands[0])
 			return nil, 1
 		}
 		kversion, operands = operands[0], operands[1:]
@@ -199,7 +149,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		var err error
 		kversion, err = kernel.Release()
 		if err != nil {
-			log.Report(modconf.Crit, "uname() failed: %s\n", modconf.ErrnoString(err))
+			log.Report(diag.Crit, "uname() failed: %s\n", libc.Strerror(err))
 			return nil, 1
 		}
 	}
@@ -224,7 +174,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 
 	warnUnresolved := printUnknown
 	if warnUnresolved && !checkSymvers && !hasSystemMap {
-		log.Report(modconf.Warning, "-e needs -E or -F\n")
+		log.Report(diag.Warning, "-e needs -E or -F\n")
 		warnUnresolved = false
 	}
 	conf := &modconf.DepmodConfig{}
@@ -257,12 +207,12 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 	switch {
 	case checkSymvers:
 		if err := d.LoadSymvers(symvers); err != nil {
-			log.Report(modconf.Crit, "could not load %s: %s\n", symvers, modconf.ErrnoString(err))
+			log.Report(diag.Crit, "could not load %s: %s\n", symvers, libc.Strerror(err))
 			return nil, 1
 		}
 	case hasSystemMap:
 		if err := d.LoadSystemMap(systemMap); err != nil {
-			log.Report(modconf.Crit, "could not load %s: %s\n", systemMap, modconf.ErrnoString(err))
+			log.Report(diag.Crit, "could not load %s: %s\n", systemMap, libc.Strerror(err))
 			return nil, 1
 		}
 	}
@@ -274,22 +224,22 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		}
 		*conf = *modconf.LoadDepmodConfig(paths, kversion, log.Report)
 		if err := d.Search(); err != nil {
-			log.Report(modconf.Crit, "could not search modules: %s\n", modconf.ErrnoString(err))
+			log.Report(diag.Crit, "could not search modules: %s\n", libc.Strerror(err))
 			return nil, 1
 		}
 	} else {
 		for _, p := range operands {
 			if !strings.HasPrefix(p, "/") {
-				log.Report(modconf.Crit, "%s: not absolute path.\n", p)
+				log.Report(diag.Crit, "%s: not absolute path.\n", p)
 				return nil, 1
 			}
 			if _, err := os.Stat(p); err != nil {
-				log.Report(modconf.Crit, "could not create module %s: %s\n", p, modconf.ErrnoString(err))
+				log.Report(diag.Crit, "could not create module %s: %s\n", p, libc.Strerror(err))
 				return nil, 1
 			}
 			if err := d.AddModule(p); err != nil {
-				log.Report(modconf.Err, "hash_add_unique %s: %s\n", moddep.ModuleName(p), err)
-				log.Report(modconf.Crit, "could not add module %s: %s\n", p, err)
+				log.Report(diag.Err, "hash_add_unique %s: %s\n", moddep.ModuleName(p), err)
+				log.Report(diag.Crit, "could not add module %s: %s\n", p, err)
 				return nil, 1
 			}
 		}
@@ -324,7 +274,7 @@ func (j *job) write(fsys atomicfile.FS) int {
 	dir, log := j.dir, j.log
 	if j.mkdir {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			log.Report(modconf.Err, "mkdir_p %s: %s\n", dir, modconf.ErrnoString(err))
+			log.Report(diag.Err, "mkdir_p %s: %s\n", dir, libc.Strerror(err))
 			return 1
 		}
 	}
@@ -332,7 +282,7 @@ func (j *job) write(fsys atomicfile.FS) int {
 		if err == nil {
 			err = fmt.Errorf("not a directory")
 		}
-		log.Report(modconf.Crit, "could not open directory %s: %s\n", dir, modconf.ErrnoString(err))
+		log.Report(diag.Crit, "could not open directory %s: %s\n", dir, libc.Strerror(err))
 		return 1
 	}
 	removeStale(fsys, dir, j.d.Outputs(), os.Getpid(), processAlive)
@@ -343,7 +293,7 @@ func (j *job) write(fsys atomicfile.FS) int {
 	for _, out := range j.d.EncodeOutputs(runtime.GOMAXPROCS(0)) {
 		out.Replay(log.Report)
 		if out.Err != nil {
-			log.Report(modconf.Err, "Could not write index '%s': %s\n", out.Name, out.Err)
+			log.Report(diag.Err, "Could not write index '%s': %s\n", out.Name, out.Err)
 			return 1
 		}
 		tmp := fmt.Sprintf("%s/%s.%d.%d.%d", dir, out.Name, os.Getpid(), now.Nanosecond()/1000, now.Unix())
@@ -352,15 +302,15 @@ func (j *job) write(fsys atomicfile.FS) int {
 		switch {
 		case err == nil:
 		case errors.As(err, &pe) && pe.Op == atomicfile.OpRename:
-			log.Report(modconf.Crit, "renameat(%s, %s, %s, %s): %s\n", dir, filepath.Base(tmp), dir, out.Name, modconf.ErrnoString(err))
+			log.Report(diag.Crit, "renameat(%s, %s, %s, %s): %s\n", dir, filepath.Base(tmp), dir, out.Name, libc.Strerror(err))
 			return 1
 		case errors.As(err, &pe) && pe.Op == atomicfile.OpSyncRenamed:
 			// The file is in place; whether it survives a power cut is
 			// what the directory's fsync would have said.
-			log.Report(modconf.Err, "could not sync directory %s after writing '%s': %s\n", dir, out.Name, modconf.ErrnoString(err))
+			log.Report(diag.Err, "could not sync directory %s after writing '%s': %s\n", dir, out.Name, libc.Strerror(err))
 			return 1
 		default:
-			log.Report(modconf.Err, "Could not create index '%s'. Output is truncated: %s\n", out.Name, modconf.ErrnoString(err))
+			log.Report(diag.Err, "Could not create index '%s'. Output is truncated: %s\n", out.Name, libc.Strerror(err))
 			return 1
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/applet/cmdlinetest"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/elfmod/elfmodtest"
 	"github.com/modutils/modutils/internal/atomicfile"
@@ -329,7 +330,7 @@ func TestModulePanic(t *testing.T) {
 	broken := baseTree()
 	broken[victim] = []byte("not a module at all")
 	refRoot := broken.write(t)
-	if code, _, errOut := applet.Capture("depmod", Run, "-b", refRoot, fixtureVersion); code != 0 {
+	if code, _, errOut := cmdlinetest.Capture("depmod", Run, "-b", refRoot, fixtureVersion); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, errOut)
 	}
 	want := snapshot(t, filepath.Join(refRoot, md))

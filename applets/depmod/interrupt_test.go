@@ -16,10 +16,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/applet/cmdlinetest"
 	"github.com/modutils/modutils/internal/atomicfile"
 	"github.com/modutils/modutils/internal/atomicfile/faultfs"
 	"github.com/modutils/modutils/internal/debtree"
-	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // modutilsBinary is the built multi-call binary: $VMMODUTILS as make test
@@ -64,7 +65,7 @@ type twoStates struct {
 func newTwoStates(t *testing.T) *twoStates {
 	tree := debtree.View(t, debtree.Get(t, "ko"))
 	s := &twoStates{root: tree.Root, version: tree.Version, dir: tree.ModDir()}
-	if code, _, errOut := applet.Capture("depmod", Run, "-b", s.root, s.version); code != 0 {
+	if code, _, errOut := cmdlinetest.Capture("depmod", Run, "-b", s.root, s.version); code != 0 {
 		t.Fatalf("first run: exit %d: %s", code, errOut)
 	}
 	s.old, _ = outputs(t, s.dir)
@@ -158,7 +159,7 @@ func TestWriteFaults(t *testing.T) {
 				}
 			default:
 				msg := stderr.String()
-				if code != 1 || !strings.HasPrefix(msg, "depmod: ") || !strings.Contains(msg, modconf.ErrnoString(f.err)) {
+				if code != 1 || !strings.HasPrefix(msg, "depmod: ") || !strings.Contains(msg, libc.Strerror(f.err)) {
 					t.Errorf("%s: exit %d, stderr %q", when, code, msg)
 				}
 				if len(others) != 0 {

@@ -14,10 +14,11 @@
 // in glibc's words, after argv[0] as given. The caller passes
 // POSIXLY_CORRECT in: this package reads no environment.
 //
-// The applets' command lines are small and the binary must stay small, so
-// this is a few hundred lines of our own rather than a general CLI
-// library (urfave/cli would have cost 2.3 MB and still not parse these
-// command lines glibc's way).
+// kmod's tools must parse their command lines as glibc does, which no
+// general CLI library does, so these few hundred lines serve insmod,
+// rmmod, lsmod, modprobe, depmod, modinfo and kmod. urfave/cli serves only
+// the commands kmod has no counterpart for (modutils itself, kerneld,
+// kdstat), whose command lines no script expects in glibc's shape.
 package getopt
 
 import (

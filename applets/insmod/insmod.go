@@ -10,33 +10,12 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
-	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 )
-
-// shortopts and longopts are kmod 34.2's insmod table.
-const shortopts = "fsvVh"
-
-var longopts = []getopt.Long{
-	{Name: "force", Val: 'f'},
-	{Name: "syslog", Val: 's'},
-	{Name: "verbose", Val: 'v'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-const helpText = `Usage:
-	%s [options] filename [module options]
-Options:
-	-f, --force       DANGEROUS: forces a module load, may cause
-	                  data corruption and crash your machine
-	-s, --syslog      print to syslog, not stderr
-	-v, --verbose     enables more messages
-	-V, --version     show version
-	-h, --help        show this help
-`
 
 // Sys is the kernel insmod loads into; tests substitute its Calls.
 var Sys = kernel.Sys{}
@@ -54,7 +33,7 @@ func Strerror(err error) string {
 	case syscall.EINVAL:
 		return "Invalid parameters"
 	}
-	return modconf.ErrnoString(err)
+	return libc.Strerror(err)
 }
 
 // Run runs insmod with args (without the program name) and returns its
@@ -62,9 +41,9 @@ func Strerror(err error) string {
 func Run(env *applet.Env, args []string) int {
 	log := applet.NewLogger(env)
 	var flags libkmod.InsertFlags
-	verbose := modconf.Err
+	verbose := diag.Err
 	useSyslog := false
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'f':
@@ -74,7 +53,7 @@ func Run(env *applet.Env, args []string) int {
 		case 'v':
 			verbose++
 		case 'h':
-			fmt.Fprintf(env.Stdout, helpText, env.Name())
+			Spec.WriteHelp(env.Stdout, env.Name())
 			return 0
 		case 'V':
 			fmt.Fprint(env.Stdout, applet.Version)
@@ -88,27 +67,27 @@ func Run(env *applet.Env, args []string) int {
 	}
 	operands := opts.Operands()
 	if len(operands) == 0 {
-		log.Report(modconf.Err, "missing filename.\n")
+		log.Report(diag.Err, "missing filename.\n")
 		return 1
 	}
 	filename := operands[0]
 	if filename == "-" {
-		log.Report(modconf.Err, "this tool does not support loading from stdin!\n")
+		log.Report(diag.Err, "this tool does not support loading from stdin!\n")
 		return 1
 	}
 	params := strings.Join(operands[1:], " ")
 	// kmod_new, then libkmod logs through the tool at -v's priority.
-	log.Priority = min(verbose, modconf.Debug)
+	log.Priority = min(verbose, diag.Debug)
 
 	abs := moddep.AbsFromCwd(filename)
 	var st syscall.Stat_t
 	if err := syscall.Stat(abs, &st); err != nil {
-		log.Report(modconf.Err, "could not load module %s: %s\n", filename, modconf.ErrnoString(err))
+		log.Report(diag.Err, "could not load module %s: %s\n", filename, libc.Strerror(err))
 		return 1
 	}
 	if strings.HasSuffix(filename, "/") {
 		// GNU basename(3) gives "" and path_to_modname fails.
-		log.Report(modconf.Err, "could not load module %s: %s\n", filename, modconf.ErrnoString(syscall.ENOENT))
+		log.Report(diag.Err, "could not load module %s: %s\n", filename, libc.Strerror(syscall.ENOENT))
 		return 1
 	}
 	if err := libkmod.Insert(Sys, abs, params, flags); err != nil {
@@ -116,9 +95,9 @@ func Run(env *applet.Env, args []string) int {
 		if errors.As(err, &fe) {
 			err = fe.Errno
 		} else {
-			libkmod.ToolLog(log.Report)(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", abs, modconf.ErrnoString(err))
+			libkmod.ToolLog(log.Report)(diag.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", abs, libc.Strerror(err))
 		}
-		log.Report(modconf.Err, "could not insert module %s: %s\n", filename, Strerror(err))
+		log.Report(diag.Err, "could not insert module %s: %s\n", filename, Strerror(err))
 		return 1
 	}
 	return 0

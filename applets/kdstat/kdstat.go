@@ -6,24 +6,12 @@ package kdstat
 import (
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/kerneld/kdsock"
 	"golang.org/x/sys/unix"
 )
-
-const usage = `Usage: kdstat [debug|nodebug|keep|nokeep|delay=SECONDS|flush|reload|watch]
-	(none)     show kerneld's state
-	debug      log every event, request and load; nodebug stops it
-	keep       never unload modules; nokeep unloads idle ones again
-	delay=N    unload a module kerneld loaded once idle N seconds
-	flush      unload every idle module kerneld loaded, now
-	reload     read the configuration and indexes again (as SIGHUP)
-	watch      print events, requests and loads as they happen
-`
 
 // Socket is where kdstat finds kerneld; tests change it.
 var Socket = kdsock.Path
@@ -32,27 +20,20 @@ var Socket = kdsock.Path
 // take a while, but a kerneld that says nothing for this long is stuck.
 const Timeout = 30 * time.Second
 
-// Run is the kdstat applet.
+// Run is the kdstat applet: its command line is CLI's, each command
+// ending in call.
 func Run(env *applet.Env, args []string) int {
-	cmd := "status"
-	switch {
-	case len(args) > 1:
-		fmt.Fprint(env.Stderr, usage)
+	code := 0
+	app := CLI(env, func(cmd string) error { code = call(env, cmd); return nil })
+	if err := app.Run(append([]string{"kdstat"}, seedArgs(args)...)); err != nil {
+		fmt.Fprintf(env.Stderr, "kdstat: %v\nUsage: %s\nTry 'kdstat --help' for more information.\n", err, app.UsageText)
 		return 1
-	case len(args) == 1:
-		cmd = strings.TrimLeft(args[0], "-")
-		switch cmd {
-		case "h", "help":
-			io.WriteString(env.Stdout, usage)
-			return 0
-		case "status", "debug", "nodebug", "keep", "nokeep", "flush", "reload", "watch":
-		default:
-			if !strings.HasPrefix(cmd, "delay=") {
-				fmt.Fprintf(env.Stderr, "kdstat: unknown command '%s'\n%s", args[0], usage)
-				return 1
-			}
-		}
 	}
+	return code
+}
+
+// call sends kerneld one command and prints its answer.
+func call(env *applet.Env, cmd string) int {
 	// A command other than watch has its answer within seconds from a
 	// kerneld that works; watch reads for as long as kerneld runs.
 	cl := kdsock.Client{Path: Socket, Timeout: Timeout}

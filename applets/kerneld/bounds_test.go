@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/modutils/modutils/applets/modprobe"
+	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 )
@@ -165,10 +166,11 @@ func TestUeventStorm(t *testing.T) {
 func TestLoadPanic(t *testing.T) {
 	d := newDaemon(Options{})
 	var logged strings.Builder
-	d.logOut = func(_ modconf.Level, msg string) { logged.WriteString(msg) }
+	d.logOut = func(_ diag.Level, msg string) { logged.WriteString(msg) }
 	d.load = func(name string, _ bool) error {
 		if name == "evil" {
 			var m map[string]int
+			//lint:ignore SA5000 the panic is the point
 			m["boom"]++ // a nil map: a runtime panic, as a parser bug would be
 		}
 		return nil
@@ -264,7 +266,7 @@ func TestModulesLoad(t *testing.T) {
 	os.WriteFile(root+"/etc/modules", []byte("loop max_loop=8\n"), 0o644)
 	d := newDaemon(Options{Root: root})
 	var logged strings.Builder
-	d.logOut = func(_ modconf.Level, msg string) { logged.WriteString(msg) }
+	d.logOut = func(_ diag.Level, msg string) { logged.WriteString(msg) }
 	var asked []string
 	d.loadListed = func(m modconf.ModuleToLoad) error {
 		asked = append(asked, strings.TrimSpace(m.Name+" "+m.Params))

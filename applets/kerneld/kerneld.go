@@ -38,8 +38,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/kerneld/kdsock"
 	"github.com/modutils/modutils/applets/modprobe"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/modconf"
@@ -55,14 +56,6 @@ const readyEnv = "KERNELD_READY_FD"
 // Parallel bounds how many loads run at once: enough to overlap the
 // kernel's module initialisation, few enough not to stall a small machine.
 const Parallel = 4
-
-const usage = `Usage: kerneld [debug] [keep] [delay=SECONDS]
-       kerneld [--foreground] [--debug] [--keep] [--delay=SECONDS]
-	debug, --debug      log every event, request and load
-	keep, --keep        never unload modules (no autoclean)
-	delay=N, --delay=N  unload a module kerneld loaded once idle N seconds (60)
-	-f, --foreground    stay in the foreground, log to stderr
-`
 
 // Options are kerneld's settings.
 type Options struct {
@@ -82,50 +75,11 @@ type Options struct {
 // seconds; a boot that takes this long has a device that never settles.
 const SettleTimeout = 30 * time.Second
 
-func parseArgs(args []string) (Options, error) {
-	o := Options{Delay: 60 * time.Second, Socket: kdsock.Path, SettleTimeout: SettleTimeout}
-	for i := 0; i < len(args); i++ {
-		a := strings.TrimLeft(args[i], "-")
-		long := a != args[i]
-		name, val, hasVal := strings.Cut(a, "=")
-		switch {
-		case name == "debug":
-			o.Debug = true
-		case name == "keep":
-			o.Keep = true
-		case long && (name == "foreground" || name == "f"):
-			o.Foreground = true
-		case name == "delay":
-			if !hasVal && long && i+1 < len(args) {
-				i++
-				val, hasVal = args[i], true
-			}
-			n, err := strconv.Atoi(val)
-			if !hasVal || err != nil || n < 1 {
-				return o, fmt.Errorf("bad delay '%s'", val)
-			}
-			o.Delay = time.Duration(n) * time.Second
-		case long && name == "socket" && hasVal:
-			o.Socket = val
-		default:
-			return o, fmt.Errorf("unknown argument '%s'", args[i])
-		}
-	}
-	return o, nil
-}
-
 // Run is the kerneld applet.
 func Run(env *applet.Env, args []string) int {
-	for _, a := range args {
-		if a == "-h" || a == "--help" {
-			io.WriteString(env.Stdout, usage)
-			return 0
-		}
-	}
-	o, err := parseArgs(args)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kerneld: %v\n%s", err, usage)
-		return 1
+	o, code, ok := commandLine(env, args)
+	if !ok {
+		return code
 	}
 	readyFD := os.Getenv(readyEnv)
 	if !o.Foreground && readyFD == "" {
@@ -145,9 +99,9 @@ func Run(env *applet.Env, args []string) int {
 	d := newDaemon(o)
 	if ready != nil {
 		sl := kernel.OpenSyslog("kerneld")
-		d.logOut = func(level modconf.Level, msg string) { sl.Write(int(level), msg) }
+		d.logOut = func(level diag.Level, msg string) { sl.Write(int(level), msg) }
 	} else {
-		d.logOut = func(_ modconf.Level, msg string) { fmt.Fprintf(env.Stderr, "kerneld: %s", msg) }
+		d.logOut = func(_ diag.Level, msg string) { fmt.Fprintf(env.Stderr, "kerneld: %s", msg) }
 	}
 	return d.main(ready)
 }
@@ -207,7 +161,7 @@ func background(env *applet.Env, args []string) int {
 type daemon struct {
 	o      Options
 	sys    kernel.Sys
-	logOut func(level modconf.Level, msg string)
+	logOut func(level diag.Level, msg string)
 	start  time.Time
 	// load loads what a name stands for, and loadListed what a boot
 	// list names; tests replace them.
@@ -288,11 +242,11 @@ func newDaemon(o Options) *daemon {
 }
 
 // logf logs at level: errors always, the rest only under debug.
-func (d *daemon) logf(level modconf.Level, format string, args ...any) {
+func (d *daemon) logf(level diag.Level, format string, args ...any) {
 	d.mu.Lock()
 	debug := d.o.Debug
 	d.mu.Unlock()
-	if level > modconf.Err && !debug {
+	if level > diag.Err && !debug {
 		return
 	}
 	if d.logOut != nil {
@@ -303,7 +257,7 @@ func (d *daemon) logf(level modconf.Level, format string, args ...any) {
 // note logs a debug line and sends it to every kdstat watch.
 func (d *daemon) note(format string, args ...any) {
 	line := time.Now().Format("15:04:05.000 ") + fmt.Sprintf(format, args...)
-	d.logf(modconf.Debug, "%s\n", line)
+	d.logf(diag.Debug, "%s\n", line)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for ch := range d.watchers {
@@ -320,7 +274,7 @@ func (d *daemon) main(ready *os.File) int {
 		if ready != nil {
 			io.WriteString(ready, msg)
 		}
-		d.logf(modconf.Err, "%s", strings.TrimPrefix(msg, "kerneld: "))
+		d.logf(diag.Err, "%s", strings.TrimPrefix(msg, "kerneld: "))
 		return 1
 	}
 	kv, err := kernel.Release()
@@ -379,14 +333,14 @@ func (d *daemon) main(ready *os.File) int {
 	d.coldplug()
 	settled, at := d.settle(d.o.SettleTimeout)
 	if !settled {
-		d.logf(modconf.Warning, "uevents still coming after %v (seqnum %d): ready all the same\n", d.o.SettleTimeout, at)
+		d.logf(diag.Warning, "uevents still coming after %v (seqnum %d): ready all the same\n", d.o.SettleTimeout, at)
 	}
 	if ready != nil {
 		io.WriteString(ready, "ready\n")
 		ready.Close()
 	}
 	d.notify(fmt.Sprintf("READY=1\nSTATUS=settled at uevent %d\nMAINPID=%d", at, os.Getpid()))
-	d.logf(modconf.Info, "ready, pid %d\n", os.Getpid())
+	d.logf(diag.Info, "ready, pid %d\n", os.Getpid())
 
 	go d.autoclean(ctx)
 	for s := range sigs {
@@ -409,7 +363,7 @@ func (d *daemon) main(ready *os.File) int {
 // is in; a failure is logged, never fatal.
 func (d *daemon) notify(state string) {
 	if err := kernel.Notify(d.o.NotifySocket, state); err != nil {
-		d.logf(modconf.Err, "%v\n", err)
+		d.logf(diag.Err, "%v\n", err)
 	}
 }
 
@@ -475,7 +429,7 @@ func (d *daemon) receive(ctx context.Context, ul *kernel.UeventListener, out cha
 		case errors.Is(err, kernel.ErrOverflow):
 			d.overflow("overflow")
 		default:
-			d.logf(modconf.Err, "%v\n", err)
+			d.logf(diag.Err, "%v\n", err)
 			time.Sleep(time.Second)
 		}
 	}
@@ -649,13 +603,13 @@ func (d *daemon) request(name string, blacklist bool, why string) error {
 	delete(d.inflight, key)
 	d.queue--
 	if c.err != nil && !noModule {
-		d.failed.add(name, modconf.ErrnoString(c.err))
+		d.failed.add(name, libc.Strerror(c.err))
 	} else {
 		d.failed.forget(name)
 	}
 	d.mu.Unlock()
 	if c.err != nil && !noModule {
-		d.note("failed %s: %s", name, modconf.ErrnoString(c.err))
+		d.note("failed %s: %s", name, libc.Strerror(c.err))
 	}
 	if c.err == nil && why == "request" {
 		d.nodeRequest(name)
@@ -680,7 +634,7 @@ func (d *daemon) contain(name string, err *error) {
 		d.mu.Lock()
 		d.panics++
 		d.mu.Unlock()
-		d.logf(modconf.Err, "panic while loading %s: %v\n%s", name, p, debug.Stack())
+		d.logf(diag.Err, "panic while loading %s: %v\n%s", name, p, debug.Stack())
 		*err = errPanic
 	}
 }
@@ -728,7 +682,7 @@ func keepReason(name string) string {
 	return ""
 }
 
-func (d *daemon) report(level modconf.Level, format string, args ...any) {
+func (d *daemon) report(level diag.Level, format string, args ...any) {
 	d.logf(level, format, args...)
 }
 
@@ -767,8 +721,8 @@ func (d *daemon) modulesLoad() {
 	for _, m := range list {
 		d.note("modules-load %s (%s)", m.Name, m.Source)
 		if err := d.loadListedContained(m); err != nil {
-			why := modconf.ErrnoString(err)
-			d.logf(modconf.Err, "%s: %s: %s\n", m.Source, m.Name, why)
+			why := libc.Strerror(err)
+			d.logf(diag.Err, "%s: %s: %s\n", m.Source, m.Name, why)
 			d.mu.Lock()
 			d.failed.add(m.Name, why)
 			d.mu.Unlock()
@@ -820,10 +774,10 @@ func (d *daemon) withResolver(keep string, f func(*moddep.Resolver, modprobe.Ker
 		res.r, res.gen = modprobe.NewResolver(d.dir, k, d.report), gen
 	}
 	log := applet.NewLogger(&applet.Env{Argv0: "kerneld", Stderr: io.Discard})
-	log.Syslog = func(level modconf.Level, msg string) { d.logf(level, "%s", msg) }
-	log.Priority = modconf.Err
+	log.Syslog = func(level diag.Level, msg string) { d.logf(level, "%s", msg) }
+	log.Priority = diag.Err
 	if debug {
-		log.Priority = modconf.Debug
+		log.Priority = diag.Debug
 	}
 	f(res.r, k, log)
 }
@@ -912,7 +866,7 @@ func (d *daemon) sweep(flush bool) []string {
 	var done []string
 	for _, n := range remove {
 		if err := d.unload(n); err != nil {
-			d.note("autoclean %s: %s", n, modconf.ErrnoString(err))
+			d.note("autoclean %s: %s", n, libc.Strerror(err))
 			continue
 		}
 		if readModState(d.sys, n).Loaded {

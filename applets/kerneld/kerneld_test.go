@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/applet/cmdlinetest"
 	"github.com/modutils/modutils/applets/kdstat"
 	"github.com/modutils/modutils/applets/kerneld/kdsock"
-	"golang.org/x/sys/unix"
 )
 
 func TestSweep(t *testing.T) {
@@ -176,18 +178,18 @@ func TestProtocol(t *testing.T) {
 	}
 
 	for _, c := range []string{"debug", "keep", "delay=5"} {
-		if code, out, errOut := applet.Capture("kdstat", kdstat.Run, c); code != 0 {
+		if code, out, errOut := cmdlinetest.Capture("kdstat", kdstat.Run, c); code != 0 {
 			t.Errorf("kdstat %s: %d %q %q", c, code, out, errOut)
 		}
 	}
-	code, out, _ := applet.Capture("kdstat", kdstat.Run)
+	code, out, _ := cmdlinetest.Capture("kdstat", kdstat.Run)
 	for _, want := range []string{"pid: ", "uptime: ", "autoclean: off, delay 5 s, keep on", "debug: on", "requests: 4",
 		"loaded: 1: fs-minix", "failed: 1: nosuch (No such file or directory)", "removed: 0", "queue: 0"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("kdstat: %d, no %q in\n%s", code, want, out)
 		}
 	}
-	if code, _, errOut := applet.Capture("kdstat", kdstat.Run, "delay=0"); code != 1 {
+	if code, _, errOut := cmdlinetest.Capture("kdstat", kdstat.Run, "delay=0"); code != 1 {
 		t.Errorf("delay=0: %d %q", code, errOut)
 	}
 	n, _ := wr.Read(buf)
@@ -197,7 +199,7 @@ func TestProtocol(t *testing.T) {
 
 	// Someone not allowed is refused by SO_PEERCRED.
 	allowedUID.Store(12345)
-	if code, out, _ := applet.Capture("kdstat", kdstat.Run); code != 1 || !strings.Contains(out, "permission denied") {
+	if code, out, _ := cmdlinetest.Capture("kdstat", kdstat.Run); code != 1 || !strings.Contains(out, "permission denied") {
 		t.Errorf("other uid: %d %q", code, out)
 	}
 	d.closeWatchers()
@@ -205,7 +207,7 @@ func TestProtocol(t *testing.T) {
 
 func TestKdstatWithoutKerneld(t *testing.T) {
 	kdstat.Socket = filepath.Join(t.TempDir(), "none.sock")
-	code, _, errOut := applet.Capture("kdstat", kdstat.Run)
+	code, _, errOut := cmdlinetest.Capture("kdstat", kdstat.Run)
 	if code != 1 || !strings.Contains(errOut, "kerneld is not running") {
 		t.Errorf("%d %q", code, errOut)
 	}

@@ -8,8 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/kernel"
-	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep/devname"
 )
 
@@ -114,17 +114,17 @@ func (d *daemon) staticNodes() {
 	f, err := os.Open(d.dir + "/modules.devname")
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			d.logf(modconf.Err, "%v\n", err)
+			d.logf(diag.Err, "%v\n", err)
 		}
 		return
 	}
 	defer f.Close()
 	nodes := devname.Parse(f, func(line string) {
-		d.logf(modconf.Err, "%s/modules.devname: invalid devname entry: %s\n", d.dir, strings.TrimSuffix(line, "\n"))
+		d.logf(diag.Err, "%s/modules.devname: invalid devname entry: %s\n", d.dir, strings.TrimSuffix(line, "\n"))
 	})
 	made, errs := makeStaticNodes(d.o.Root, nodes, d.mknod)
 	for _, err := range errs {
-		d.logf(modconf.Err, "static node: %v\n", err)
+		d.logf(diag.Err, "static node: %v\n", err)
 	}
 	sort.Slice(made, func(i, j int) bool { return made[i].Name < made[j].Name })
 	d.mu.Lock()

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/moddep/devname"
 )
 
@@ -137,7 +137,7 @@ func TestStaticNodesDaemon(t *testing.T) {
 	d.mknod = fake
 	var logged []string
 	d.o.Debug = true
-	d.logOut = func(_ modconf.Level, msg string) { logged = append(logged, msg) }
+	d.logOut = func(_ diag.Level, msg string) { logged = append(logged, msg) }
 	d.load = func(name string, blacklist bool) error {
 		if name == "char-major-10-237" {
 			return errors.New("no such module")

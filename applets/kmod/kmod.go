@@ -29,32 +29,7 @@ type Tool struct {
 // Run is the kmod applet on the running system.
 func Run(env *applet.Env, args []string) int { return Tool{}.Run(env, args) }
 
-// commands are kmod's own, with their help lines, in its order.
-var commands = []struct{ name, help string }{
-	{"help", "show help message"},
-	{"list", "list currently loaded modules"},
-	{"static-nodes", "output the static-node information installed with the currently running kernel"},
-}
-
-// compat are the names kmod answers to when called by them.
-var compat = []string{"lsmod", "rmmod", "insmod", "modinfo", "modprobe", "depmod"}
-
-func help(env *applet.Env) {
-	fmt.Fprintf(env.Stdout, "kmod - Manage kernel modules: list, load, unload, etc\n"+
-		"Usage:\n"+
-		"\t%s [options] command [command_options]\n\n"+
-		"Options:\n"+
-		"\t-V, --version     show version\n"+
-		"\t-h, --help        show this help\n\n"+
-		"Commands:\n", env.Name())
-	for _, c := range commands {
-		fmt.Fprintf(env.Stdout, "  %-12s %s\n", c.name, c.help)
-	}
-	io.WriteString(env.Stdout, "\nkmod also handles gracefully if called from following symlinks:\n")
-	for _, c := range compat {
-		fmt.Fprintf(env.Stdout, "  %-12s compat %s command\n", c, c)
-	}
-}
+func help(env *applet.Env) { Spec.WriteHelp(env.Stdout, env.Name()) }
 
 // parser is kmod's getopt_long loop over args: glibc's rules, stopping
 // at the first operand as kmod's "+hV" does (and, through getopt's state,
@@ -64,14 +39,9 @@ func parser(env *applet.Env, prog string, args []string, shorts string, longs []
 	return env.GetoptAs(prog, args, "+"+shorts, longs)
 }
 
-var longopts = []getopt.Long{
-	{Name: "help", Val: 'h'},
-	{Name: "version", Val: 'V'},
-}
-
 // Run is kmod's handle_kmod_commands.
 func (t Tool) Run(env *applet.Env, args []string) int {
-	p := parser(env, env.Argv0, args, "hV", longopts)
+	p := parser(env, env.Argv0, args, Spec.Shorts()[1:], Spec.Longs())
 	for o := range p.Options() {
 		switch o.Val {
 		case 'h':

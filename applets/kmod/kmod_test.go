@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/applet/cmdlinetest"
 	"github.com/modutils/modutils/internal/debtree"
 	"github.com/modutils/modutils/kernel"
 )
@@ -16,7 +17,7 @@ import (
 // ours runs our kmod command, called as "kmod" as kmod's tests call
 // theirs, over tool.
 func ours(tool Tool, args ...string) debtree.Result {
-	return debtree.Captured(applet.Capture("kmod", tool.Run, args...))
+	return debtree.Captured(cmdlinetest.Capture("kmod", tool.Run, args...))
 }
 
 // diff reports where got differs from kmod's want.
@@ -452,7 +453,7 @@ func TestHelperKmod(t *testing.T) {
 			break
 		}
 	}
-	os.Exit(Tool{Root: root}.Run(applet.Stdio("kmod"), args))
+	os.Exit(Tool{Root: root}.Run(cmdlinetest.Stdio("kmod"), args))
 }
 
 // TestOutputWriteFails: where kmod leaves a file cut short and exits 0,

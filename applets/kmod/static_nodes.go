@@ -14,32 +14,11 @@ import (
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/internal/atomicfile"
-	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/moddep/devname"
 )
 
-var staticLongopts = []getopt.Long{
-	{Name: "output", Arg: getopt.RequiredArg, Val: 'o'},
-	{Name: "format", Arg: getopt.RequiredArg, Val: 'f'},
-	{Name: "help", Val: 'h'},
-}
-
-func staticHelp(env *applet.Env) {
-	fmt.Fprintf(env.Stdout, "Usage:\n"+
-		"\t%s static-nodes [options]\n"+
-		"\n"+
-		"kmod static-nodes outputs the static-node information of the currently running kernel.\n"+
-		"\n"+
-		"Options:\n"+
-		"\t-f, --format=FORMAT  choose format to use: see \"Formats\"\n"+
-		"\t-o, --output=FILE    write output to file\n"+
-		"\t-h, --help           show this help\n"+
-		"\n"+
-		"Formats:\n", env.Name())
-	for _, f := range devname.Formats {
-		fmt.Fprintf(env.Stdout, "\t%-12s %s\n", f.Name, f.Description)
-	}
-}
+func staticHelp(env *applet.Env) { StaticNodes.WriteHelp(env.Stdout, env.Name()) }
 
 // staticNodes is kmod's do_static_nodes: the running kernel's
 // modules.devname in a format, to stdout or to a file. Unlike kmod, which
@@ -49,7 +28,7 @@ func staticHelp(env *applet.Env) {
 func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 	format := devname.Formats[0]
 	output, toFile := "", false
-	for o := range parser(env, prog, args, "o:f:h", staticLongopts).Options() {
+	for o := range parser(env, prog, args, StaticNodes.Shorts(), StaticNodes.Longs()).Options() {
 		switch o.Val {
 		case 'o':
 			output, toFile = o.Arg, true
@@ -80,7 +59,7 @@ func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 			fmt.Fprintf(env.Stderr, "Warning: %s not found - ignoring\n", shown)
 			return 0
 		}
-		fmt.Fprintf(env.Stderr, "Error: could not open %s - %s\n", shown, modconf.ErrnoString(err))
+		fmt.Fprintf(env.Stderr, "Error: could not open %s - %s\n", shown, libc.Strerror(err))
 		return 1
 	}
 	defer in.Close()
@@ -89,12 +68,12 @@ func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 	var commit func() error
 	if toFile {
 		if err := mkdirParents(output); err != nil {
-			fmt.Fprintf(env.Stderr, "Error: could not create parent directory for %s - %s.\n", output, modconf.ErrnoString(err))
+			fmt.Fprintf(env.Stderr, "Error: could not create parent directory for %s - %s.\n", output, libc.Strerror(err))
 			return 1
 		}
 		var abort func()
 		if w, commit, abort, err = create(env.Files(), output); err != nil {
-			fmt.Fprintf(env.Stderr, "Error: could not create %s - %s\n", output, modconf.ErrnoString(err))
+			fmt.Fprintf(env.Stderr, "Error: could not create %s - %s\n", output, libc.Strerror(err))
 			return 1
 		}
 		defer abort()
@@ -120,7 +99,7 @@ func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 		if werr != nil {
 			// kmod ignores a failed write and leaves the file cut short;
 			// the file we would replace stays as it was.
-			fmt.Fprintf(env.Stderr, "Error: could not write %s - %s\n", output, modconf.ErrnoString(werr))
+			fmt.Fprintf(env.Stderr, "Error: could not write %s - %s\n", output, libc.Strerror(werr))
 			return 1
 		}
 	}

@@ -19,45 +19,13 @@ import (
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/elfmod"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 	"github.com/modutils/modutils/moddep/modcache"
 )
-
-// shortopts and longopts are kmod 34.2's modinfo table, in its order.
-const shortopts = "adlpn0mF:k:b:Vh"
-
-var longopts = []getopt.Long{
-	{Name: "author", Val: 'a'},
-	{Name: "description", Val: 'd'},
-	{Name: "license", Val: 'l'},
-	{Name: "parameters", Val: 'p'},
-	{Name: "filename", Val: 'n'},
-	{Name: "null", Val: '0'},
-	{Name: "modname", Val: 'm'},
-	{Name: "field", Arg: getopt.RequiredArg, Val: 'F'},
-	{Name: "set-version", Arg: getopt.RequiredArg, Val: 'k'},
-	{Name: "basedir", Arg: getopt.RequiredArg, Val: 'b'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-const helpText = "Usage:\n" +
-	"\t%s [options] <modulename|filename> [args]\n" +
-	"Options:\n" +
-	"\t-a, --author                Print only 'author'\n" +
-	"\t-d, --description           Print only 'description'\n" +
-	"\t-l, --license               Print only 'license'\n" +
-	"\t-p, --parameters            Print only 'parm'\n" +
-	"\t-n, --filename              Print only 'filename'\n" +
-	"\t-0, --null                  Use \\0 instead of \\n\n" +
-	"\t-m, --modname               Handle argument as module name instead of alias or filename\n" +
-	"\t-F, --field=FIELD           Print only provided FIELD\n" +
-	"\t-k, --set-version=VERSION   Use VERSION instead of `uname -r`\n" +
-	"\t-b, --basedir=DIR           Use DIR as filesystem root for /lib/modules\n" +
-	"\t-V, --version               Show version\n" +
-	"\t-h, --help                  Show this help\n"
 
 // pathMax is PATH_MAX: kmod builds the module directory's name in a
 // buffer of that size.
@@ -77,7 +45,7 @@ type runner struct {
 	field     string // print only this field; "" with !hasField: everything
 	hasField  bool
 	sep       byte
-	libkmodLv modconf.Level
+	libkmodLv diag.Level
 	cache     *modcache.Cache // opened for the first module file
 	noCache   bool
 }
@@ -89,7 +57,7 @@ func Run(env *applet.Env, args []string) int {
 	modname := false
 	var root, kversion string
 	var hasRoot, hasKversion bool
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'a':
@@ -113,7 +81,7 @@ func Run(env *applet.Env, args []string) int {
 		case 'b':
 			root, hasRoot = o.Arg, true
 		case 'h':
-			fmt.Fprintf(env.Stdout, helpText, env.Name())
+			Spec.WriteHelp(env.Stdout, env.Name())
 			return 0
 		case 'V':
 			io.WriteString(env.Stdout, applet.Version)
@@ -124,7 +92,7 @@ func Run(env *applet.Env, args []string) int {
 	}
 	operands := opts.Operands()
 	if len(operands) == 0 {
-		r.log.Report(modconf.Err, "missing module or filename.\n")
+		r.log.Report(diag.Err, "missing module or filename.\n")
 		return 1
 	}
 
@@ -133,7 +101,7 @@ func Run(env *applet.Env, args []string) int {
 		if !hasKversion {
 			kv, err := kernel.Release()
 			if err != nil {
-				r.log.Report(modconf.Err, "uname() failed: %s\n", modconf.ErrnoString(err))
+				r.log.Report(diag.Err, "uname() failed: %s\n", libc.Strerror(err))
 				return 1
 			}
 			kversion = kv
@@ -146,7 +114,7 @@ func Run(env *applet.Env, args []string) int {
 	} else {
 		kv, err := kernel.Release()
 		if err != nil {
-			r.log.Report(modconf.Err, "kmod_new() failed!\n")
+			r.log.Report(diag.Err, "kmod_new() failed!\n")
 			return 1
 		}
 		dir = "/lib/modules/" + kv
@@ -156,16 +124,13 @@ func Run(env *applet.Env, args []string) int {
 	// kmod_new reads no modprobe.d here (modinfo passes an empty list),
 	// but still the module directory's modules.softdep and the kernel
 	// command line, reporting through libkmod's own logger.
-	r.libkmodLv = modconf.Err
-	if v, ok := os.LookupEnv("KMOD_LOG"); ok {
-		r.libkmodLv = modconf.ParseKmodLog(v)
-	}
+	r.libkmodLv = diag.LibkmodPriority(os.LookupEnv)
 	r.conf = modconf.LoadModprobeConfig(modconf.ModprobeOptions{
 		Paths:       []string{},
 		LegacyFiles: []string{},
 		ModuleDir:   dir,
 		Cmdline:     kernel.Sys{}.Cmdline(),
-		Report:      modconf.LibkmodReporter(env.Stderr, r.libkmodLv, r.log.Report),
+		Report:      diag.LibkmodReporter(env.Stderr, r.libkmodLv, r.log.Report),
 	})
 
 	r.out = newOutput(env.Stdout)
@@ -234,7 +199,7 @@ func (r *runner) resolver() *moddep.Resolver {
 	res.Stream = true
 	// modinfo installs no logger: libkmod's own prints what the lookup
 	// reports.
-	res.Report = modconf.LibkmodReporter(r.env.Stderr, r.libkmodLv, r.log.Report)
+	res.Report = diag.LibkmodReporter(r.env.Stderr, r.libkmodLv, r.log.Report)
 	return res
 }
 
@@ -245,14 +210,14 @@ func fromModule(m *moddep.Module) target {
 // showAlias is modinfo_alias_do: every module the name stands for.
 func (r *runner) showAlias(name string) error {
 	if _, err := moddep.NormalizeAlias(name); err != nil {
-		r.log.Report(modconf.Err, "Module alias %s not found.\n", name)
+		r.log.Report(diag.Err, "Module alias %s not found.\n", name)
 		return err
 	}
 	res := r.resolver()
 	defer res.Close()
 	mods := res.Lookup(name)
 	if len(mods) == 0 {
-		r.log.Report(modconf.Err, "Module %s not found.\n", name)
+		r.log.Report(diag.Err, "Module %s not found.\n", name)
 		return syscall.ENOENT
 	}
 	var err error
@@ -272,7 +237,7 @@ func (r *runner) showName(name string) error {
 	defer res.Close()
 	t, ok := lookupName(res, r.dir, name)
 	if !ok {
-		r.log.Report(modconf.Err, "Module name %s not found.\n", name)
+		r.log.Report(diag.Err, "Module name %s not found.\n", name)
 		return syscall.ENOENT
 	}
 	return r.show(t)
@@ -327,7 +292,7 @@ func (r *runner) show(t target) error {
 			// An old kernel, without modules.builtin.modinfo.
 			return nil
 		}
-		r.log.Report(modconf.Err, "could not get modinfo from '%s': %s\n", t.name, modconf.ErrnoString(errno))
+		r.log.Report(diag.Err, "could not get modinfo from '%s': %s\n", t.name, libc.Strerror(errno))
 		return err
 	}
 
@@ -426,7 +391,7 @@ func (r *runner) cached(path string) ([]string, bool) {
 
 // libkmodLog prints a message of libkmod's as its default logger does.
 func (r *runner) libkmodLog(l elfmod.KmodLog) {
-	if r.libkmodLv < modconf.Err {
+	if r.libkmodLv < diag.Err {
 		return
 	}
 	fmt.Fprintf(r.env.Stderr, "libkmod: ERROR: %s: %s", l.Func, l.Msg)
@@ -464,7 +429,7 @@ type param struct {
 func (r *runner) addParam(params []*param, key, value string) []*param {
 	colon := strings.IndexByte(value, ':')
 	if colon < 0 {
-		r.log.Report(modconf.Err, "Found invalid \"%s=%s\": missing ':'\n", key, value)
+		r.log.Report(diag.Err, "Found invalid \"%s=%s\": missing ':'\n", key, value)
 		return params
 	}
 	name, rest := value[:colon], value[colon+1:]

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/applet/cmdlinetest"
 	"github.com/modutils/modutils/elfmod/elfmodtest"
 	"github.com/modutils/modutils/internal/debtree"
 )
@@ -22,7 +22,7 @@ type result = debtree.Result
 
 func runOurs(t testing.TB, args ...string) result {
 	t.Helper()
-	return (debtree.Captured(applet.Capture("modinfo", Run, args...)))
+	return (debtree.Captured(cmdlinetest.Capture("modinfo", Run, args...)))
 }
 
 func runKmod(t testing.TB, args ...string) result {

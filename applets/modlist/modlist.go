@@ -12,8 +12,9 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel/libkmod"
-	"github.com/modutils/modutils/modconf"
 )
 
 // Write prints the table of lib's loaded modules to w, as kmod prints
@@ -41,26 +42,6 @@ func Write(w io.Writer, lib libkmod.Lib) error {
 	return nil
 }
 
-// shortopts and longopts are kmod 34.2's lsmod table.
-const shortopts = "svVh"
-
-var longopts = []getopt.Long{
-	{Name: "syslog", Val: 's'},
-	{Name: "verbose", Val: 'v'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-func help(env *applet.Env) {
-	fmt.Fprintf(env.Stdout, "Usage:\n"+
-		"\t%s [options]\n"+
-		"Options:\n"+
-		"\t-s, --syslog      print to syslog, not stderr\n"+
-		"\t-v, --verbose     enables more messages\n"+
-		"\t-V, --version     show version\n"+
-		"\t-h, --help        show this help\n", env.Name())
-}
-
 // Main is kmod 34.2's do_lsmod over the kernel lib reads: options
 // (-s, -v, -V, -h) acted on as they come, no operands, then the table.
 // args are what follows the program or command name; prog is what
@@ -68,13 +49,13 @@ func help(env *applet.Env) {
 // vector). stopAtOperand is for kmod's commands, which inherit the "+" of
 // kmod's own option string through getopt's state.
 func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOperand bool) int {
-	shorts := shortopts
+	shorts := Spec.Shorts()
 	if stopAtOperand {
 		shorts = "+" + shorts
 	}
-	p := env.GetoptAs(prog, args, shorts, longopts)
+	p := env.GetoptAs(prog, args, shorts, Spec.Longs())
 	log := applet.NewLogger(env)
-	verbose := modconf.Err
+	verbose := diag.Err
 	useSyslog := false
 	for o := range p.Options() {
 		switch o.Val {
@@ -83,7 +64,7 @@ func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOp
 		case 'v':
 			verbose++
 		case 'h':
-			help(env)
+			Spec.WriteHelp(env.Stdout, env.Name())
 			return 0
 		case 'V':
 			io.WriteString(env.Stdout, applet.Version)
@@ -96,15 +77,15 @@ func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOp
 		log.Syslog = applet.Syslog(env.Name())
 	}
 	if len(p.Operands()) > 0 {
-		log.Report(modconf.Err, "too many arguments provided.\n")
+		log.Report(diag.Err, "too many arguments provided.\n")
 		return 1
 	}
 	// kmod_new, then libkmod logs through the tool (log_setup_kmod_log)
 	// at -v's priority, without source locations.
-	log.Priority = min(verbose, modconf.Debug)
+	log.Priority = min(verbose, diag.Debug)
 	lib.Log = libkmod.ToolLog(log.Report)
 	if err := Write(env.Stdout, lib); err != nil {
-		log.Report(modconf.Err, "could not get list of modules: %s\n", modconf.ErrnoString(err))
+		log.Report(diag.Err, "could not get list of modules: %s\n", libc.Strerror(err))
 		return 1
 	}
 	return 0

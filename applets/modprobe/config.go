@@ -3,6 +3,7 @@ package modprobe
 import (
 	"io"
 
+	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/modconf"
 )
 
@@ -14,7 +15,7 @@ type config struct {
 
 // loadConfig reads modprobe.d (or the -C paths), the module directory's
 // modules.softdep and modules.weakdep, and the kernel command line.
-func loadConfig(paths []string, explicit bool, dir, cmdline string, report modconf.Reporter) (*config, error) {
+func loadConfig(paths []string, explicit bool, dir, cmdline string, report diag.Reporter) (*config, error) {
 	opts := modconf.ModprobeOptions{ModuleDir: dir, Cmdline: cmdline, Report: report}
 	if explicit {
 		opts.Paths = paths

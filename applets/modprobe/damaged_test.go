@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/applet/cmdlinetest"
 	"github.com/modutils/modutils/applets/depmod"
 	"github.com/modutils/modutils/applets/modinfo"
 	"github.com/modutils/modutils/elfmod/elfmodtest"
@@ -46,7 +46,7 @@ func smallTree(t *testing.T) (root, moddir string) {
 			t.Fatal(err)
 		}
 	}
-	if code, _, stderr := applet.Capture("depmod", depmod.Run, "-b", root, smallVersion); code != 0 {
+	if code, _, stderr := cmdlinetest.Capture("depmod", depmod.Run, "-b", root, smallVersion); code != 0 {
 		t.Fatalf("depmod: exit %d: %s", code, stderr)
 	}
 	return root, moddir
@@ -148,7 +148,7 @@ func TestDamagedIndexes(t *testing.T) {
 			}
 			for _, q := range infos {
 				args := append([]string{"-b", root, "-k", smallVersion}, q...)
-				got := debtree.Captured(applet.Capture("modinfo", modinfo.Run, args...))
+				got := debtree.Captured(cmdlinetest.Capture("modinfo", modinfo.Run, args...))
 				got.Stdout = strings.ReplaceAll(got.Stdout, root, "ROOT")
 				if !withKmod {
 					continue
@@ -213,7 +213,7 @@ func TestStaleModdep(t *testing.T) {
 	}
 	for _, q := range [][]string{{"top"}, {"-F", "depends", "mid"}, {"mid-alias"}, {"low"}} {
 		args := append([]string{"-b", root, "-k", smallVersion}, q...)
-		check("modinfo", args, debtree.Captured(applet.Capture("modinfo", modinfo.Run, args...)))
+		check("modinfo", args, debtree.Captured(cmdlinetest.Capture("modinfo", modinfo.Run, args...)))
 	}
 	if reported < 5 {
 		t.Errorf("kmod reported the missing file in only %d runs: the tree is not stale as meant", reported)

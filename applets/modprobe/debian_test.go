@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/applet/cmdlinetest"
 	"github.com/modutils/modutils/applets/depmod"
 	"github.com/modutils/modutils/internal/debtree"
 )
@@ -23,7 +23,7 @@ type result = debtree.Result
 
 func runOurs(t *testing.T, args ...string) result {
 	t.Helper()
-	return (debtree.Captured(applet.Capture("modprobe", Run, args...)))
+	return (debtree.Captured(cmdlinetest.Capture("modprobe", Run, args...)))
 }
 
 func runKmod(t *testing.T, args ...string) result {
@@ -118,7 +118,7 @@ func indexedTrees(t *testing.T) []indexedTree {
 				return
 			}
 			if tr.Flavour == "ko.gz" {
-				if code, _, stderr := applet.Capture("depmod", depmod.Run, "-b", v.Root, v.Version); code != 0 {
+				if code, _, stderr := cmdlinetest.Capture("depmod", depmod.Run, "-b", v.Root, v.Version); code != 0 {
 					indexed.err = fmt.Errorf("our depmod on %s: exit %d: %s", tr.Name, code, stderr)
 					return
 				}

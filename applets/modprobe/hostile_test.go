@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/applets/applet/cmdlinetest"
 	"github.com/modutils/modutils/applets/modinfo"
 	"github.com/modutils/modutils/internal/debtree"
 	"github.com/modutils/modutils/moddep"
@@ -63,7 +63,7 @@ func TestHostileNames(t *testing.T) {
 			}
 			for _, mode := range [][]string{nil, {"-m"}, {"-F", "filename"}} {
 				args := append(append([]string{"-b", root, "-k", smallVersion}, mode...), "--", n.arg)
-				got := debtree.Captured(applet.Capture("modinfo", modinfo.Run, args...))
+				got := debtree.Captured(cmdlinetest.Capture("modinfo", modinfo.Run, args...))
 				want := debtree.RunKmod(t, "modinfo", args...)
 				if got != want {
 					t.Error(mismatch(fmt.Sprintf("modinfo %s %q", strings.Join(mode, " "), clip(n.arg)), got, want))

@@ -8,8 +8,8 @@ import (
 	"syscall"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/kernel/libkmod"
-	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 )
 
@@ -17,7 +17,7 @@ import (
 // directory dir: modprobe.d, modules.softdep and the kernel command line
 // of k, with module states read from k. kerneld keeps a few of them for
 // its whole life and makes new ones when the configuration changes.
-func NewResolver(dir string, k Kernel, report modconf.Reporter) *moddep.Resolver {
+func NewResolver(dir string, k Kernel, report diag.Reporter) *moddep.Resolver {
 	conf, _ := loadConfig(nil, false, dir, k.Cmdline(), report)
 	r := moddep.NewResolver(dir, conf.conf)
 	r.Report = report
@@ -38,7 +38,7 @@ func Load(r *moddep.Resolver, k Kernel, log *applet.Logger, name string, useBlac
 // LoadWithOptions is Load with options after the name, as "modprobe NAME
 // OPTIONS" gives them: added to modprobe.d's for that module.
 func LoadWithOptions(r *moddep.Resolver, k Kernel, log *applet.Logger, name, options string, useBlacklist bool) error {
-	rn := inProcess(r, k, log, modconf.Crit)
+	rn := inProcess(r, k, log, diag.Crit)
 	rn.useBlacklist = useBlacklist
 	err := rn.insmod(name, options)
 	if errors.Is(err, errExit) {
@@ -56,7 +56,7 @@ func LoadWithOptions(r *moddep.Resolver, k Kernel, log *applet.Logger, name, opt
 func Unload(r *moddep.Resolver, k Kernel, log *applet.Logger, name string) error {
 	// At Err, a failed remove command is logged and its exit status
 	// returned, where Crit would end a modprobe run.
-	rn := inProcess(r, k, log, modconf.Err)
+	rn := inProcess(r, k, log, diag.Err)
 	m := r.NewFromName(name)
 	if cmd, ok := m.RemoveCommand(); ok {
 		err := rn.removeCommand(m, cmd)
@@ -72,7 +72,7 @@ func Unload(r *moddep.Resolver, k Kernel, log *applet.Logger, name string) error
 
 // inProcess is a run for kerneld: no command line, no output of its
 // own, messages through log at msgLevel.
-func inProcess(r *moddep.Resolver, k Kernel, log *applet.Logger, msgLevel modconf.Level) *run {
+func inProcess(r *moddep.Resolver, k Kernel, log *applet.Logger, msgLevel diag.Level) *run {
 	env := &applet.Env{Argv0: "modprobe", Stdout: io.Discard, Stderr: io.Discard}
 	rn := &run{env: env, out: bufio.NewWriter(io.Discard), log: log, k: k, r: r,
 		msgLevel: msgLevel, dirname: r.Dir}

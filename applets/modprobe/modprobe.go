@@ -15,7 +15,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -23,16 +22,14 @@ import (
 	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/applets/kerneld/kdsock"
 	"github.com/modutils/modutils/elfmod"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
-	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 )
 
-// shortopts and longopts are kmod 34.2's modprobe table, in its order;
-// the long-only options have kmod's numbers.
-const shortopts = "arw:RibfDcnC:d:S:sqvVh"
-
+// The long-only options have kmod's numbers (Spec has the table).
 const (
 	optForceVermagic   = 1
 	optForceModversion = 2
@@ -41,87 +38,6 @@ const (
 	optRemoveHolders   = 5
 	optShowExports     = 6
 )
-
-var longopts = []getopt.Long{
-	{Name: "all", Val: 'a'},
-	{Name: "remove", Val: 'r'},
-	{Name: "remove-dependencies", Val: optRemoveHolders},
-	{Name: "remove-holders", Val: optRemoveHolders},
-	{Name: "wait", Arg: getopt.RequiredArg, Val: 'w'},
-	{Name: "resolve-alias", Val: 'R'},
-	{Name: "first-time", Val: optFirstTime},
-	{Name: "ignore-install", Val: 'i'},
-	{Name: "ignore-remove", Val: 'i'},
-	{Name: "use-blacklist", Val: 'b'},
-	{Name: "force", Val: 'f'},
-	{Name: "force-modversion", Val: optForceModversion},
-	{Name: "force-vermagic", Val: optForceVermagic},
-	{Name: "show-depends", Val: 'D'},
-	{Name: "showconfig", Val: 'c'},
-	{Name: "show-config", Val: 'c'},
-	{Name: "show-modversions", Val: optShowModversions},
-	{Name: "dump-modversions", Val: optShowModversions},
-	{Name: "show-exports", Val: optShowExports},
-	{Name: "dry-run", Val: 'n'},
-	{Name: "show", Val: 'n'},
-	{Name: "config", Arg: getopt.RequiredArg, Val: 'C'},
-	{Name: "dirname", Arg: getopt.RequiredArg, Val: 'd'},
-	{Name: "set-version", Arg: getopt.RequiredArg, Val: 'S'},
-	{Name: "syslog", Val: 's'},
-	{Name: "quiet", Val: 'q'},
-	{Name: "verbose", Val: 'v'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-const helpText = `Usage:
-	%[1]s [options] [-i] [-b] modulename
-	%[1]s [options] -a [-i] [-b] modulename [modulename...]
-	%[1]s [options] -r [-i] modulename
-	%[1]s [options] -r -a [-i] modulename [modulename...]
-	%[1]s [options] -c
-	%[1]s [options] --dump-modversions filename
-Management Options:
-	-a, --all                   Consider every non-argument to
-	                            be a module name to be inserted
-	                            or removed (-r)
-	-r, --remove                Remove modules instead of inserting
-	    --remove-dependencies   Deprecated: use --remove-holders
-	    --remove-holders        Also remove module holders (use together with -r)
-	-w, --wait=<MSEC>           When removing a module, wait up to MSEC for
-	                            module's refcount to become 0 so it can be
-	                            removed (use together with -r)
-	    --first-time            Fail if module already inserted or removed
-	-i, --ignore-install        Ignore install commands
-	-i, --ignore-remove         Ignore remove commands
-	-b, --use-blacklist         Apply blacklist to resolved alias.
-	-f, --force                 Force module insertion or removal.
-	                            implies --force-modversions and
-	                            --force-vermagic
-	    --force-modversion      Ignore module's version
-	    --force-vermagic        Ignore module's version magic
-
-Query Options:
-	-R, --resolve-alias         Only lookup and print alias and exit
-	-D, --show-depends          Only print module dependencies and exit
-	-c, --showconfig            Print out known configuration and exit
-	-c, --show-config           Same as --showconfig
-	    --show-modversions      Dump module symbol version and exit
-	    --dump-modversions      Same as --show-modversions
-	    --show-exports          Only print module exported symbol versions and exit
-
-General Options:
-	-n, --dry-run               Do not execute operations, just print out
-	-n, --show                  Same as --dry-run
-	-C, --config=FILE           Use FILE instead of default search paths
-	-d, --dirname=DIR           Use DIR as filesystem root for /lib/modules
-	-S, --set-version=VERSION   Use VERSION instead of ` + "`uname -r`" + `
-	-s, --syslog                print to syslog, not stderr
-	-q, --quiet                 disable messages
-	-v, --verbose               enables more messages
-	-V, --version               show version
-	-h, --help                  show this help
-`
 
 // Kernel is what modprobe needs of the running kernel: SysKernel, or in
 // tests a SysKernel over a fake root with recorded system calls.
@@ -184,7 +100,7 @@ type run struct {
 	r       *moddep.Resolver
 	dirname string
 
-	msgLevel     modconf.Level // LOG()'s priority: FATAL, or WARNING with -a
+	msgLevel     diag.Level // LOG()'s priority: FATAL, or WARNING with -a
 	verbose      int
 	doShow       bool
 	dryRun       bool
@@ -218,7 +134,7 @@ func Run(env *applet.Env, args []string) int {
 			return code
 		}
 	}
-	rn := &run{env: env, out: bufio.NewWriter(env.Stdout), log: applet.NewLogger(env), msgLevel: modconf.Crit, verbose: int(modconf.Warning)}
+	rn := &run{env: env, out: bufio.NewWriter(env.Stdout), log: applet.NewLogger(env), msgLevel: diag.Crit, verbose: int(diag.Warning)}
 	defer rn.out.Flush()
 	code, err := rn.main(args)
 	if errors.Is(err, errExit) {
@@ -235,7 +151,7 @@ func (rn *run) logf(format string, args ...any) error {
 	}
 	rn.out.Flush()
 	rn.log.Report(rn.msgLevel, format, args...)
-	if rn.msgLevel <= modconf.Crit {
+	if rn.msgLevel <= diag.Crit {
 		return errExit
 	}
 	return nil
@@ -251,11 +167,11 @@ func (rn *run) main(args []string) (int, error) {
 		useAll, doRemove, showConfig, useSyslog bool
 		showModversions, showExports            bool
 	)
-	opts := rn.env.Getopt(args, shortopts, longopts)
+	opts := rn.env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'a':
-			rn.msgLevel = modconf.Warning
+			rn.msgLevel = diag.Warning
 			useAll = true
 		case 'r':
 			doRemove = true
@@ -264,7 +180,7 @@ func (rn *run) main(args []string) (int, error) {
 		case 'w':
 			v, ok := parseULong(o.Arg)
 			if !ok {
-				rn.log.Report(modconf.Err, "unexpected wait value '%s'.\n", o.Arg)
+				rn.log.Report(diag.Err, "unexpected wait value '%s'.\n", o.Arg)
 				return 1, nil
 			}
 			rn.waitMsec = v
@@ -312,7 +228,7 @@ func (rn *run) main(args []string) (int, error) {
 			rn.out.WriteString(applet.Version)
 			return 0, nil
 		case 'h':
-			fmt.Fprintf(rn.out, helpText, rn.env.Name())
+			Spec.WriteHelp(rn.out, rn.env.Name())
 			return 0, nil
 		case getopt.Invalid:
 			return 1, nil
@@ -332,7 +248,7 @@ func (rn *run) main(args []string) (int, error) {
 	}
 	operands := opts.Operands()
 	if !showConfig && len(operands) == 0 {
-		rn.log.Report(modconf.Err, "missing parameters. See -h.\n")
+		rn.log.Report(diag.Err, "missing parameters. See -h.\n")
 		return 1, nil
 	}
 
@@ -343,7 +259,7 @@ func (rn *run) main(args []string) (int, error) {
 			var err error
 			kv, err = kernel.Release()
 			if err != nil {
-				rn.log.Report(modconf.Err, "uname() failed: %s\n", modconf.ErrnoString(err))
+				rn.log.Report(diag.Err, "uname() failed: %s\n", libc.Strerror(err))
 				return 1, nil
 			}
 		}
@@ -352,28 +268,24 @@ func (rn *run) main(args []string) (int, error) {
 	if rn.dirname == "" {
 		kv, err := kernel.Release()
 		if err != nil {
-			rn.log.Report(modconf.Err, "kmod_new() failed!\n")
+			rn.log.Report(diag.Err, "kmod_new() failed!\n")
 			return 1, nil
 		}
 		rn.dirname = "/lib/modules/" + kv
 	}
-	rn.log.Priority = modconf.Level(rn.verbose)
-	if rn.verbose > int(modconf.Debug) {
-		rn.log.Priority = modconf.Debug
+	rn.log.Priority = diag.Level(rn.verbose)
+	if rn.verbose > int(diag.Debug) {
+		rn.log.Priority = diag.Debug
 	}
 	rn.libLog = libkmod.ToolLog(rn.log.Report)
 	rn.k = NewKernel(rn.libLog)
 
 	// kmod reads its configuration before it installs its own logger, so
 	// messages about it come from libkmod's default one.
-	libkmodPrio := modconf.Err
-	if v, ok := os.LookupEnv("KMOD_LOG"); ok {
-		libkmodPrio = modconf.ParseKmodLog(v)
-	}
-	confReport := modconf.LibkmodReporter(rn.env.Stderr, libkmodPrio, rn.log.Report)
+	confReport := diag.LibkmodReporter(rn.env.Stderr, diag.LibkmodPriority(os.LookupEnv), rn.log.Report)
 	conf, err := loadConfig(configPaths, configPaths != nil, rn.dirname, rn.k.Cmdline(), confReport)
 	if err != nil {
-		rn.log.Report(modconf.Err, "kmod_new() failed!\n")
+		rn.log.Report(diag.Err, "kmod_new() failed!\n")
 		return 1, nil
 	}
 	rn.r = moddep.NewResolver(rn.dirname, conf.conf)
@@ -422,33 +334,8 @@ func (rn *run) main(args []string) (int, error) {
 
 // parseULong is strtoul(s, &end, 0) that must consume all of s.
 func parseULong(s string) (uint64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	t := strings.TrimLeft(s, " \t\n\v\f\r")
-	neg := false
-	if t != "" && (t[0] == '+' || t[0] == '-') {
-		neg, t = t[0] == '-', t[1:]
-	}
-	base := 10
-	switch {
-	case len(t) > 2 && (t[:2] == "0x" || t[:2] == "0X"):
-		base, t = 16, t[2:]
-	case len(t) > 1 && t[0] == '0':
-		base, t = 8, t[1:]
-	}
-	v, err := strconv.ParseUint(t, base, 64)
-	if err != nil {
-		var ne *strconv.NumError
-		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-			return ^uint64(0), true
-		}
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
+	v, n := libc.Strtoul(s, 0)
+	return v, n > 0 && n == len(s)
 }
 
 // optionsFromArgs joins the parameters given after the module name,
@@ -533,7 +420,7 @@ func (rn *run) showSymbols(path, what string, get func(*elfmod.Module) ([]elfmod
 		m.Close()
 	}
 	if err != nil {
-		if e := rn.logf("could not get %s of %s: %s\n", what, path, modconf.ErrnoString(elfmod.Errno(err))); e != nil {
+		if e := rn.logf("could not get %s of %s: %s\n", what, path, libc.Strerror(elfmod.Errno(err))); e != nil {
 			return e
 		}
 		return err
@@ -546,7 +433,7 @@ func (rn *run) showSymbols(path, what string, get func(*elfmod.Module) ([]elfmod
 
 // show reports what a probe does (kmod's print_action), under -v, -n or
 // -D.
-func (rn *run) showing() bool { return rn.doShow || rn.verbose > int(modconf.Warning) }
+func (rn *run) showing() bool { return rn.doShow || rn.verbose > int(diag.Warning) }
 
 func (rn *run) printAction(m *moddep.Module, install bool, opts string) {
 	if install {
@@ -564,17 +451,13 @@ func (rn *run) printAction(m *moddep.Module, install bool, opts string) {
 	fmt.Fprintf(rn.out, "insmod %s %s\n", path, opts)
 }
 
-// probeStopped is a positive result of kmod's probe: the module was
-// blacklisted, which modprobe does not count as a failure.
-const probeStopped = 1
-
 func (rn *run) insmod(name, extra string) error {
 	// A path instead of a name, as kmod 34.2 takes it (kmod 30 looked the
 	// path up as a name and failed).
 	if strings.HasPrefix(name, "/") || strings.HasPrefix(name, "./") {
 		m, err := rn.r.NewFromPath(name)
 		if err != nil {
-			if e := rn.logf("Failed to get module from path %s: %s\n", name, modconf.ErrnoString(err)); e != nil {
+			if e := rn.logf("Failed to get module from path %s: %s\n", name, libc.Strerror(err)); e != nil {
 				return e
 			}
 			return syscall.ENOENT
@@ -611,11 +494,11 @@ func (rn *run) insertModules(mods []*moddep.Module, extra string) error {
 		rn.out.Flush()
 		switch {
 		case errors.Is(err, syscall.EEXIST):
-			rn.log.Report(modconf.Err, "could not insert '%s': Module already in kernel\n", m.Name)
+			rn.log.Report(diag.Err, "could not insert '%s': Module already in kernel\n", m.Name)
 		case errors.Is(err, syscall.ENOENT):
-			rn.log.Report(modconf.Err, "could not insert '%s': Unknown symbol in module, or unknown parameter (see dmesg)\n", m.Name)
+			rn.log.Report(diag.Err, "could not insert '%s': Unknown symbol in module, or unknown parameter (see dmesg)\n", m.Name)
 		default:
-			rn.log.Report(modconf.Err, "could not insert '%s': %s\n", m.Name, modconf.ErrnoString(err))
+			rn.log.Report(diag.Err, "could not insert '%s': %s\n", m.Name, libc.Strerror(err))
 		}
 	}
 	return status
@@ -700,7 +583,7 @@ func (rn *run) insert(m *moddep.Module, opts string) error {
 	var fe *libkmod.FileError
 	if err != nil && !errors.As(err, &fe) {
 		rn.out.Flush()
-		rn.libLog(modconf.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", path, modconf.ErrnoString(err))
+		rn.libLog(diag.Info, libkmod.SiteInsert, "Failed to insert module '%s': %s\n", path, libc.Strerror(err))
 	}
 	return err
 }
@@ -712,11 +595,11 @@ func (rn *run) runCommand(m *moddep.Module, kind, cmd, opts string) error {
 	rn.out.Flush()
 	code, err := kernel.RunShell(cmd, rn.env.Stdout, rn.env.Stderr, append(rn.childEnv, "MODPROBE_MODULE="+m.Name)...)
 	if err != nil {
-		rn.log.Report(modconf.Err, "Could not run %s command '%s' for module %s: %s\n", kind, cmd, m.Name, modconf.ErrnoString(err))
+		rn.log.Report(diag.Err, "Could not run %s command '%s' for module %s: %s\n", kind, cmd, m.Name, libc.Strerror(err))
 		return syscall.EINVAL
 	}
 	if code != 0 {
-		rn.log.Report(modconf.Err, "Error running %s command '%s' for module %s: retcode %d\n", kind, cmd, m.Name, code)
+		rn.log.Report(diag.Err, "Error running %s command '%s' for module %s: retcode %d\n", kind, cmd, m.Name, code)
 		return syscall.EINVAL
 	}
 	return nil

@@ -6,9 +6,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
-	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 )
 
@@ -144,7 +145,7 @@ func (rn *run) removeOne(m *moddep.Module) error {
 		if err != nil && rn.waitMsec == 0 {
 			// libkmod logs the failure unless told KMOD_REMOVE_NOLOG,
 			// which modprobe -w passes.
-			rn.libLog(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", m.Name, modconf.ErrnoString(err))
+			rn.libLog(diag.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", m.Name, libc.Strerror(err))
 		}
 		if errors.Is(err, syscall.EEXIST) {
 			if !rn.firstTime {
@@ -168,7 +169,7 @@ func (rn *run) removeOne(m *moddep.Module) error {
 		}
 	}
 	if err != nil && rn.waitMsec != 0 {
-		rn.log.Report(modconf.Err, "could not remove '%s': %s\n", m.Name, modconf.ErrnoString(err))
+		rn.log.Report(diag.Err, "could not remove '%s': %s\n", m.Name, libc.Strerror(err))
 	}
 	return err
 }

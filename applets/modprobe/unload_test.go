@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
@@ -59,7 +60,7 @@ func TestUnload(t *testing.T) {
 			k := &removeKernel{err: tt.kernelErr}
 			var logged bytes.Buffer
 			log := applet.NewLogger(&applet.Env{Argv0: "kerneld", Stderr: &logged})
-			log.Priority = modconf.Err
+			log.Priority = diag.Err
 
 			err := Unload(r, k, log, tt.module)
 

@@ -9,33 +9,12 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/getopt"
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
-	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
 )
-
-// shortopts and longopts are kmod 34.2's rmmod table.
-const shortopts = "fsvVh"
-
-var longopts = []getopt.Long{
-	{Name: "force", Val: 'f'},
-	{Name: "syslog", Val: 's'},
-	{Name: "verbose", Val: 'v'},
-	{Name: "version", Val: 'V'},
-	{Name: "help", Val: 'h'},
-}
-
-const helpText = `Usage:
-	%s [options] [list of modulenames]
-Options:
-	-f, --force       DANGEROUS: forces a module unload and may
-	                  crash your machine
-	-s, --syslog      print to syslog, not stderr
-	-v, --verbose     enables more messages
-	-V, --version     show version
-	-h, --help        show this help
-`
 
 // Sys is the kernel rmmod works on; tests point it at a fake tree and
 // substitute its Calls.
@@ -49,9 +28,9 @@ var ModuleDir = ""
 // exit code.
 func Run(env *applet.Env, args []string) int {
 	log := applet.NewLogger(env)
-	force, verbose := false, int(modconf.Err)
+	force, verbose := false, int(diag.Err)
 	useSyslog := false
-	opts := env.Getopt(args, shortopts, longopts)
+	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		switch o.Val {
 		case 'f':
@@ -61,7 +40,7 @@ func Run(env *applet.Env, args []string) int {
 		case 'v':
 			verbose++
 		case 'h':
-			fmt.Fprintf(env.Stdout, helpText, env.Name())
+			Spec.WriteHelp(env.Stdout, env.Name())
 			return 0
 		case 'V':
 			fmt.Fprint(env.Stdout, applet.Version)
@@ -75,18 +54,18 @@ func Run(env *applet.Env, args []string) int {
 	}
 	operands := opts.Operands()
 	if len(operands) == 0 {
-		log.Report(modconf.Err, "missing module name.\n")
+		log.Report(diag.Err, "missing module name.\n")
 		return 1
 	}
-	log.Priority = modconf.Level(verbose)
-	if verbose > int(modconf.Debug) {
-		log.Priority = modconf.Debug
+	log.Priority = diag.Level(verbose)
+	if verbose > int(diag.Debug) {
+		log.Priority = diag.Debug
 	}
 	dir := ModuleDir
 	if dir == "" {
 		kv, err := kernel.Release()
 		if err != nil {
-			log.Report(modconf.Err, "kmod_new() failed!\n")
+			log.Report(diag.Err, "kmod_new() failed!\n")
 			return 1
 		}
 		dir = "/lib/modules/" + kv
@@ -101,7 +80,7 @@ func Run(env *applet.Env, args []string) int {
 		if _, err := os.Stat(arg); err == nil {
 			m, err = r.NewFromPath(arg)
 			if err != nil {
-				log.Report(modconf.Err, "could not use module %s: %s\n", arg, modconf.ErrnoString(err))
+				log.Report(diag.Err, "could not use module %s: %s\n", arg, libc.Strerror(err))
 				break
 			}
 		} else {
@@ -116,7 +95,7 @@ func Run(env *applet.Env, args []string) int {
 			flags = kernel.RemoveForce
 		}
 		if err := Remove(lib, m.Name, flags); err != nil {
-			log.Report(modconf.Err, "could not remove module %s: %s\n", arg, modconf.ErrnoString(err))
+			log.Report(diag.Err, "could not remove module %s: %s\n", arg, libc.Strerror(err))
 			failed++
 		}
 	}
@@ -131,7 +110,7 @@ func Run(env *applet.Env, args []string) int {
 func Remove(lib libkmod.Lib, name string, flags int) error {
 	err := lib.Remove(name, flags)
 	if err != nil && lib.Log != nil {
-		lib.Log(modconf.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", name, modconf.ErrnoString(err))
+		lib.Log(diag.Err, libkmod.SiteRemove, "could not remove '%s': %s\n", name, libc.Strerror(err))
 	}
 	return err
 }
@@ -142,22 +121,22 @@ var errRefused = fmt.Errorf("module refused")
 // checkInUse is rmmod's check_module_inuse.
 func checkInUse(env *applet.Env, log *applet.Logger, lib libkmod.Lib, m *moddep.Module) error {
 	if m.IsBuiltin() {
-		log.Report(modconf.Err, "Module %s is builtin.\n", m.Name)
+		log.Report(diag.Err, "Module %s is builtin.\n", m.Name)
 		return errRefused
 	}
 	if _, e := lib.InitState(m.Name); e != 0 {
-		log.Report(modconf.Err, "Module %s is not currently loaded\n", m.Name)
+		log.Report(diag.Err, "Module %s is not currently loaded\n", m.Name)
 		return errRefused
 	}
 	if holders := lib.Holders(m.Name); len(holders) > 0 {
-		log.Report(modconf.Err, "Module %s is in use by:", m.Name)
+		log.Report(diag.Err, "Module %s is in use by:", m.Name)
 		if log.Syslog != nil {
 			// Under -s kmod 34.2 logs the names too (kmod 30 wrote
 			// them to stderr even then).
 			for _, h := range holders {
-				log.Report(modconf.Err, " %s", h)
+				log.Report(diag.Err, " %s", h)
 			}
-			log.Report(modconf.Err, "\n")
+			log.Report(diag.Err, "\n")
 			return errRefused
 		}
 		for _, h := range holders {
@@ -169,10 +148,10 @@ func checkInUse(env *applet.Env, log *applet.Logger, lib libkmod.Lib, m *moddep.
 	n := lib.Refcnt(m.Name)
 	switch {
 	case n > 0:
-		log.Report(modconf.Err, "Module %s is in use\n", m.Name)
+		log.Report(diag.Err, "Module %s is in use\n", m.Name)
 		return errRefused
 	case n == -2: // -ENOENT
-		log.Report(modconf.Err, "Module unloading is not supported\n")
+		log.Report(diag.Err, "Module unloading is not supported\n")
 	}
 	if n < 0 {
 		return errRefused

@@ -3,6 +3,7 @@ package xz
 import (
 	"encoding/binary"
 	"errors"
+	"unsafe"
 )
 
 // The LZMA decoder. Its hot loop keeps the range decoder (range, code,
@@ -30,7 +31,7 @@ type lenProbs struct {
 	choice2 uint16
 	low     [128]uint16 // 16 position states × 8
 	mid     [128]uint16
-	high    [256]uint16
+	high    [512]uint16 // 256 used: tree reads 512
 }
 
 // lzmaDec is the LZMA state that lives across LZMA2 chunks.
@@ -41,7 +42,7 @@ type lzmaDec struct {
 	isRepG0    [16]uint16
 	isRepG1    [16]uint16
 	isRepG2    [16]uint16
-	posSlot    [256]uint16 // lenState<<6 | symbol
+	posSlot    [4][128]uint16 // [lenState], 64 used: tree reads 128
 	posSpecial [128]uint16 // 114 used
 	align      [16]uint16
 	matchLen   lenProbs
@@ -82,14 +83,16 @@ func (d *lzmaDec) reset() {
 	fill(d.isRepG0[:])
 	fill(d.isRepG1[:])
 	fill(d.isRepG2[:])
-	fill(d.posSlot[:])
+	for i := range d.posSlot {
+		fill(d.posSlot[i][:64])
+	}
 	fill(d.posSpecial[:])
 	fill(d.align[:])
 	for _, l := range []*lenProbs{&d.matchLen, &d.repLen} {
 		l.choice, l.choice2 = probInit, probInit
 		fill(l.low[:])
 		fill(l.mid[:])
-		fill(l.high[:])
+		fill(l.high[:256])
 	}
 	for i := 0; i < 1<<(d.lc+d.lp); i++ {
 		fill(d.lit[i][:0x300])
@@ -115,18 +118,6 @@ func norm(rng, code uint32, in *chunkIn, ip int) (uint32, uint32, int) {
 	return rng, code, ip
 }
 
-// normFlat is norm without a branch on the range, for literals, where
-// Go's register allocator keeps the loop's values in registers only
-// when the loop body is one block.
-func normFlat(rng, code uint32, in *chunkIn, ip int) (uint32, uint32, int) {
-	var n uint32
-	if rng < topValue {
-		n = 1
-	}
-	sh := n * 8
-	return rng << sh, code<<sh | uint32(in[ip&chunkMask])&-n, ip + int(n)
-}
-
 // bit decodes one bit of probability *p and adapts *p.
 func bit(p *uint16, rng, code uint32) (uint32, uint32, uint32) {
 	v := uint32(*p)
@@ -139,29 +130,54 @@ func bit(p *uint16, rng, code uint32) (uint32, uint32, uint32) {
 	return rng - bound, code - bound, 1
 }
 
-// bitFlat is bit without branches, for the bits of literals and bit trees,
-// which are as unpredictable as the data: m is all ones when the bit is
-// 0, and the probability moves up by (2048 - v) >> 5 or down by v >> 5,
-// both written as v - ((v + (m & -2017)) >> 5) in signed arithmetic.
-func bitFlat(p *uint16, rng, code uint32) (uint32, uint32, uint32) {
-	v := uint32(*p)
+// bitV decodes one bit of probability v and returns v adapted, for the
+// caller to store. It is for the bits of literals and bit trees, as
+// unpredictable as the data, and has no branches: each choice is an if of
+// one value, which Go compiles to a CMOV (on amd64 it turns a diamond into
+// conditional moves only when it merges a single value), as liblzma's
+// x86-64 assembly does. The probability moves up by (2048 - v) >> 5 or
+// down by v >> 5, both written as v - ((v + t) >> 5) in signed
+// arithmetic, t being 31 - 2048 or 0. Callers load v themselves, often
+// before the previous bit is known, which keeps the load off the range
+// decoder's dependency chain. (Written to fit Go's inlining budget.)
+func bitV(v, rng, code uint32) (nv, nr, nc, b uint32) {
 	bound := (rng >> probBits) * v
-	m := uint32((int64(code) - int64(bound)) >> 63)
-	*p = uint16(int32(v) - (int32(v)+int32(m)&(31-1<<probBits))>>moveBits)
-	return bound&m | (rng-bound)&^m, code - bound&^m, m + 1
+	nr, nc, b = rng-bound, code-bound, 1
+	if code < bound {
+		nr = bound
+	}
+	if code < bound {
+		nc = code
+	}
+	if code < bound {
+		b = 0
+	}
+	return uint32(int32(v) - (int32(v)+int32(b-1)&(31-1<<probBits))>>moveBits), nr, nc, b
 }
 
-// tree decodes an n-bit symbol, most significant bit first, from the
-// bit tree at probs (probs[1:1<<n] used).
-func tree(probs []uint16, n int, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
+// treeGo decodes a symbol of log2(lim) bits, most significant bit first,
+// from the bit tree at probs (probs[1:lim] used, and 2*lim entries long).
+// The probabilities of both children are loaded while a bit decodes, and
+// the next one picked by a CMOV, which keeps the load off the range
+// decoder's dependency chain (liblzma's x86-64 assembly does the same).
+// tree is this function, in assembly on amd64.
+func treeGo(probs *uint16, lim, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
+	p := unsafe.Slice(probs, 2*lim)
 	sym := uint32(1)
-	for range n {
-		var b uint32
-		rng, code, b = bitFlat(&probs[sym&uint32(len(probs)-1)], rng, code)
-		rng, code, ip = norm(rng, code, in, ip)
+	v := uint32(p[1])
+	for sym < lim {
+		c0, c1 := uint32(p[sym<<1]), uint32(p[sym<<1|1])
+		var nv, b uint32
+		nv, rng, code, b = bitV(v, rng, code)
+		p[sym] = uint16(nv)
+		if b != 0 {
+			c0 = c1
+		}
+		v = c0
 		sym = sym<<1 | b
+		rng, code, ip = norm(rng, code, in, ip)
 	}
-	return sym - 1<<n, rng, code, ip
+	return sym - lim, rng, code, ip
 }
 
 // reverseTree is tree with the bits least significant first; probs need
@@ -170,7 +186,9 @@ func reverseTree(probs []uint16, n int, rng, code uint32, in *chunkIn, ip int) (
 	sym, m := uint32(1), uint32(0)
 	for i := range n {
 		var b uint32
-		rng, code, b = bitFlat(&probs[sym], rng, code)
+		var v uint32
+		v, rng, code, b = bitV(uint32(probs[sym]), rng, code)
+		probs[sym] = uint16(v)
 		rng, code, ip = norm(rng, code, in, ip)
 		sym = sym<<1 | b
 		m |= b << i
@@ -180,7 +198,7 @@ func reverseTree(probs []uint16, n int, rng, code uint32, in *chunkIn, ip int) (
 
 // length decodes a match length minus minMatch: the bit trees unrolled.
 func (l *lenProbs) length(posState uint32, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
-	var b, b1, b2 uint32
+	var b uint32
 	rng, code, b = bit(&l.choice, rng, code)
 	rng, code, ip = norm(rng, code, in, ip)
 	base := uint32(0)
@@ -191,70 +209,62 @@ func (l *lenProbs) length(posState uint32, rng, code uint32, in *chunkIn, ip int
 		rng, code, b = bit(&l.choice2, rng, code)
 		rng, code, ip = norm(rng, code, in, ip)
 		if b != 0 {
-			n, rng, code, ip := tree(l.high[:], 8, rng, code, in, ip)
+			n, rng, code, ip := tree(&l.high[0], 0x100, rng, code, in, ip)
 			return 16 + n, rng, code, ip
 		}
 		p = (*[8]uint16)(l.mid[posState<<3&127:])
 		base = 8
 	}
-	rng, code, b = bitFlat(&p[1], rng, code)
-	rng, code, ip = norm(rng, code, in, ip)
-	rng, code, b1 = bitFlat(&p[(2|b)&7], rng, code)
-	rng, code, ip = norm(rng, code, in, ip)
-	rng, code, b2 = bitFlat(&p[(4|b<<1|b1)&7], rng, code)
-	rng, code, ip = norm(rng, code, in, ip)
-	return base + (b<<2 | b1<<1 | b2), rng, code, ip
+	n, rng, code, ip := tree3(p, rng, code, in, ip)
+	return base + n, rng, code, ip
 }
 
-// slot decodes a distance slot: a six-bit tree, unrolled.
-func distSlot(p *[64]uint16, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
-	sym := uint32(1)
-	var b uint32
-	rng, code, b = bitFlat(&p[sym&63], rng, code)
+// tree3 is tree for a three-bit symbol, unrolled, loading both candidates
+// for each next probability.
+func tree3(p *[8]uint16, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
+	var v, b, b1, b2 uint32
+	v2, v3 := uint32(p[2]), uint32(p[3])
+	v, rng, code, b = bitV(uint32(p[1]), rng, code)
+	p[1] = uint16(v)
 	rng, code, ip = norm(rng, code, in, ip)
-	sym = sym<<1 | b
-	rng, code, b = bitFlat(&p[sym&63], rng, code)
+	i := 2 | b
+	if b != 0 {
+		v2 = v3
+	}
+	c0, c1 := uint32(p[i<<1&7]), uint32(p[(i<<1|1)&7])
+	v, rng, code, b1 = bitV(v2, rng, code)
+	p[i&7] = uint16(v)
 	rng, code, ip = norm(rng, code, in, ip)
-	sym = sym<<1 | b
-	rng, code, b = bitFlat(&p[sym&63], rng, code)
+	i = i<<1 | b1
+	if b1 != 0 {
+		c0 = c1
+	}
+	v, rng, code, b2 = bitV(c0, rng, code)
+	p[i&7] = uint16(v)
 	rng, code, ip = norm(rng, code, in, ip)
-	sym = sym<<1 | b
-	rng, code, b = bitFlat(&p[sym&63], rng, code)
-	rng, code, ip = norm(rng, code, in, ip)
-	sym = sym<<1 | b
-	rng, code, b = bitFlat(&p[sym&63], rng, code)
-	rng, code, ip = norm(rng, code, in, ip)
-	sym = sym<<1 | b
-	rng, code, b = bitFlat(&p[sym&63], rng, code)
-	rng, code, ip = norm(rng, code, in, ip)
-	sym = sym<<1 | b
-	return sym - 64, rng, code, ip
+	return (i<<1 | b2) - 8, rng, code, ip
 }
 
 // literal decodes a literal's eight bits. It and matchedLiteral are
 // functions of their own, not inlined, so that the few values of their
 // loops stay in registers.
 func literal(probs *[0x400]uint16, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
-	sym := uint32(1)
-	for sym < 0x100 {
-		var b uint32
-		rng, code, b = bitFlat(&probs[sym&0x3ff], rng, code)
-		rng, code, ip = normFlat(rng, code, in, ip)
-		sym = sym<<1 | b
-	}
-	return sym & 0xff, rng, code, ip
+	return tree(&probs[0], 0x100, rng, code, in, ip)
 }
 
-// matchedLiteral decodes a literal after a match: the byte at rep0
+// matchedLiteralGo decodes a literal after a match: the byte at rep0
 // predicts this one until their bits first differ.
-func matchedLiteral(probs *[0x400]uint16, match, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
+func matchedLiteralGo(probs *[0x400]uint16, match, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
 	sym, offset := uint32(1), uint32(0x100)
 	for sym < 0x100 {
 		var b uint32
 		match <<= 1
 		mb := match & offset
-		rng, code, b = bitFlat(&probs[(offset+mb+sym)&0x3ff], rng, code)
-		rng, code, ip = normFlat(rng, code, in, ip)
+		i := (offset + mb + sym) & 0x3ff
+		var v uint32
+		v, rng, code, b = bitV(uint32(probs[i]), rng, code)
+		probs[i] = uint16(v)
+		rng, code, ip = norm(rng, code, in, ip)
 		sym = sym<<1 | b
 		offset &= mb ^ (b - 1)
 	}
@@ -337,7 +347,7 @@ func (d *lzmaDec) decode(s *stream, src []byte, inOff, usize, dictStart int, dic
 			}
 			var sl uint32
 			lenState := min(n, 3)
-			sl, rng, code, ip = distSlot((*[64]uint16)(d.posSlot[lenState<<6&255:]), rng, code, in, ip)
+			sl, rng, code, ip = tree(&d.posSlot[lenState&3][0], 64, rng, code, in, ip)
 			dist := sl
 			if sl >= 4 {
 				nd := int(sl>>1 - 1)

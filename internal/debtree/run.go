@@ -66,5 +66,5 @@ func MainWithTempDir(m *testing.M, pattern string, dir *string) {
 	os.Exit(code)
 }
 
-// Captured makes a Result of what applet.Capture returns.
+// Captured makes a Result of what cmdlinetest.Capture returns.
 func Captured(code int, stdout, stderr string) Result { return Result{code, stdout, stderr} }

@@ -231,7 +231,7 @@ func TestChecks(t *testing.T) {
 // TestCpio reads an archive back with cpio(1), when it is installed.
 func TestCpio(t *testing.T) {
 	if _, err := exec.LookPath("cpio"); err != nil {
-		t.Skip("no cpio(1)")
+		debtree.Missing(t, "no cpio(1)")
 	}
 	var buf bytes.Buffer
 	c := newCpio(&buf)

@@ -6,47 +6,39 @@ package libkmod
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/modutils/modutils/internal/diag"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
-	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/moddep"
 )
 
-// Site is the libkmod function a message comes from. Debian 13's libkmod
-// (built without debug messages) prints it in its default logger only; the
-// tools' logger prints none.
-type Site struct {
-	Func string
-}
-
-// Libkmod message sites in kmod 34.2's sources.
+// Libkmod message sites in kmod 34.2's sources: Debian 13's libkmod (built
+// without debug messages) prints them in its default logger only.
 var (
-	SiteRemove       = Site{"kmod_module_remove_module"}
-	SiteInsert       = Site{"kmod_module_insert_module"}
-	SiteStripModver  = Site{"do_init_module"}
-	SiteStripVermag  = Site{"do_init_module"}
-	SiteLoadedOpen   = Site{"kmod_module_new_from_loaded"}
-	SiteLoadedName   = Site{"kmod_module_new_from_loaded"}
-	SiteStateRead    = Site{"kmod_module_get_initstate"}
-	SiteStateUnknown = Site{"kmod_module_get_initstate"}
-	SiteCoresize     = Site{"kmod_module_get_size"}
-	SiteSizeOpen     = Site{"kmod_module_get_size"}
-	SiteSizeLine1    = Site{"kmod_module_get_size"}
-	SiteSizeLine2    = Site{"kmod_module_get_size"}
-	SiteRefcnt       = Site{"kmod_module_get_refcnt"}
-	SiteHolders      = Site{"kmod_module_get_holders"}
+	SiteRemove       = diag.Site("kmod_module_remove_module")
+	SiteInsert       = diag.Site("kmod_module_insert_module")
+	SiteStripModver  = diag.Site("do_init_module")
+	SiteStripVermag  = diag.Site("do_init_module")
+	SiteLoadedOpen   = diag.Site("kmod_module_new_from_loaded")
+	SiteLoadedName   = diag.Site("kmod_module_new_from_loaded")
+	SiteStateRead    = diag.Site("kmod_module_get_initstate")
+	SiteStateUnknown = diag.Site("kmod_module_get_initstate")
+	SiteCoresize     = diag.Site("kmod_module_get_size")
+	SiteSizeOpen     = diag.Site("kmod_module_get_size")
+	SiteSizeLine1    = diag.Site("kmod_module_get_size")
+	SiteSizeLine2    = diag.Site("kmod_module_get_size")
+	SiteRefcnt       = diag.Site("kmod_module_get_refcnt")
+	SiteHolders      = diag.Site("kmod_module_get_holders")
 )
-
-// libkmodSite is the site as modconf's reporters take it.
-func (s Site) libkmodSite() modconf.LibkmodSite { return modconf.LibkmodSite(s.Func) }
 
 // LogFunc receives libkmod's messages.
-type LogFunc func(level modconf.Level, site Site, format string, args ...any)
+type LogFunc func(level diag.Level, site diag.Site, format string, args ...any)
 
 // Lib answers as libkmod's functions over /proc and /sys do, returning
 // their values (a negative errno for an error) and logging what they log
@@ -56,18 +48,14 @@ type Lib struct {
 	Log LogFunc
 }
 
-func (l Lib) errf(site Site, format string, args ...any) {
+func (l Lib) errf(site diag.Site, format string, args ...any) {
 	if l.Log != nil {
-		l.Log(modconf.Err, site, format, args...)
+		l.Log(diag.Err, site, format, args...)
 	}
 }
 
-// Strerror is glibc's strerror for an errno.
-func Strerror(e syscall.Errno) string { return modconf.ErrnoString(e) }
-
 func toErrno(err error) syscall.Errno {
-	var en syscall.Errno
-	if errors.As(err, &en) {
+	if en, ok := libc.Errno(err); ok {
 		return en
 	}
 	return syscall.EIO
@@ -97,32 +85,12 @@ func readStrSafe(f *os.File, n int) (string, error) {
 // parseLong is strtol(s, &end, 10) followed by libkmod's check that
 // something was converted and a space follows.
 func parseLong(s string) (int64, bool) {
-	i := 0
-	for i < len(s) && isSpace(s[i]) {
-		i++
-	}
-	j := i
-	if j < len(s) && (s[j] == '+' || s[j] == '-') {
-		j++
-	}
-	k := j
-	for k < len(s) && s[k] >= '0' && s[k] <= '9' {
-		k++
-	}
-	if k == j || k >= len(s) || !isSpace(s[k]) {
+	v, n := libc.Strtol(s, 10)
+	if n == 0 || n >= len(s) || !libc.IsSpace(s[n]) {
 		return 0, false
-	}
-	v, err := strconv.ParseInt(s[i:k], 10, 64)
-	if err != nil {
-		if s[i] == '-' {
-			return -1 << 63, true
-		}
-		return 1<<63 - 1, true
 	}
 	return v, true
 }
-
-func isSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
 
 // readLong is libkmod's read_str_long on an open file.
 func readLong(f *os.File) (int64, syscall.Errno) {
@@ -147,7 +115,7 @@ func (l Lib) Refcnt(name string) int {
 	defer f.Close()
 	v, e := readLong(f)
 	if e != 0 {
-		l.errf(SiteRefcnt, "could not read integer from '%s': '%s'\n", path, Strerror(e))
+		l.errf(SiteRefcnt, "could not read integer from '%s': '%s'\n", path, libc.Strerror(e))
 		return -int(e)
 	}
 	return int(int32(v))
@@ -159,7 +127,7 @@ func (l Lib) Holders(name string) []string {
 	path := "/sys/module/" + name + "/holders"
 	d, err := os.Open(l.Root + path)
 	if err != nil {
-		l.errf(SiteHolders, "could not open '%s': %s\n", path, Strerror(toErrno(err)))
+		l.errf(SiteHolders, "could not open '%s': %s\n", path, libc.Strerror(toErrno(err)))
 		return nil
 	}
 	defer d.Close()
@@ -169,17 +137,9 @@ func (l Lib) Holders(name string) []string {
 	}
 	out := names[:0]
 	for _, n := range names {
-		out = append(out, normalizeName(n))
+		out = append(out, moddep.NormalizeName(n))
 	}
 	return out
-}
-
-// normalizeName is kmod's modname_normalize.
-func normalizeName(name string) string {
-	if i := strings.IndexByte(name, '.'); i >= 0 {
-		name = name[:i]
-	}
-	return strings.ReplaceAll(name, "-", "_")
 }
 
 // Size is kmod_module_get_size: /sys/module/NAME/coresize, or the size
@@ -205,7 +165,7 @@ func (l Lib) Size(name string) int64 {
 	f, err := os.Open(l.Root + "/proc/modules")
 	if err != nil {
 		e := toErrno(err)
-		l.errf(SiteSizeOpen, "could not open /proc/modules: %s\n", Strerror(e))
+		l.errf(SiteSizeOpen, "could not open /proc/modules: %s\n", libc.Strerror(e))
 		return -int64(e)
 	}
 	defer f.Close()
@@ -266,7 +226,7 @@ func (l Lib) Loaded() ([]string, error) {
 	f, err := os.Open(l.Root + "/proc/modules")
 	if err != nil {
 		e := toErrno(err)
-		l.errf(SiteLoadedOpen, "could not open /proc/modules: %s\n", Strerror(e))
+		l.errf(SiteLoadedOpen, "could not open /proc/modules: %s\n", libc.Strerror(e))
 		return nil, e
 	}
 	defer f.Close()
@@ -275,10 +235,10 @@ func (l Lib) Loaded() ([]string, error) {
 		toks := strtok(line)
 		if len(toks) == 0 {
 			// strtok_r found nothing: libkmod hands NULL on.
-			l.errf(SiteLoadedName, "could not get module from name '%s': %s\n", "(null)", Strerror(syscall.ENOENT))
+			l.errf(SiteLoadedName, "could not get module from name '%s': %s\n", "(null)", libc.Strerror(syscall.ENOENT))
 			continue
 		}
-		names = append(names, normalizeName(toks[0]))
+		names = append(names, moddep.NormalizeName(toks[0]))
 	}
 	return names, nil
 }
@@ -298,7 +258,7 @@ func (l Lib) InitState(name string) (kernel.State, syscall.Errno) {
 	s, err := readStrSafe(f, 32)
 	if err != nil {
 		e := toErrno(err)
-		l.errf(SiteStateRead, "could not read from '%s': %s\n", path, Strerror(e))
+		l.errf(SiteStateRead, "could not read from '%s': %s\n", path, libc.Strerror(e))
 		return 0, e
 	}
 	switch s {
@@ -317,22 +277,18 @@ func (l Lib) InitState(name string) (kernel.State, syscall.Errno) {
 // theirs (insmod, lsmod) print through: "libkmod: LEVEL: FUNC: text" on w,
 // at ERROR and worse unless KMOD_LOG says otherwise.
 func DefaultLog(w io.Writer) LogFunc {
-	prio := modconf.Err
-	if v, ok := os.LookupEnv("KMOD_LOG"); ok {
-		prio = modconf.ParseKmodLog(v)
-	}
-	return reportTo(modconf.LibkmodReporter(w, prio, nil))
+	return reportTo(diag.LibkmodReporter(w, diag.LibkmodPriority(os.LookupEnv), nil))
 }
 
 // ToolLog is the logger kmod's rmmod and modprobe install in libkmod
 // (log_kmod): report (the tool's own logger, which filters by priority and
 // prints "NAME: LEVEL: ") gets the text, and the site prints as nothing.
-func ToolLog(report modconf.Reporter) LogFunc { return reportTo(report) }
+func ToolLog(report diag.Reporter) LogFunc { return reportTo(report) }
 
 // reportTo hands each message to report with its site first, as
 // modconf's reporters expect libkmod's messages.
-func reportTo(report modconf.Reporter) LogFunc {
-	return func(level modconf.Level, site Site, format string, args ...any) {
-		report(level, "%s"+format, append([]any{site.libkmodSite()}, args...)...)
+func reportTo(report diag.Reporter) LogFunc {
+	return func(level diag.Level, site diag.Site, format string, args ...any) {
+		diag.Libkmod(report, level, site, format, args...)
 	}
 }

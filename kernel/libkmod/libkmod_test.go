@@ -7,8 +7,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/kernel"
-	"github.com/modutils/modutils/modconf"
 )
 
 // fakeTree writes files under a new root: path -> content, a content
@@ -30,7 +30,7 @@ func fakeTree(t *testing.T, files map[string]string) string {
 
 // logTo is the tools' logger writing "LEVEL SITE text" to b.
 func logTo(b *strings.Builder) LogFunc {
-	return ToolLog(func(level modconf.Level, format string, args ...any) {
+	return ToolLog(func(level diag.Level, format string, args ...any) {
 		fmt.Fprintf(b, "%d ", level)
 		fmt.Fprintf(b, format, args...)
 	})

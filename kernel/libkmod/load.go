@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/modutils/modutils/elfmod"
+	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
 )
 
@@ -97,8 +98,8 @@ func Insert(s kernel.Sys, path, params string, f InsertFlags) error {
 }
 
 func fileErr(err error) error {
-	var en syscall.Errno
-	if !errors.As(err, &en) {
+	en, ok := libc.Errno(err)
+	if !ok {
 		en = elfmod.Errno(err)
 	}
 	return &FileError{en}

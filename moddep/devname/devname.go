@@ -16,9 +16,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
+
+	"github.com/modutils/modutils/internal/libc"
 )
 
 // Node is one line of modules.devname: "MODULE NAME TYPEMAJOR:MINOR".
@@ -115,11 +115,6 @@ func Scan(r io.Reader, node func(Node), bad func(line string)) {
 	}
 }
 
-// cSpace is what C's isspace takes in the C locale.
-const cSpace = " \t\n\v\f\r"
-
-func isSpace(c byte) bool { return strings.IndexByte(cSpace, c) >= 0 }
-
 // scan is sscanf(line, "%s %s %c%u:%u") == 5 with a type of 'c' or 'b'.
 func scan(s string) (Node, bool) {
 	var n Node
@@ -130,18 +125,18 @@ func scan(s string) (Node, bool) {
 	if n.Name, s, ok = word(s); !ok {
 		return n, false
 	}
-	s = strings.TrimLeft(s, cSpace)
+	s = strings.TrimLeft(s, libc.Space)
 	if s == "" {
 		return n, false
 	}
 	n.Type, s = s[0], s[1:]
-	if n.Major, s, ok = unsigned(s); !ok {
+	if n.Major, s, ok = libc.ScanUint(s); !ok {
 		return n, false
 	}
 	if !strings.HasPrefix(s, ":") {
 		return n, false
 	}
-	if n.Minor, _, ok = unsigned(s[1:]); !ok {
+	if n.Minor, _, ok = libc.ScanUint(s[1:]); !ok {
 		return n, false
 	}
 	return n, n.Type == 'c' || n.Type == 'b'
@@ -151,37 +146,14 @@ func scan(s string) (Node, bool) {
 // the next.
 func word(s string) (w, rest string, ok bool) {
 	i := 0
-	for i < len(s) && isSpace(s[i]) {
+	for i < len(s) && libc.IsSpace(s[i]) {
 		i++
 	}
 	j := i
-	for j < len(s) && !isSpace(s[j]) {
+	for j < len(s) && !libc.IsSpace(s[j]) {
 		j++
 	}
 	return s[i:j], s[j:], j > i
-}
-
-// unsigned is scanf's %u: white space skipped, an optional sign, decimal
-// digits converted as strtoul converts them (saturating at ULONG_MAX, a
-// minus sign negating), and the result stored in an unsigned int.
-func unsigned(s string) (uint32, string, bool) {
-	s = strings.TrimLeft(s, cSpace)
-	minus := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		minus, s = s[0] == '-', s[1:]
-	}
-	n := len(s) - len(strings.TrimLeft(s, "0123456789"))
-	if n == 0 {
-		return 0, s, false
-	}
-	v, err := strconv.ParseUint(s[:n], 10, 64)
-	switch {
-	case err != nil: // only out of range, with digits alone
-		v = math.MaxUint64
-	case minus:
-		v = -v
-	}
-	return uint32(v), s[n:], true
 }
 
 // Format is one of static-nodes' output formats.

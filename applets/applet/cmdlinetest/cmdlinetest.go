@@ -3,7 +3,8 @@
 // Env) and through kmod's tool, with the same argv[0] and environment, and
 // stdout, stderr and exit code must be the same bytes. The applets' tests
 // use it with cases that end before anything touches the kernel: errors,
-// -h, -V, dry runs.
+// -h, -V, dry runs. Capture and Stdio run an applet in a test with its
+// output collected, or as the test binary itself.
 package cmdlinetest
 
 import (
@@ -98,4 +99,17 @@ func Compare(t *testing.T, tool string, run func(*applet.Env, []string) int, cas
 			}
 		})
 	}
+}
+
+// Capture runs an applet called as name with its output collected.
+func Capture(name string, run func(*applet.Env, []string) int, args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(&applet.Env{Argv0: name, Stdout: &out, Stderr: &errOut}, args)
+	return code, out.String(), errOut.String()
+}
+
+// Stdio is the Env of the running process, for a test binary that runs
+// as an applet.
+func Stdio(argv0 string) *applet.Env {
+	return &applet.Env{Argv0: argv0, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv}
 }

@@ -1,4 +1,4 @@
-// Command demo is make demo: it boots Debian's kernel in qemu with an
+// Command demo is make demo-initrd: it boots Debian's kernel in qemu with an
 // initramfs whose only module tools are modutils, lets them coldplug the
 // VM's devices (e1000 for the network card, virtio for the random number
 // generator), load a filesystem with its dependencies and remove it
@@ -26,7 +26,7 @@ var script string
 
 func main() {
 	bin := flag.String("modutils", "modutils", "the modutils binary to ship")
-	since := flag.Int64("start", 0, "when make demo began, in Unix nanoseconds: the total time includes the build")
+	since := flag.Int64("start", 0, "when make demo-initrd began, in Unix nanoseconds: the total time includes the build")
 	flag.Parse()
 	start := time.Now()
 	if *since > 0 {
@@ -35,7 +35,7 @@ func main() {
 	if err := run(*bin, start); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		if errors.Is(err, vm.ErrMissing) {
-			fmt.Fprintln(os.Stderr, "demo: make demo installs these on Debian")
+			fmt.Fprintln(os.Stderr, "demo: make demo-initrd installs these on Debian")
 		}
 		os.Exit(1)
 	}

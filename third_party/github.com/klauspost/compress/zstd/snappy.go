@@ -9,7 +9,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
-	"sync"
+	"sync" // modutils: crcTable is built on first use
 
 	"github.com/klauspost/compress/huff0"
 	snappy "github.com/klauspost/compress/internal/snapref"
@@ -430,7 +430,7 @@ var crcTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32
 // crc implements the checksum specified in section 3 of
 // https://github.com/google/snappy/blob/master/framing_format.txt
 func snappyCRC(b []byte) uint32 {
-	c := crc32.Update(0, crcTable(), b)
+	c := crc32.Update(0, crcTable(), b) // modutils: crcTable is a func
 	return c>>15 | c<<17 + 0xa282ead8
 }
 

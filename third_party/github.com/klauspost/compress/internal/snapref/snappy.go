@@ -21,7 +21,7 @@ package snapref
 
 import (
 	"hash/crc32"
-	"sync"
+	"sync" // modutils: crcTable is built on first use
 )
 
 /*
@@ -96,6 +96,6 @@ var crcTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32
 // crc implements the checksum specified in section 3 of
 // https://github.com/google/snappy/blob/master/framing_format.txt
 func crc(b []byte) uint32 {
-	c := crc32.Update(0, crcTable(), b)
+	c := crc32.Update(0, crcTable(), b) // modutils: crcTable is a func
 	return uint32(c>>15|c<<17) + 0xa282ead8
 }

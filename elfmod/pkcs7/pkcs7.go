@@ -1,13 +1,5 @@
-package elfmod
-
-import (
-	"bytes"
-	"math/big"
-	"unicode/utf8"
-)
-
-// This file decodes the PKCS#7 message of a signed module the way kmod's
-// fill_pkcs7 does with OpenSSL: d2i_PKCS7 must accept the whole message
+// Package pkcs7 decodes the PKCS#7 message of a signed module the way
+// kmod's fill_pkcs7 does with OpenSSL: d2i_PKCS7 must accept the whole message
 // (so its structure is checked as OpenSSL's ASN.1 templates check it, BER
 // included: indefinite lengths, constructed strings, non-minimal length
 // octets), then the first SignerInfo gives the issuer's commonName, the
@@ -16,6 +8,19 @@ import (
 // Certificates and CRLs inside the message are checked only as far as
 // being SEQUENCEs: OpenSSL would decode them fully, but module signatures
 // carry none (sign-file uses CMS_NOCERTS).
+//
+// Input is untrusted: every length is checked against the bytes there
+// are, nesting is bounded, and a message OpenSSL would refuse is refused
+// (Parse's ok is false), so modinfo prints what kmod prints for it.
+package pkcs7
+
+import (
+	"bytes"
+	"math/big"
+	"unicode/utf8"
+
+	"github.com/modutils/modutils/internal/libc"
+)
 
 // ASN.1 tag classes and the universal tags used.
 const (
@@ -512,11 +517,12 @@ func bitStringData(c []byte) []byte {
 	return d
 }
 
-// sequence decodes a SEQUENCE whose fields are decoded by fields, in
-// order, the way asn1_item_embed_d2i does: each field but the last may be
-// OPTIONAL (opts), data left over or a required field missing fail, and
-// an indefinite length must end with an end-of-contents marker.
-func (d *ber) sequence(b []byte, class, tag int, opt bool, fields []decoder, opts []bool) field {
+// constructed reads the header of the constructed value at the start of b
+// (a SEQUENCE when tag < 0) and hands its contents to read, counting the
+// nesting against maxNest: body is the contents (for an indefinite length,
+// all that follows the header). An absent OPTIONAL value or a bad header
+// is answered without calling read.
+func (d *ber) constructed(b []byte, class, tag int, opt bool, read func(h header, body []byte) field) field {
 	if tag < 0 {
 		class, tag = classUniversal, tagSequence
 	}
@@ -531,29 +537,13 @@ func (d *ber) sequence(b []byte, class, tag int, opt bool, fields []decoder, opt
 		return fail()
 	}
 	defer func() { d.depth-- }()
-	body := b[h.hdrLen : h.hdrLen+h.n]
-	p := 0
-	eoc := h.indefinite
-	i := 0
-	for ; i < len(fields); i++ {
-		if p == len(body) {
-			break
-		}
-		if isEOC(body[p:]) {
-			if !eoc {
-				return fail()
-			}
-			p += 2
-			eoc = false
-			break
-		}
-		isOpt := i < len(fields)-1 && opts[i]
-		f := fields[i](d, body[p:], -1, -1, isOpt)
-		if f.bad() {
-			return fail()
-		}
-		p += f.n
-	}
+	return read(h, b[h.hdrLen:h.hdrLen+h.n])
+}
+
+// finish ends a constructed value whose contents were read up to p: an
+// indefinite length still open (eoc) must end with an end-of-contents
+// marker there, and a definite one must have been read to its end.
+func finish(h header, body []byte, p int, eoc bool) field {
 	if eoc {
 		if !isEOC(body[p:]) {
 			return fail()
@@ -562,12 +552,44 @@ func (d *ber) sequence(b []byte, class, tag int, opt bool, fields []decoder, opt
 	} else if !h.indefinite && p != len(body) {
 		return fail()
 	}
-	for ; i < len(fields); i++ {
-		if !opts[i] {
-			return fail()
-		}
-	}
 	return took(h.hdrLen + p)
+}
+
+// sequence decodes a SEQUENCE whose fields are decoded by fields, in
+// order, the way asn1_item_embed_d2i does: each field but the last may be
+// OPTIONAL (opts), data left over or a required field missing fail, and
+// an indefinite length must end with an end-of-contents marker.
+func (d *ber) sequence(b []byte, class, tag int, opt bool, fields []decoder, opts []bool) field {
+	return d.constructed(b, class, tag, opt, func(h header, body []byte) field {
+		p := 0
+		eoc := h.indefinite
+		i := 0
+		for ; i < len(fields); i++ {
+			if p == len(body) {
+				break
+			}
+			if isEOC(body[p:]) {
+				if !eoc {
+					return fail()
+				}
+				p += 2
+				eoc = false
+				break
+			}
+			isOpt := i < len(fields)-1 && opts[i]
+			f := fields[i](d, body[p:], -1, -1, isOpt)
+			if f.bad() {
+				return fail()
+			}
+			p += f.n
+		}
+		for j := i; j < len(fields); j++ {
+			if !opts[j] {
+				return fail()
+			}
+		}
+		return finish(h, body, p, eoc)
+	})
 }
 
 // seq makes a decoder of a SEQUENCE type.
@@ -617,21 +639,16 @@ func (d *ber) listOf(b []byte, class, tag int, opt bool, item decoder, each func
 
 // setOf and seqOf make list decoders, universally tagged or, when
 // implicit >= 0, with that context tag.
-func setOf(item decoder, implicit int) decoder {
-	return func(d *ber, b []byte, class, tag int, opt bool) field {
-		if implicit >= 0 {
-			return d.listOf(b, classContext, implicit, opt, item, nil)
-		}
-		return d.listOf(b, classUniversal, tagSet, opt, item, nil)
-	}
-}
+func setOf(item decoder, implicit int) decoder { return listOfTag(tagSet, item, implicit) }
 
-func seqOf(item decoder, implicit int) decoder {
+func seqOf(item decoder, implicit int) decoder { return listOfTag(tagSequence, item, implicit) }
+
+func listOfTag(utag int, item decoder, implicit int) decoder {
 	return func(d *ber, b []byte, class, tag int, opt bool) field {
 		if implicit >= 0 {
 			return d.listOf(b, classContext, implicit, opt, item, nil)
 		}
-		return d.listOf(b, classUniversal, tagSequence, opt, item, nil)
+		return d.listOf(b, classUniversal, utag, opt, item, nil)
 	}
 }
 
@@ -650,16 +667,7 @@ func explicit(tag int, inner decoder) decoder {
 		if f.bad() || f.absent {
 			return fail()
 		}
-		p := f.n
-		if h.indefinite {
-			if !isEOC(body[p:]) {
-				return fail()
-			}
-			p += 2
-		} else if p != len(body) {
-			return fail()
-		}
-		return took(h.hdrLen + p)
+		return finish(h, body, f.n, h.indefinite)
 	}
 }
 
@@ -872,82 +880,61 @@ func contentType(oid []byte) int {
 // outermost message (out != nil) it records the first SignerInfo of a
 // signedData or signedAndEnvelopedData.
 func (d *ber) message(b []byte, class, tag int, opt bool, out *pkcs7) field {
-	if tag < 0 {
-		class, tag = classUniversal, tagSequence
-	}
-	h, ok, abs := expect(b, class, tag, opt)
-	if abs {
-		return absent()
-	}
-	if !ok || !h.constructed {
-		return fail()
-	}
-	if d.depth++; d.depth > maxNest {
-		return fail()
-	}
-	defer func() { d.depth-- }()
-	body := b[h.hdrLen : h.hdrLen+h.n]
-	p := 0
-	eoc := h.indefinite
-	// type OBJECT IDENTIFIER
-	if p == len(body) || isEOC(body) {
-		return fail()
-	}
-	th, ok := readHeader(body)
-	if !ok || th.class != classUniversal || th.tag != tagOID {
-		return fail()
-	}
-	f := decOID(d, body, -1, -1, false)
-	if f.bad() {
-		return fail()
-	}
-	oid := body[th.hdrLen : th.hdrLen+th.n]
-	p += f.n
-	// The content, [0] EXPLICIT, of the type the OID selects; the last
-	// field, so never skipped while data remains.
-	if p < len(body) {
-		if isEOC(body[p:]) {
-			if !eoc {
-				return fail()
-			}
-			return took(h.hdrLen + p + 2)
+	return d.constructed(b, class, tag, opt, func(h header, body []byte) field {
+		p := 0
+		eoc := h.indefinite
+		// type OBJECT IDENTIFIER
+		if p == len(body) || isEOC(body) {
+			return fail()
 		}
-		var inner decoder
-		switch contentType(oid) {
-		case p7Data:
-			inner = decOctetString
-		case p7Signed:
-			inner = func(d *ber, b []byte, class, tag int, opt bool) field {
-				return d.signedData(b, false, out)
-			}
-		case p7SignedAndEnveloped:
-			inner = func(d *ber, b []byte, class, tag int, opt bool) field {
-				return d.signedData(b, true, out)
-			}
-		case p7Enveloped:
-			inner = seq([]decoder{decInteger, setOf(decRecipInfo, -1), decEncContent}, []bool{false, false, false})
-		case p7Digest:
-			inner = seq([]decoder{decInteger, decAlgor, decMessage, decOctetString}, []bool{false, false, false, false})
-		case p7Encrypted:
-			inner = seq([]decoder{decInteger, decEncContent}, []bool{false, false})
-		default:
-			inner = decodeAny
+		th, ok := readHeader(body)
+		if !ok || th.class != classUniversal || th.tag != tagOID {
+			return fail()
 		}
-		f := explicit(0, inner)(d, body[p:], -1, -1, false)
+		f := decOID(d, body, -1, -1, false)
 		if f.bad() {
 			return fail()
 		}
+		oid := body[th.hdrLen : th.hdrLen+th.n]
 		p += f.n
-	}
-	if eoc {
-		if !isEOC(body[p:]) {
-			return fail()
+		// The content, [0] EXPLICIT, of the type the OID selects; the last
+		// field, so never skipped while data remains.
+		if p < len(body) {
+			if isEOC(body[p:]) {
+				if !eoc {
+					return fail()
+				}
+				return took(h.hdrLen + p + 2)
+			}
+			var inner decoder
+			switch contentType(oid) {
+			case p7Data:
+				inner = decOctetString
+			case p7Signed:
+				inner = func(d *ber, b []byte, class, tag int, opt bool) field {
+					return d.signedData(b, false, out)
+				}
+			case p7SignedAndEnveloped:
+				inner = func(d *ber, b []byte, class, tag int, opt bool) field {
+					return d.signedData(b, true, out)
+				}
+			case p7Enveloped:
+				inner = seq([]decoder{decInteger, setOf(decRecipInfo, -1), decEncContent}, []bool{false, false, false})
+			case p7Digest:
+				inner = seq([]decoder{decInteger, decAlgor, decMessage, decOctetString}, []bool{false, false, false, false})
+			case p7Encrypted:
+				inner = seq([]decoder{decInteger, decEncContent}, []bool{false, false})
+			default:
+				inner = decodeAny
+			}
+			f := explicit(0, inner)(d, body[p:], -1, -1, false)
+			if f.bad() {
+				return fail()
+			}
+			p += f.n
 		}
-		p += 2
-	} else if p != len(body) {
-		return fail()
-	}
-	return took(h.hdrLen + p)
+		return finish(h, body, p, eoc)
+	})
 }
 
 // decMessage decodes a nested PKCS7, whose signer infos do not matter.
@@ -989,8 +976,18 @@ func decSignerInfo(d *ber, b []byte, class, tag int, opt bool) field {
 		[]bool{false, false, false, true, false, false, true})
 }
 
-// parsePKCS7 is d2i_PKCS7 followed by fill_pkcs7's extraction.
-func parsePKCS7(b []byte) (*SignatureInfo, bool) {
+// Signer is what kmod_module_signature_info takes from the first
+// SignerInfo of a module's PKCS#7 message.
+type Signer struct {
+	HashAlgo  string // the digest algorithm: "sha512", or the OID as text
+	Name      string // the issuer's commonName (else its last attribute), up to a NUL
+	KeyID     []byte // the issuer's serial number, minimal big-endian magnitude
+	Signature []byte // the encryptedDigest
+}
+
+// Parse is d2i_PKCS7 followed by fill_pkcs7's extraction: ok is false
+// when OpenSSL would refuse the message or it has no SignerInfo.
+func Parse(b []byte) (s *Signer, ok bool) {
 	d := &ber{}
 	var p7 pkcs7
 	if f := d.message(b, -1, -1, false, &p7); f.bad() {
@@ -1004,7 +1001,7 @@ func parsePKCS7(b []byte) (*SignatureInfo, bool) {
 
 // signerFields walks an already validated SignerInfo for the issuer,
 // serial, digest algorithm and encrypted digest.
-func (d *ber) signerFields(si []byte) (*SignatureInfo, bool) {
+func (d *ber) signerFields(si []byte) (*Signer, bool) {
 	f := d.elements(d.contents(si))
 	// version, issuerAndSerialNumber, digestAlgorithm,
 	// [0] authenticatedAttributes OPTIONAL, digestEncryptionAlgorithm,
@@ -1035,9 +1032,9 @@ func (d *ber) signerFields(si []byte) (*SignatureInfo, bool) {
 	ias := d.elements(d.contents(f[1]))
 	ih, _ := readHeader(ias[1])
 	serial, _, _ := d.primitiveContent(tagInteger, ias[1], ih)
-	return &SignatureInfo{
+	return &Signer{
 		HashAlgo:  hash,
-		Signer:    d.nameSigner(ias[0]),
+		Name:      d.nameSigner(ias[0]),
 		KeyID:     integerMagnitude(serial),
 		Signature: append([]byte(nil), digest...),
 	}, true
@@ -1055,18 +1052,11 @@ func (d *ber) nameSigner(name []byte) string {
 			v, _, _ := d.printable(e[oh.hdrLen+oh.n:])
 			last = v
 			if bytes.Equal(e[oh.hdrLen:oh.hdrLen+oh.n], oidCommonName) {
-				return cString(v)
+				return libc.CString(string(v))
 			}
 		}
 	}
-	return cString(last)
-}
-
-func cString(b []byte) string {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return string(b)
+	return libc.CString(string(last))
 }
 
 // span is the length of the validated value at the start of b.

@@ -1,0 +1,19 @@
+// Package rawfile reads files with plain system calls: elfmod's module
+// files, moddep's indexes (mapped) and modconf's directory entries (seen
+// through fstatat, as kmod sees them). os.File costs five extra
+// system calls an open (O_NONBLOCK toggling and a failing epoll
+// registration): a fifth of the total when depmod scans a whole tree, and
+// as much again for each of the indexes every modprobe opens.
+//
+// It is the one package besides kernel/... that imports x/sys/unix (the
+// layering test in internal/layers checks this); it touches only the files
+// it is given, never the running kernel's state.
+package rawfile
+
+import "os"
+
+// PageEnd rounds n up to a whole number of pages: a mapping's length.
+func PageEnd(n int) int {
+	ps := os.Getpagesize()
+	return (n + ps - 1) / ps * ps
+}
