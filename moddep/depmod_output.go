@@ -386,6 +386,7 @@ func scanMajorMinor(s, prefix string) (uint32, uint32, bool) {
 	min, _, ok := libc.ScanUint(rest)
 	return maj, min, ok
 }
+
 // EncodedOutput is one output's bytes, made by EncodeOutputs, with the
 // messages its making reported, kept to be said when it is written.
 type EncodedOutput struct {
