@@ -16,6 +16,7 @@ import (
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/modconf"
+	"github.com/modutils/modutils/moddep/modcache"
 )
 
 // ModuleExtensions are the file name endings depmod takes for modules.
@@ -46,6 +47,10 @@ type DepmodConfig struct {
 	// Open opens a module; nil is elfmod.Open. Tests make it fail or
 	// panic for one module.
 	Open func(path string) (*elfmod.Module, error)
+	// Cache, when set, holds records of modules read before: a module
+	// whose bytes it knows is not decompressed, and each module read is
+	// added to it.
+	Cache *modcache.Cache
 }
 
 // PanicError is a module whose reading panicked: a bug in a parser or a
@@ -415,8 +420,9 @@ func (d *Depmod) readModules() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte
 			for m := range next {
-				m.read(d.cfg.Open)
+				buf = m.read(d.cfg.Open, d.cfg.Cache, buf)
 			}
 		}()
 	}
@@ -439,12 +445,98 @@ func (d *Depmod) readModules() {
 	}
 }
 
-func (m *depModule) read(open func(string) (*elfmod.Module, error)) {
+// read reads a module's symbols and the .modinfo entries depmod writes:
+// from the cache when it knows the file's bytes, else from the file,
+// whose record then goes to the cache. buf is the worker's buffer for
+// the file's bytes, returned for the next module.
+func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modcache.Cache, buf []byte) []byte {
+	var key modcache.Key
+	var hashed os.FileInfo
+	if cache != nil {
+		var err error
+		if buf, hashed, err = readFile(m.path, buf); err == nil {
+			key = modcache.KeyOf(buf)
+			if rec, ok := cache.Lookup(key); ok {
+				m.exports, m.depSyms = rec.Exports, rec.Deps
+				m.keepInfo(rec.Modinfo)
+				return buf
+			}
+		}
+	}
+	rec := m.parse(open, hashed != nil)
+	// The file is read twice, to hash it and to parse it: a record goes
+	// under the key only if nothing wrote or replaced the file between.
+	if rec != nil && m.symErr == nil && unchanged(hashed, m.path) {
+		cache.Put(key, rec)
+	}
+	return buf
+}
+
+// unchanged says whether path is still the file st describes, as far as
+// its inode, size and change time tell.
+func unchanged(st os.FileInfo, path string) bool {
+	now, err := os.Stat(path)
+	if err != nil || !os.SameFile(st, now) || now.Size() != st.Size() || !now.ModTime().Equal(st.ModTime()) {
+		return false
+	}
+	a, ok1 := st.Sys().(*syscall.Stat_t)
+	b, ok2 := now.Sys().(*syscall.Stat_t)
+	return ok1 && ok2 && a.Ctim == b.Ctim
+}
+
+// readFile reads a whole file into buf, grown as needed.
+func readFile(path string, buf []byte) ([]byte, os.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return buf, nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return buf, nil, err
+	}
+	if n := st.Size() + 1; int64(cap(buf)) < n {
+		buf = make([]byte, 0, n)
+	}
+	buf = buf[:0]
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, st, nil
+		}
+		if err != nil {
+			return buf, nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+}
+
+// keepInfo keeps only the .modinfo entries depmod writes out:
+// descriptions and parameter docs would be most of what stays in memory.
+func (m *depModule) keepInfo(strs []string) {
+	for _, s := range strs {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok {
+			v = ""
+		}
+		if k == "alias" || k == "softdep" || k == "weakdep" {
+			m.info = append(m.info, kv{k, v})
+		}
+	}
+}
+
+// parse reads the module file itself; with record set it also returns
+// the module's cache record (nil if it could not be opened).
+func (m *depModule) parse(open func(string) (*elfmod.Module, error), record bool) (rec *modcache.Record) {
 	// One crafted file must not take the run down with it.
 	defer func() {
 		if p := recover(); p != nil {
 			m.symErr = &PanicError{Path: m.path, Value: p}
 			m.exports, m.info, m.depSyms = nil, nil, nil
+			rec = nil
 		}
 	}()
 	if open == nil {
@@ -453,7 +545,7 @@ func (m *depModule) read(open func(string) (*elfmod.Module, error)) {
 	f, err := open(m.path)
 	if err != nil {
 		m.symErr = err
-		return
+		return nil
 	}
 	defer f.Close()
 	if syms, err := f.Symbols(); err != nil {
@@ -463,22 +555,21 @@ func (m *depModule) read(open func(string) (*elfmod.Module, error)) {
 	} else {
 		m.exports = syms
 	}
-	if strs, err := f.Modinfo(); err == nil {
-		// Keep only what depmod writes out: descriptions and parameter
-		// docs would be most of what stays in memory.
-		for _, s := range strs {
-			k, v, ok := strings.Cut(s, "=")
-			if !ok {
-				v = ""
-			}
-			if k == "alias" || k == "softdep" || k == "weakdep" {
-				m.info = append(m.info, kv{k, v})
-			}
-		}
+	strs, err := f.Modinfo()
+	if err == nil {
+		m.keepInfo(strs)
 	}
 	if ds, err := f.DependencySymbols(); err == nil {
 		m.depSyms = ds
 	}
+	if !record {
+		return nil
+	}
+	rec = &modcache.Record{Modinfo: strs, HasModinfo: err == nil, Exports: m.exports, Deps: m.depSyms}
+	if sig, err := f.Signature(); err == nil {
+		rec.Signature = sig
+	}
+	return rec
 }
 
 // errnoOf words a module reading error as kmod's strerror(-err) would;

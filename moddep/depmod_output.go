@@ -2,11 +2,13 @@ package moddep
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
@@ -383,4 +385,56 @@ func scanMajorMinor(s, prefix string) (uint32, uint32, bool) {
 	}
 	min, _, ok := libc.ScanUint(rest)
 	return maj, min, ok
+}
+
+// EncodedOutput is one output's bytes, made by EncodeOutputs, with the
+// messages its making reported, kept to be said when it is written.
+type EncodedOutput struct {
+	Name    string
+	Data    []byte
+	Err     error
+	reports []func(diag.Reporter)
+}
+
+// Replay says the messages the output's encoding reported, in order.
+func (e *EncodedOutput) Replay(report diag.Reporter) {
+	for _, r := range e.reports {
+		r(report)
+	}
+}
+
+// EncodeOutputs makes every file Outputs lists, in parallel on up to
+// workers goroutines (each output's encoding is independent: it only
+// reads the run's modules and symbols). Their messages are kept, not
+// reported: the caller replays each output's as it writes that output,
+// so stderr reads as a sequential run's would.
+func (d *Depmod) EncodeOutputs(workers int) []EncodedOutput {
+	d.depLines() // made once, shared by modules.dep and its index
+	outs := d.Outputs()
+	enc := make([]EncodedOutput, len(outs))
+	next := make(chan int, len(outs))
+	for i := range outs {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, workers); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				e := &enc[i]
+				dd := *d // the same run, reporting into e
+				dd.cfg.Report = func(level diag.Level, format string, args ...any) {
+					e.reports = append(e.reports, func(r diag.Reporter) { r(level, format, args...) })
+				}
+				var buf bytes.Buffer
+				e.Name = outs[i].Name
+				e.Err = dd.Outputs()[i].Write(&buf)
+				e.Data = buf.Bytes()
+			}
+		}()
+	}
+	wg.Wait()
+	return enc
 }

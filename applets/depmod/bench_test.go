@@ -5,6 +5,7 @@ import (
 
 	"github.com/modutils/modutils/internal/benchcmp"
 	"github.com/modutils/modutils/internal/debtree"
+	"github.com/modutils/modutils/moddep/modcache"
 )
 
 // BenchmarkDepmod runs kmod's depmod and ours in turn on each tree and
@@ -12,6 +13,7 @@ import (
 // better for us), with the medians behind them.
 func BenchmarkDepmod(b *testing.B) {
 	ours := benchcmp.Binary(b)
+	b.Setenv(modcache.EnvVar, "off") // cold: BenchmarkDepmodWarm is the cache's
 	for _, flavour := range []string{"ko", "ko.zst", "ko.xz"} {
 		b.Run(flavour, func(b *testing.B) {
 			tree := debtree.Get(b, flavour)

@@ -4,13 +4,13 @@
 package depmod
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -26,6 +26,7 @@ import (
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
+	"github.com/modutils/modutils/moddep/modcache"
 )
 
 // memoryLimit is the heap size past which the collector works harder. A
@@ -45,7 +46,14 @@ func Run(env *applet.Env, args []string) int {
 	if j == nil {
 		return code
 	}
-	return j.write(env.Files())
+	code = j.write(env.Files())
+	if j.cache != nil {
+		// Only time depends on it: a cache that cannot be written (a
+		// read-only /var, no permission) is silently left as it is.
+		j.cache.Save()
+		j.cache.Close()
+	}
+	return code
 }
 
 // job is a run whose tree is read, with its files still to write.
@@ -54,6 +62,7 @@ type job struct {
 	dir   string // where the files go
 	mkdir bool   // -o: the directory may have to be made
 	log   *applet.Logger
+	cache *modcache.Cache // saved after the files are written
 }
 
 // prepare does all of a run but writing its files: a nil job is a run
@@ -168,6 +177,19 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		warnUnresolved = false
 	}
 	conf := &modconf.DepmodConfig{}
+	// The cache is the host's even under -b: its keys are the modules'
+	// bytes, so an image's copies of the host's modules hit. Tests that
+	// make modules fail to open bypass it.
+	var cache *modcache.Cache
+	if opts, ok := modcache.FromEnv(env.Lookup); ok && open == nil {
+		cache = modcache.Open(opts)
+		cache.Load()
+		defer func() {
+			if cache != nil {
+				cache.Close()
+			}
+		}()
+	}
 	d := moddep.NewDepmod(moddep.DepmodConfig{
 		Dir:       dir,
 		Conf:      conf,
@@ -179,6 +201,7 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		Show:      env.Stdout,
 		Report:    log.Report,
 		Open:      open,
+		Cache:     cache,
 	})
 	switch {
 	case checkSymvers:
@@ -235,7 +258,9 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 		}
 		return nil, 0
 	}
-	return &job{d: d, dir: outDir, mkdir: hasOutRoot, log: log}, 0
+	j := &job{d: d, dir: outDir, mkdir: hasOutRoot, log: log, cache: cache}
+	cache = nil // the job closes it
+	return j, 0
 }
 
 // write writes each file through fsys (atomicfile.Replace: a temporary
@@ -259,18 +284,19 @@ func (j *job) write(fsys atomicfile.FS) int {
 		log.Report(diag.Crit, "could not open directory %s: %s\n", dir, libc.Strerror(err))
 		return 1
 	}
-	outputs := j.d.Outputs()
-	removeStale(fsys, dir, outputs, os.Getpid(), processAlive)
+	removeStale(fsys, dir, j.d.Outputs(), os.Getpid(), processAlive)
 	now := time.Now()
-	var buf bytes.Buffer
-	for _, out := range outputs {
-		buf.Reset()
-		if err := out.Write(&buf); err != nil {
-			log.Report(diag.Err, "Could not write index '%s': %s\n", out.Name, err)
+	// The files are made on every core, then written one by one, each
+	// with the messages its making reported just before it, as a run
+	// that made and wrote each in turn would say them.
+	for _, out := range j.d.EncodeOutputs(runtime.GOMAXPROCS(0)) {
+		out.Replay(log.Report)
+		if out.Err != nil {
+			log.Report(diag.Err, "Could not write index '%s': %s\n", out.Name, out.Err)
 			return 1
 		}
 		tmp := fmt.Sprintf("%s/%s.%d.%d.%d", dir, out.Name, os.Getpid(), now.Nanosecond()/1000, now.Unix())
-		err := atomicfile.Replace(fsys, dir+"/"+out.Name, tmp, 0o644, buf.Bytes())
+		err := atomicfile.Replace(fsys, dir+"/"+out.Name, tmp, 0o644, out.Data)
 		var pe *fs.PathError
 		switch {
 		case err == nil:

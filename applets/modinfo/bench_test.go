@@ -5,6 +5,7 @@ import (
 
 	"github.com/modutils/modutils/internal/benchcmp"
 	"github.com/modutils/modutils/internal/debtree"
+	"github.com/modutils/modutils/moddep/modcache"
 )
 
 // BenchmarkModinfo compares single invocations with kmod's modinfo on
@@ -12,6 +13,7 @@ import (
 // parsed too) and by alias.
 func BenchmarkModinfo(b *testing.B) {
 	ours := benchcmp.Binary(b)
+	b.Setenv(modcache.EnvVar, "off") // cold: BenchmarkModinfoXZ/warm is the cache's
 	kmod := debtree.Kmod(b, "modinfo")
 	v := indexedView(b, "ko")
 	for _, q := range []struct{ name, arg string }{

@@ -15,6 +15,7 @@ import (
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/debtree"
 	"github.com/modutils/modutils/moddep"
+	"github.com/modutils/modutils/moddep/modcache"
 )
 
 // treeModules lists the modules of a tree, sorted by path relative to the
@@ -203,19 +204,26 @@ func TestDebianPaths(t *testing.T) {
 	debtree.Kmod(t, "modinfo")
 	for _, tree := range []debtree.Named{{Name: "deb13.ko.xz", Tree: debtree.Trixie(t)}, {Name: "deb12.ko", Tree: debtree.Get(t, "ko")}} {
 		t.Run(tree.Name, func(t *testing.T) {
-			rel := sample(t, tree.ModDir())
-			var paths []string
-			for _, r := range rel {
-				paths = append(paths, filepath.Join(tree.ModDir(), r))
-			}
 			options := outputOptions
 			if tree.Flavour != "ko" {
 				options = compressedOptions
 			}
-			for _, opts := range options {
-				t.Run(strings.Join(append([]string{"opts"}, opts...), " "), func(t *testing.T) {
-					batches(t, opts, paths, 100)
-				})
+			samplePaths(t, tree.Tree, options, check)
+		})
+	}
+}
+
+// samplePaths runs check over a tree's sample by path with each of
+// options, in batches of 100 operands.
+func samplePaths(t *testing.T, tree debtree.Tree, options [][]string, check func(t testing.TB, args ...string) result) {
+	var paths []string
+	for _, r := range sample(t, tree.ModDir()) {
+		paths = append(paths, filepath.Join(tree.ModDir(), r))
+	}
+	for _, opts := range options {
+		t.Run(strings.Join(append([]string{"opts"}, opts...), " "), func(t *testing.T) {
+			for i := 0; i < len(paths); i += 100 {
+				check(t, append(append([]string{}, opts...), paths[i:min(len(paths), i+100)]...)...)
 			}
 		})
 	}
@@ -256,7 +264,12 @@ func indexedView(t testing.TB, name string) debtree.Tree {
 
 var viewRoot string
 
-func TestMain(m *testing.M) { debtree.MainWithTempDir(m, "modinfo-views", &viewRoot) }
+// TestMain turns the module cache off for every test that does not
+// choose one: they read the modules themselves, as a cold run does.
+func TestMain(m *testing.M) {
+	os.Setenv(modcache.EnvVar, "off")
+	debtree.MainWithTempDir(m, "modinfo-views", &viewRoot)
+}
 
 // lines reads a file of the module directory.
 func lines(t *testing.T, path string) []string {

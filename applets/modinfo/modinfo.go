@@ -24,6 +24,7 @@ import (
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
+	"github.com/modutils/modutils/moddep/modcache"
 )
 
 // pathMax is PATH_MAX: kmod builds the module directory's name in a
@@ -45,6 +46,8 @@ type runner struct {
 	hasField  bool
 	sep       byte
 	libkmodLv diag.Level
+	cache     *modcache.Cache // opened for the first module file
+	noCache   bool
 }
 
 // Run runs modinfo with args (without the program name) and returns its
@@ -132,6 +135,11 @@ func Run(env *applet.Env, args []string) int {
 
 	r.out = newOutput(env.Stdout)
 	defer r.out.Flush()
+	defer func() {
+		if r.cache != nil {
+			r.cache.Close()
+		}
+	}()
 	failed := false
 	for _, arg := range operands {
 		var err error
@@ -329,6 +337,9 @@ func (r *runner) info(t target) ([]string, error) {
 	if t.path == "" {
 		return nil, syscall.ENOENT
 	}
+	if info, ok := r.cached(t.path); ok {
+		return info, nil
+	}
 	m, err := elfmod.Open(t.path)
 	if err != nil {
 		if l, ok := elfmod.LibkmodLoadError(err); ok {
@@ -345,6 +356,37 @@ func (r *runner) info(t target) ([]string, error) {
 		info = append(info, sig.Modinfo()...)
 	}
 	return cStrings(info), nil
+}
+
+// cached is info from the module cache, which depmod fills: the record
+// of the file's bytes, if there is one. modinfo never writes the cache:
+// initramfs builders call it hundreds of times in a row.
+func (r *runner) cached(path string) ([]string, bool) {
+	if r.cache == nil && !r.noCache {
+		opts, ok := modcache.FromEnv(r.env.Lookup)
+		if r.noCache = !ok; ok {
+			r.cache = modcache.Open(opts)
+			r.noCache = r.cache.Len() == 0
+		}
+	}
+	if r.noCache {
+		return nil, false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false
+	}
+	rec, ok := r.cache.Lookup(modcache.KeyOf(data))
+	if !ok || !rec.HasModinfo {
+		return nil, false
+	}
+	info := rec.Modinfo
+	if rec.Signature != nil {
+		info = append(info[:len(info):len(info)], rec.Signature.Modinfo()...)
+	} else {
+		info = append([]string(nil), info...)
+	}
+	return cStrings(info), true
 }
 
 // libkmodLog prints a message of libkmod's as its default logger does.
