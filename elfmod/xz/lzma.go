@@ -43,7 +43,7 @@ type lzmaDec struct {
 	isRepG1    [16]uint16
 	isRepG2    [16]uint16
 	posSlot    [4][128]uint16 // [lenState], 64 used: tree reads 128
-	posSpecial [128]uint16 // 114 used
+	posSpecial [128]uint16    // 114 used
 	align      [16]uint16
 	matchLen   lenProbs
 	repLen     lenProbs

@@ -20,6 +20,7 @@ package xz
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -398,7 +399,7 @@ func (s *stream) verify(data, sum []byte) bool {
 	case checkCRC64:
 		return binary.LittleEndian.Uint64(sum) == crc64.Checksum(data, crc64Table())
 	case checkSHA256:
-		h := sha256Sum(data)
+		h := sha256.Sum256(data)
 		return bytes.Equal(sum, h[:])
 	}
 	return true

@@ -87,7 +87,10 @@ const (
 	staleTemp   = 10 * time.Minute
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// castagnoliTable is made on first use: a table made at initialisation
+// would cost every start of the binary, whichever applet it runs
+// (TestInitAllocations).
+var castagnoliTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 // Key is the SHA-256 of a module file's bytes.
 type Key [32]byte
@@ -248,8 +251,8 @@ func (c *Cache) readIndex(r io.ReaderAt, size int64) error {
 		return err
 	}
 	producer, index := rest[:plen], rest[plen:]
-	hc := crc32.Update(crc32.Checksum(h[:36], castagnoli), castagnoli, producer)
-	if hc != le.Uint32(h[36:]) || string(producer) != c.opts.Producer || crc32.Checksum(index, castagnoli) != icrc {
+	hc := crc32.Update(crc32.Checksum(h[:36], castagnoliTable()), castagnoliTable(), producer)
+	if hc != le.Uint32(h[36:]) || string(producer) != c.opts.Producer || crc32.Checksum(index, castagnoliTable()) != icrc {
 		return errDamaged
 	}
 	entries := make([]entry, count)
@@ -303,7 +306,7 @@ func (c *Cache) find(k Key) (int, bool) {
 // checkRecord checks a record's key and checksum.
 func checkRecord(b []byte, k Key) bool {
 	return len(b) >= recordHdr && bytes.Equal(b[:32], k[:]) &&
-		crc32.Update(crc32.Checksum(b[:32], castagnoli), castagnoli, b[recordHdr:]) == binary.LittleEndian.Uint32(b[32:])
+		crc32.Update(crc32.Checksum(b[:32], castagnoliTable()), castagnoliTable(), b[recordHdr:]) == binary.LittleEndian.Uint32(b[32:])
 }
 
 // raw returns an entry's record bytes (key, CRC, payload), read from
@@ -355,7 +358,7 @@ func (c *Cache) Put(k Key, rec *Record) {
 	b := make([]byte, recordHdr, 512)
 	copy(b, k[:])
 	b = encode(b, rec)
-	binary.LittleEndian.PutUint32(b[32:], crc32.Update(crc32.Checksum(b[:32], castagnoli), castagnoli, b[recordHdr:]))
+	binary.LittleEndian.PutUint32(b[32:], crc32.Update(crc32.Checksum(b[:32], castagnoliTable()), castagnoliTable(), b[recordHdr:]))
 	c.mu.Lock()
 	c.added[k] = b
 	c.mu.Unlock()
@@ -498,8 +501,8 @@ func (c *Cache) encodeFile() ([]byte, error) {
 	out = le.AppendUint64(out, uint64(gen))
 	out = le.AppendUint32(out, uint32(len(recs)))
 	out = le.AppendUint32(out, dlen)
-	out = le.AppendUint32(out, crc32.Checksum(index, castagnoli))
-	out = le.AppendUint32(out, crc32.Update(crc32.Checksum(out[:36], castagnoli), castagnoli, []byte(c.opts.Producer)))
+	out = le.AppendUint32(out, crc32.Checksum(index, castagnoliTable()))
+	out = le.AppendUint32(out, crc32.Update(crc32.Checksum(out[:36], castagnoliTable()), castagnoliTable(), []byte(c.opts.Producer)))
 	out = append(out, c.opts.Producer...)
 	out = append(out, index...)
 	for _, r := range recs {

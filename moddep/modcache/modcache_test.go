@@ -230,7 +230,7 @@ func TestTrust(t *testing.T) {
 	}
 }
 
-func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoliTable()) }
 
 func chmod(t *testing.T, p string, mode os.FileMode) {
 	t.Helper()
