@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/internal/cliapp"
 )
 
 // kdstat's commands are urfave/cli's: defined once here, with their help,
@@ -29,16 +30,13 @@ var commands = []struct{ name, usage string }{
 // CLI is kdstat's command line; send is called with the command for
 // kerneld ("status", "delay=60").
 func CLI(env *applet.Env, send func(cmd string) error) *cli.App {
-	app := &cli.App{
+	app := cliapp.Wire(env, &cli.App{
 		Name:      "kdstat",
 		HelpName:  "kdstat",
 		Usage:     "show kerneld's state and change its settings",
 		UsageText: "kdstat [status|debug|nodebug|keep|nokeep|delay=SECONDS|flush|reload|watch]",
 		Description: "kdstat talks to kerneld over its socket, /run/kerneld.sock, which only root may open. " +
 			"Each command may also be spelt as the 1990s kdstat took it: with dashes (-debug) and delay=N.",
-		Writer:         env.Stdout,
-		ErrWriter:      env.Stderr,
-		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return err
 		},
@@ -48,7 +46,7 @@ func CLI(env *applet.Env, send func(cmd string) error) *cli.App {
 			}
 			return send("status")
 		},
-	}
+	})
 	for _, cmd := range commands {
 		name := cmd.name
 		app.Commands = append(app.Commands, &cli.Command{

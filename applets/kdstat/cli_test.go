@@ -12,6 +12,7 @@ import (
 // kerneld mini-HOWTO's "kdstat debug", "-debug", delay=N), and those
 // testdata/vm's scenarios use, sends kerneld the command it names.
 func TestSpellings(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		args []string
@@ -39,6 +40,10 @@ func TestSpellings(t *testing.T) {
 		{"help command", []string{"help"}, "", 0},
 	}
 	for _, c := range cases {
+		// Not parallel: a subcommand's set-up writes urfave/cli's
+		// package-level help command (Command.setup appends it and sets
+		// its HelpName and separator), which kdstat, one command line a
+		// process, never does twice at once.
 		t.Run(c.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			env := &applet.Env{Argv0: "kdstat", Stdout: &out, Stderr: &errOut}

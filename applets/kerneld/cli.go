@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/internal/cliapp"
 	"github.com/modutils/modutils/kernel/kdsock"
 )
 
@@ -25,7 +26,7 @@ var seedWords = []string{"debug", "keep", "delay"}
 
 // CLI is kerneld's command line; its Action stores what it parsed in o.
 func CLI(env *applet.Env, o *Options) *cli.App {
-	return &cli.App{
+	return cliapp.Wire(env, &cli.App{
 		Name:      "kerneld",
 		HelpName:  "kerneld",
 		Usage:     "load and unload kernel modules as the system needs them",
@@ -40,9 +41,6 @@ func CLI(env *applet.Env, o *Options) *cli.App {
 			&cli.StringFlag{Name: "socket", Value: kdsock.Path, Usage: "listen on `PATH` (for tests)", Hidden: true},
 		},
 		HideHelpCommand: true,
-		Writer:          env.Stdout,
-		ErrWriter:       env.Stderr,
-		ExitErrHandler:  func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
@@ -59,7 +57,7 @@ func CLI(env *applet.Env, o *Options) *cli.App {
 			o.Socket = c.String("socket")
 			return nil
 		},
-	}
+	})
 }
 
 // usageError is a command line kerneld does not take.

@@ -11,6 +11,7 @@ import (
 // TestSpellings parses the command lines kerneld is started with: the
 // seeds' and testdata/vm's bare words, today's flags, and the help.
 func TestSpellings(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name              string
 		args              []string
@@ -36,6 +37,7 @@ func TestSpellings(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			var out, errOut bytes.Buffer
 			o, code, ok := commandLine(&applet.Env{Argv0: "kerneld", Stdout: &out, Stderr: &errOut}, c.args)
 			switch {

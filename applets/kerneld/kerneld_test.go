@@ -72,6 +72,7 @@ func TestBoundDevices(t *testing.T) {
 }
 
 func TestParseArgs(t *testing.T) {
+	t.Parallel()
 	o, err := parseArgs([]string{"debug", "keep", "delay=5"})
 	if err != nil || !o.Debug || !o.Keep || o.Delay != 5*time.Second || o.Foreground {
 		t.Errorf("seed words: %+v %v", o, err)
@@ -108,6 +109,7 @@ func serveTemp(t *testing.T, d *daemon) string {
 }
 
 func TestProtocol(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(Options{Delay: time.Minute})
 	d.allowedUID.Store(uint32(os.Getuid()))
 	var calls atomic.Int32
@@ -212,6 +214,7 @@ func TestProtocol(t *testing.T) {
 }
 
 func TestKdstatWithoutKerneld(t *testing.T) {
+	t.Parallel()
 	var out, errb strings.Builder
 	code := kdstat.Run(&applet.Env{Argv0: "kdstat", Stdout: &out, Stderr: &errb, KerneldSocket: filepath.Join(t.TempDir(), "none.sock")}, nil)
 	errOut := errb.String()

@@ -12,6 +12,7 @@ import (
 // TestInstall makes the applet links as BusyBox's --install does: hard
 // links, or symbolic ones with -s, leaving a name that exists alone.
 func TestInstall(t *testing.T) {
+	t.Parallel()
 	names := []string{"depmod", "lsmod", "modprobe"}
 	for _, symbolic := range []bool{false, true} {
 		dir := t.TempDir()

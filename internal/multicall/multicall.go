@@ -22,6 +22,7 @@ import (
 
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/applet/spec"
+	"github.com/modutils/modutils/internal/cliapp"
 	"github.com/modutils/modutils/internal/completion"
 	"github.com/modutils/modutils/internal/manual"
 )
@@ -144,7 +145,7 @@ func (t Table) app(env *applet.Env) *cli.App {
 	for _, n := range t.Names() {
 		fmt.Fprintf(&list, "\t%s\n", n)
 	}
-	return &cli.App{
+	return cliapp.Wire(env, &cli.App{
 		Name:      "modutils",
 		HelpName:  "modutils",
 		Usage:     "the Linux kernel-module tools in one binary",
@@ -155,9 +156,6 @@ func (t Table) app(env *applet.Env) *cli.App {
 			"Options:\n{{range .VisibleFlags}}\t{{.}}\n{{end}}",
 		HideHelpCommand: true,
 		HideVersion:     true,
-		Writer:          env.Stdout,
-		ErrWriter:       env.Stderr,
-		ExitErrHandler:  func(*cli.Context, error) {},
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print the version of kmod this is, and the features it has", DisableDefaultText: true},
 			&cli.BoolFlag{Name: "install", Usage: "make a link named after each applet in `DIR`, leaving names that exist alone", DisableDefaultText: true},
@@ -209,7 +207,7 @@ func (t Table) app(env *applet.Env) *cli.App {
 			cli.HelpPrinter(env.Stdout, c.App.CustomAppHelpTemplate, c.App)
 			return exitError{1}
 		},
-	}
+	})
 }
 
 // Install makes a link to self named after each applet in dir, as

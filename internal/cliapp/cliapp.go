@@ -1,0 +1,43 @@
+// Package cliapp is what modutils' urfave/cli command lines (kerneld's,
+// kdstat's and modutils' own) share: an App wired to an applet's Env, and
+// urfave's help flag made safe for Apps that run at the same time.
+//
+// urfave/cli appends one package-level flag, cli.HelpFlag, to every App
+// and Command it sets up, and BoolFlag.Apply writes that flag's fields on
+// every parse: two command lines parsed at once (kerneld's tests, or
+// kerneld and kdstat in one process) raced on it. The help flag here
+// applies a copy of urfave's, so parses share nothing they write; it
+// prints, completes and documents exactly as urfave's, which it wraps.
+package cliapp
+
+import (
+	"flag"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/modutils/modutils/applets/applet"
+)
+
+func init() {
+	if f, ok := cli.HelpFlag.(*cli.BoolFlag); ok {
+		cli.HelpFlag = helpFlag{f}
+	}
+}
+
+// helpFlag is urfave's help flag, applied as a copy.
+type helpFlag struct{ *cli.BoolFlag }
+
+// Apply registers the flag in set through a copy, leaving the shared
+// flag untouched.
+func (f helpFlag) Apply(set *flag.FlagSet) error {
+	c := *f.BoolFlag
+	return c.Apply(set)
+}
+
+// Wire points a's streams at env's and keeps urfave from exiting the
+// process on an error: the applet returns its exit code instead.
+func Wire(env *applet.Env, a *cli.App) *cli.App {
+	a.Writer, a.ErrWriter = env.Stdout, env.Stderr
+	a.ExitErrHandler = func(*cli.Context, error) {}
+	return a
+}
