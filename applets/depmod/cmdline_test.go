@@ -9,6 +9,7 @@ import (
 // TestCommandLine compares depmod's options, usage and errors with kmod
 // 34.2's, on command lines that end before a module directory is read.
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	cases := append(cmdlinetest.Common, []cmdlinetest.Case{
 		{Name: "bad version", Args: []string{"x"}},
 		{Name: "bad version after options", Args: []string{"-a", "-b", "/nonexistent", "x", "-v"}},

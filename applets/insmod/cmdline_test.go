@@ -9,6 +9,7 @@ import (
 // TestCommandLine compares insmod's options, usage and errors with kmod
 // 34.2's, on command lines that end before anything is loaded.
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	cases := append(cmdlinetest.Common, []cmdlinetest.Case{
 		{Name: "missing filename", Args: nil},
 		{Name: "missing filename after options", Args: []string{"-f", "-v", "--syslog"}},

@@ -9,6 +9,7 @@ import (
 // TestCommandLine compares lsmod's options, usage and errors with kmod
 // 34.2's.
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	cases := append(cmdlinetest.Common, []cmdlinetest.Case{
 		{Name: "too many arguments", Args: []string{"x"}},
 		{Name: "too many arguments after options", Args: []string{"-v", "-v", "x", "y"}},

@@ -10,6 +10,7 @@ import (
 // 34.2's, on command lines that read no module directory (a basedir that
 // does not exist).
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	cases := append(cmdlinetest.Common, []cmdlinetest.Case{
 		{Name: "missing module", Args: nil},
 		{Name: "missing module after options", Args: []string{"-a", "-0", "-k", "1.2"}},

@@ -10,6 +10,7 @@ import (
 // 34.2's, on command lines that end before anything is loaded (a dirname
 // that does not exist).
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	cases := append(cmdlinetest.Common, []cmdlinetest.Case{
 		{Name: "missing parameters", Args: nil},
 		{Name: "missing parameters after options", Args: []string{"-v", "-r", "--first-time"}},

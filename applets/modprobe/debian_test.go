@@ -2,6 +2,7 @@ package modprobe
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/applet/cmdlinetest"
 	"github.com/modutils/modutils/applets/depmod"
 	"github.com/modutils/modutils/internal/debtree"
@@ -215,12 +217,16 @@ func TestDebianErrors(t *testing.T) {
 // TestModprobeOptionsEnv covers MODPROBE_OPTIONS, which kmod splits at
 // spaces, with quoting, and puts before the command line's own options.
 func TestModprobeOptionsEnv(t *testing.T) {
+	t.Parallel()
 	root, version, _ := debianTree(t)
 	conf := emptyConfig(t)
-	for _, env := range []string{"-v -n", "-D", `-C "` + conf + `" -R`, "-q", `-vn -C '` + conf + `'`, "  -n", "-x"} {
-		t.Setenv("MODPROBE_OPTIONS", env)
+	for _, opts := range []string{"-v -n", "-D", `-C "` + conf + `" -R`, "-q", `-vn -C '` + conf + `'`, "  -n", "-x"} {
+		env, lookup := cmdlinetest.Environ("MODPROBE_OPTIONS=" + opts)
 		args := []string{"-C", conf, "-d", root, "-S", version, "btrfs", "x=1"}
-		compare(t, append([]string{"MODPROBE_OPTIONS=" + env}, args...), runOurs(t, args...), runKmod(t, args...))
+		var stdout, stderr bytes.Buffer
+		code := Run(&applet.Env{Argv0: "modprobe", Stdout: &stdout, Stderr: &stderr, LookupEnv: lookup}, args)
+		got := result{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}
+		compare(t, append([]string{"MODPROBE_OPTIONS=" + opts}, args...), got, debtree.RunKmodEnv(t, "modprobe", "modprobe", env, args...))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 // TestCommandLine compares rmmod's options, usage and errors with kmod
 // 34.2's, on command lines that end before anything is removed.
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	cases := append(cmdlinetest.Common, []cmdlinetest.Case{
 		{Name: "missing module name", Args: nil},
 		{Name: "missing module name after options", Args: []string{"-f", "-sv"}},

@@ -28,6 +28,14 @@ func RunKmodAs(t testing.TB, tool, argv0 string, args ...string) Result {
 	return run(t, Kmod(t, tool), argv0, args)
 }
 
+// RunKmodEnv is RunKmodAs in the environment env (NAME=VALUE lines) in
+// place of the test process's, so that tests setting variables for kmod
+// need not set them in the process and can run in parallel.
+func RunKmodEnv(t testing.TB, tool, argv0 string, env []string, args ...string) Result {
+	t.Helper()
+	return runEnv(t, Kmod(t, tool), argv0, env, args)
+}
+
 // RunKmod30 is RunKmod with Debian 12's kmod 30.
 func RunKmod30(t testing.TB, tool string, args ...string) Result {
 	t.Helper()
@@ -36,8 +44,15 @@ func RunKmod30(t testing.TB, tool string, args ...string) Result {
 
 func run(t testing.TB, path, argv0 string, args []string) Result {
 	t.Helper()
+	return runEnv(t, path, argv0, nil, args)
+}
+
+// runEnv runs path as argv0 with args, in env (nil: the process's).
+func runEnv(t testing.TB, path, argv0 string, env, args []string) Result {
+	t.Helper()
 	cmd := exec.Command(path, args...)
 	cmd.Args[0] = argv0
+	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

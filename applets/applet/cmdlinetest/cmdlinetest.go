@@ -10,6 +10,7 @@ package cmdlinetest
 import (
 	"bytes"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,39 +66,59 @@ var Common = []Case{
 // README says why).
 const debianVersion = "kmod version 34.2\n+ZSTD +XZ -ZLIB +OPENSSL\n"
 
-// Compare runs every case through run and through kmod 34.2's tool.
+// Compare runs every case through run and through kmod 34.2's tool, in
+// parallel: each case's variables reach kmod through its process's
+// environment and the applet through its Env, never the test process's.
 func Compare(t *testing.T, tool string, run func(*applet.Env, []string) int, cases []Case) {
 	t.Helper()
 	debtree.Kmod(t, tool)
-	// Only what a case sets: no locale to translate glibc's messages,
-	// nothing that kmod reads besides the command line.
-	t.Setenv("LC_ALL", "C")
-	for _, v := range []string{"POSIXLY_CORRECT", "MODPROBE_OPTIONS", "KMOD_LOG", "LANGUAGE"} {
-		t.Setenv(v, "")
-		os.Unsetenv(v)
-	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			for _, kv := range c.Env {
-				k, v, _ := strings.Cut(kv, "=")
-				t.Setenv(k, v)
-			}
+			t.Parallel()
+			env, lookup := Environ(c.Env...)
 			argv0 := strings.ReplaceAll(c.Argv0, "TOOL", tool)
 			if argv0 == "" {
 				argv0 = tool
 			}
-			want := debtree.RunKmodAs(t, tool, argv0, c.Args...)
+			want := debtree.RunKmodEnv(t, tool, argv0, env, c.Args...)
 			if want.Stdout == debianVersion {
 				want.Stdout = applet.Version
 			}
 			var stdout, stderr bytes.Buffer
-			code := run(&applet.Env{Argv0: argv0, Stdout: &stdout, Stderr: &stderr, LookupEnv: os.LookupEnv}, c.Args)
+			code := run(&applet.Env{Argv0: argv0, Stdout: &stdout, Stderr: &stderr, LookupEnv: lookup}, c.Args)
 			got := debtree.Result{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}
 			if got != want {
 				t.Errorf("%s %q (env %q):\nours: exit %d\n  stdout %q\n  stderr %q\nkmod: exit %d\n  stdout %q\n  stderr %q",
 					tool, c.Args, c.Env, got.Code, got.Stdout, got.Stderr, want.Code, want.Stdout, want.Stderr)
 			}
 		})
+	}
+}
+
+// kmodReads are the variables kmod's tools read besides the command
+// line, and glibc's locale: a case sets them itself or not at all.
+var kmodReads = []string{"POSIXLY_CORRECT", "MODPROBE_OPTIONS", "KMOD_LOG", "LANGUAGE", "LC_ALL"}
+
+// Environ is the environment of a case's two runs: the test process's
+// without kmodReads, LC_ALL=C (no locale to translate glibc's
+// messages), then set (NAME=VALUE); as lines for kmod's process and as
+// the lookup for the applet's Env.
+func Environ(set ...string) (env []string, lookup func(string) (string, bool)) {
+	vars := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(kmodReads, k) {
+			env = append(env, kv)
+		}
+	}
+	env = append(append(env, "LC_ALL=C"), set...)
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	return env, func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
 	}
 }
 
