@@ -15,6 +15,7 @@ import (
 // one, the first run of the name's counts, a dotless string before the run
 // ends fails the read.
 func TestBuiltinModinfo(t *testing.T) {
+	t.Parallel()
 	const errLine = "get_strings"
 	cases := []struct {
 		name  string
@@ -84,6 +85,7 @@ func TestBuiltinModinfo(t *testing.T) {
 // TestBuiltinModinfoTree reads every built-in module of the real tree and
 // checks each block against a plain split of the file.
 func TestBuiltinModinfoTree(t *testing.T) {
+	t.Parallel()
 	dir := treeDir(t)
 	data, err := os.ReadFile(filepath.Join(dir, BuiltinModinfoFile))
 	if err != nil {

@@ -42,7 +42,7 @@ func (c Compression) String() string {
 // MaxDecompressedSize bounds the size of a decompressed module image, so
 // that a compression bomb yields an error instead of exhausting memory. The
 // largest in-tree modules are a few tens of MiB.
-var MaxDecompressedSize int64 = 256 << 20
+const MaxDecompressedSize int64 = 256 << 20
 
 const (
 	// magicLen is what kmod reads before choosing a loader: the length of

@@ -105,6 +105,7 @@ func sampleModule() *elfmodtest.Module {
 }
 
 func TestLayouts(t *testing.T) {
+	t.Parallel()
 	for _, l := range layouts {
 		for _, style := range []elfmodtest.ExportStyle{elfmodtest.ExportKcrctab, elfmodtest.ExportAbs, elfmodtest.ExportStringsOnly} {
 			t.Run(fmt.Sprintf("%s/style%d", l.name, style), func(t *testing.T) {
@@ -165,6 +166,7 @@ var modinfoCases = []struct {
 }
 
 func TestModinfoStrings(t *testing.T) {
+	t.Parallel()
 	for _, tt := range modinfoCases {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, l := range layouts {
@@ -182,6 +184,7 @@ func TestModinfoStrings(t *testing.T) {
 }
 
 func TestNoSections(t *testing.T) {
+	t.Parallel()
 	m := parse(t, (&elfmodtest.Module{NoModinfo: true, NoSymtab: true}).Bytes())
 	for _, c := range []struct {
 		name  string
@@ -325,6 +328,7 @@ var symbolCases = []struct {
 }
 
 func TestSymbols(t *testing.T) {
+	t.Parallel()
 	for _, tt := range symbolCases {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, l := range layouts {
@@ -500,6 +504,7 @@ var depCases = []struct {
 }
 
 func TestDependencySymbols(t *testing.T) {
+	t.Parallel()
 	for _, tt := range depCases {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, l := range layouts {
@@ -543,6 +548,7 @@ func versionsNoNUL() []byte {
 }
 
 func TestVersions(t *testing.T) {
+	t.Parallel()
 	for _, l := range layouts {
 		mod := elfmodtest.Module{Class: l.class, ByteOrder: l.bo, Versions: []elfmodtest.Version{{Name: ".dotted", CRC: 1}, {Name: "..two", CRC: 2}, {Name: "", CRC: 3}, {Name: "plain", CRC: 0xffffffff}}}
 		got, err := parse(t, mod.Bytes()).Versions()
@@ -631,6 +637,7 @@ func headerCases() []headerCase {
 }
 
 func TestHeaderValidation(t *testing.T) {
+	t.Parallel()
 	for _, tt := range headerCases() {
 		t.Run(layouts[tt.layout].name+"/"+tt.name, func(t *testing.T) {
 			img := tt.patch(goodImage(tt.layout))
@@ -668,6 +675,7 @@ var parsers = []struct {
 }
 
 func TestSectionBounds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		section string
@@ -723,6 +731,7 @@ func TestSectionBounds(t *testing.T) {
 // TestTruncation cuts a module at every offset: every call must return
 // (errors are fine), never panic, and both parsers must agree.
 func TestTruncation(t *testing.T) {
+	t.Parallel()
 	for _, l := range layouts {
 		b := sampleModule()
 		b.Class, b.ByteOrder = l.class, l.bo
@@ -768,6 +777,7 @@ var compressors = []struct {
 }
 
 func TestOpenCompressed(t *testing.T) {
+	t.Parallel()
 	for _, l := range layouts {
 		b := sampleModule()
 		b.Class, b.ByteOrder = l.class, l.bo
@@ -797,6 +807,7 @@ func TestOpenCompressed(t *testing.T) {
 }
 
 func TestCompressedStreams(t *testing.T) {
+	t.Parallel()
 	img := sampleModule().Bytes()
 	half := len(img) / 2
 	xzPadded := append(elfmodtest.XZ(img[:half]), 0, 0, 0, 0)
@@ -858,6 +869,7 @@ func corruptTail(b []byte, back int) []byte {
 }
 
 func TestDecompressBomb(t *testing.T) {
+	t.Parallel()
 	const limit = 1 << 20
 	zeros := make([]byte, 16<<20)
 	for _, c := range compressors[1:] {
@@ -905,10 +917,7 @@ func TestDecompressBomb(t *testing.T) {
 		}
 	})
 	t.Run("Open", func(t *testing.T) {
-		old := MaxDecompressedSize
-		MaxDecompressedSize = limit
-		defer func() { MaxDecompressedSize = old }()
-		_, err := Open(writeFile(t, "bomb.ko.zst", elfmodtest.Zstd(zeros)))
+		_, err := open(writeFile(t, "bomb.ko.zst", elfmodtest.Zstd(zeros)), limit)
 		if !errors.Is(err, ErrTooLarge) {
 			t.Errorf("Open() error %v, want ErrTooLarge", err)
 		}
@@ -916,6 +925,7 @@ func TestDecompressBomb(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tests := []struct {
 		name  string
@@ -947,6 +957,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
+	t.Parallel()
 	p := writeFile(t, "m.ko", sampleModule().Bytes())
 	m, err := Open(p)
 	if err != nil {
@@ -967,6 +978,7 @@ func TestClose(t *testing.T) {
 }
 
 func TestImageLazy(t *testing.T) {
+	t.Parallel()
 	img := sampleModule().Bytes()
 	m, err := Open(writeFile(t, "m.ko", img))
 	if err != nil {
@@ -984,6 +996,7 @@ func TestImageLazy(t *testing.T) {
 }
 
 func TestStrip(t *testing.T) {
+	t.Parallel()
 	for _, l := range layouts {
 		b := sampleModule()
 		b.Class, b.ByteOrder = l.class, l.bo
@@ -1056,6 +1069,7 @@ func TestStrip(t *testing.T) {
 }
 
 func TestParseReaderErrors(t *testing.T) {
+	t.Parallel()
 	b := sampleModule()
 	// Far enough from the section headers not to be read with them.
 	b.Sections = []elfmodtest.Section{{Name: "big", Data: make([]byte, 64<<10)}}
@@ -1096,6 +1110,7 @@ func (f *failingReader) ReadAt(b []byte, off int64) (int, error) {
 }
 
 func TestBindString(t *testing.T) {
+	t.Parallel()
 	for b, want := range map[Bind]string{BindUndef: "undef", BindWeak: "weak", BindGlobal: "global", BindLocal: "local", BindNone: "none", 'Q': "Bind(Q)"} {
 		if got := b.String(); got != want {
 			t.Errorf("Bind(%d).String() = %q, want %q", b, got, want)
@@ -1161,6 +1176,7 @@ func syntheticCorpus() []corpusEntry {
 // TestHostileTables: tables crafted to make kmod's algorithms quadratic or
 // its allocations huge must be answered quickly, with an error or not.
 func TestHostileTables(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", 1<<20)
 	many := func(n int, off uint32, section string) []elfmodtest.Sym {
 		s := make([]elfmodtest.Sym, n)
@@ -1236,6 +1252,7 @@ func TestHostileTables(t *testing.T) {
 // TestConcurrent opens modules of every compression from several goroutines,
 // so that the race detector sees the pooled decoders and buffers shared.
 func TestConcurrent(t *testing.T) {
+	t.Parallel()
 	var paths []string
 	var want []results
 	for i, l := range layouts {

@@ -363,6 +363,7 @@ func head[T any](s []T) []T {
 // TestKmodReference compares every module of the real tree, and compressed
 // copies of some, with what libkmod itself returns.
 func TestKmodReference(t *testing.T) {
+	t.Parallel()
 	files := realTree(t)
 	bin := buildKmodRef(t)
 	if testing.Short() {
@@ -419,6 +420,7 @@ func compressedCopies(t *testing.T, files []string) []string {
 // tools: modinfo -F for alias, depends and vermagic, and modprobe
 // --show-exports / --show-modversions, which print "0x%08llx\t%s\n".
 func TestKmodTools(t *testing.T) {
+	t.Parallel()
 	files := realTree(t)
 	modinfo := lookTool(t, "modinfo")
 	modprobe := lookTool(t, "modprobe")
@@ -540,6 +542,7 @@ func firstLines(s string) string {
 // headers, odd sections, truncations) and checks that we return the same.
 // Inputs that crash libkmod (it asserts on some) are skipped.
 func TestKmodSynthetic(t *testing.T) {
+	t.Parallel()
 	bin := buildKmodRef(t)
 	dir := t.TempDir()
 	var files []string
@@ -594,6 +597,7 @@ func runKmodRefEach(t *testing.T, bin string, files []string) (res []*kmodResult
 // modules (made by the command-line tools when installed, as distributions
 // do, else by elfmodtest) give the same results as the originals.
 func TestCompressedRealModules(t *testing.T) {
+	t.Parallel()
 	files := sample(realTree(t), 30)
 	tools := []struct {
 		c    Compression

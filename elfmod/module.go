@@ -134,7 +134,10 @@ func (sc *scratch) reset() {
 // and section name table, and later only the sections a method needs.
 // Compressed files are decompressed into memory, bounded by
 // MaxDecompressedSize. The caller must Close the module.
-func Open(path string) (*Module, error) {
+func Open(path string) (*Module, error) { return open(path, MaxDecompressedSize) }
+
+// open is Open with compressed images bounded by limit.
+func open(path string, limit int64) (*Module, error) {
 	f, size, err := rawfile.Open(path)
 	if err != nil {
 		return nil, err
@@ -169,7 +172,7 @@ func Open(path string) (*Module, error) {
 	}
 	br := getBufReader(io.NewSectionReader(f, 0, size))
 	defer putBufReader(br)
-	img, err := decompress(path, br, comp, MaxDecompressedSize, (*buf)[:0])
+	img, err := decompress(path, br, comp, limit, (*buf)[:0])
 	if err != nil {
 		putImageBuf(buf, img)
 		return nil, err

@@ -240,6 +240,7 @@ func testModule() []byte {
 }
 
 func TestSignatureCrafted(t *testing.T) {
+	t.Parallel()
 	img := testModule()
 	for _, c := range craftedSignatures() {
 		s := ParseSignature(withSignature(img, c.p7))
@@ -256,6 +257,7 @@ func TestSignatureCrafted(t *testing.T) {
 }
 
 func TestSignatureTrailer(t *testing.T) {
+	t.Parallel()
 	img := testModule()
 	cases := []struct {
 		name string
@@ -296,6 +298,7 @@ func TestSignatureTrailer(t *testing.T) {
 }
 
 func TestHexString(t *testing.T) {
+	t.Parallel()
 	b := make([]byte, 41)
 	for i := range b {
 		b[i] = byte(i * 7)
@@ -363,6 +366,7 @@ func mutate(rng *rand.Rand, p7 []byte) []byte {
 // report with what libkmod (through OpenSSL) reports. SIGNATURE_MUTATIONS
 // sets how many mutations (default 1500).
 func TestSignatureKmod(t *testing.T) {
+	t.Parallel()
 	bin := buildKmodRef(t)
 	n := 1500
 	if s := os.Getenv("SIGNATURE_MUTATIONS"); s != "" {

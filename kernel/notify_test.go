@@ -10,6 +10,7 @@ import (
 // TestNotify: the datagram a service manager receives, on a socket path
 // and in the abstract namespace; no socket is no error.
 func TestNotify(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{filepath.Join(t.TempDir(), "notify"), "@modutils-notify-test"} {
 		fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
 		if err != nil {

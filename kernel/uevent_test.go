@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseUevent(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in string
 		want     Uevent
@@ -76,6 +77,7 @@ func FuzzUevent(f *testing.F) {
 // TestCheckUeventSender passes real SCM_CREDENTIALS through a socketpair,
 // and forged ones built by hand.
 func TestCheckUeventSender(t *testing.T) {
+	t.Parallel()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 // The expectations below were recorded from glibc 2.36's fnmatch(3) with
 // flags 0 in the C locale.
 func TestFnmatch(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, pattern, str string
 		want               bool
@@ -69,6 +70,7 @@ func TestFnmatch(t *testing.T) {
 // 2.36 recorded (testdata/fnmatch_glibc.golden.gz: pattern, string and 1 or
 // 0, bytes escaped as \xNN).
 func TestFnmatchGlibc(t *testing.T) {
+	t.Parallel()
 	// The golden file was recorded without POSIXLY_CORRECT, which changes
 	// the meaning of "[^": with it set, the cases holding a caret are not
 	// the cases glibc answered.
@@ -114,6 +116,7 @@ func TestFnmatchGlibc(t *testing.T) {
 }
 
 func TestFnmatchCStrings(t *testing.T) {
+	t.Parallel()
 	if !Fnmatch("ab\x00zz", "ab") || !Fnmatch("a*", "ab\x00\xff") || Fnmatch("a\x00", "ab") {
 		t.Error("a NUL must end pattern and name, as in C")
 	}
@@ -122,6 +125,7 @@ func TestFnmatchCStrings(t *testing.T) {
 // TestFnmatchNoBlowup guards against backtracking that is exponential in the
 // number of stars; glibc itself stays polynomial here.
 func TestFnmatchNoBlowup(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", 20000)
 	pats := []string{
 		strings.Repeat("*a", 30) + "*b",

@@ -32,6 +32,7 @@ func legacyRun(data []byte, name string) string {
 // no oracle for this translation; the goldens were checked by hand against
 // LEGACY.md (-update rewrites them).
 func TestLegacyGolden(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("testdata/legacy/*.conf")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no legacy test files: %v", err)
@@ -62,6 +63,7 @@ func TestLegacyGolden(t *testing.T) {
 }
 
 func TestLegacyDirectives(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in string
 		want     Config
@@ -112,6 +114,7 @@ func TestLegacyDirectives(t *testing.T) {
 // counts) and its options last (the last word counts); the kernel command
 // line still comes after everything.
 func TestLegacyMerge(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
@@ -163,6 +166,7 @@ func TestLegacyMerge(t *testing.T) {
 // TestLegacyDefaults: the default legacy files are read only when -C did
 // not replace the search path.
 func TestLegacyDefaults(t *testing.T) {
+	t.Parallel()
 	if !reflect.DeepEqual(DefaultLegacyFiles, []string{"/etc/modules.conf", "/etc/conf.modules"}) {
 		t.Errorf("DefaultLegacyFiles = %q", DefaultLegacyFiles)
 	}

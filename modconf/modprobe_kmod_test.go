@@ -89,6 +89,7 @@ func runKmod(t *testing.T, tc modprobeCase, root, cmdline string, extraArgs ...s
 // TestModprobeKmod compares `modprobe -c` and its messages with kmod 30's
 // for every case; with -update it records kmod's answers as the goldens.
 func TestModprobeKmod(t *testing.T) {
+	t.Parallel()
 	debtree.Kmod(t, "modprobe")
 	if *update && !cmdlineControl() {
 		t.Fatal("-update needs to control kmod's /proc/cmdline: run as root with unshare(1)")
@@ -128,6 +129,7 @@ func TestModprobeKmod(t *testing.T) {
 // PATH_MAX: kmod skips them with an error and reads the rest. Such files can
 // only be made relative to their directory.
 func TestModprobeKmodPathTooLong(t *testing.T) {
+	t.Parallel()
 	debtree.Kmod(t, "modprobe")
 	root := t.TempDir()
 	dir := root
@@ -173,6 +175,7 @@ func TestModprobeKmodPathTooLong(t *testing.T) {
 // before; whether that was a directory depends on the file system's order
 // of entries, so these trees are compared with kmod only, not recorded.
 func TestModprobeKmodDangling(t *testing.T) {
+	t.Parallel()
 	debtree.Kmod(t, "modprobe")
 	trees := []modprobeCase{
 		{name: "alone", files: map[string]string{"a/dang.conf": "-> /nonexistent"}, paths: []string{"a"}},
@@ -203,6 +206,7 @@ func TestModprobeKmodDangling(t *testing.T) {
 
 // TestModprobeGolden replays kmod's recorded answers for every case.
 func TestModprobeGolden(t *testing.T) {
+	t.Parallel()
 	for _, tc := range modprobeCases {
 		t.Run(tc.name, func(t *testing.T) {
 			base := filepath.Join("testdata/modprobe", tc.name)
@@ -238,6 +242,7 @@ func sortedLines(s string) string {
 // TestModprobeKmodRandom compares random configuration files and kernel
 // command lines, made of the bytes kmod's parsers care about, with kmod.
 func TestModprobeKmodRandom(t *testing.T) {
+	t.Parallel()
 	debtree.Kmod(t, "modprobe")
 	seed := uint64(30)
 	if s := os.Getenv("MODCONF_SEED"); s != "" {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestUnderscores(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 		ok             bool
@@ -50,6 +51,7 @@ func parseString(t *testing.T, in string) (*Config, []string) {
 // TestParse checks the lists kmod would build, field by field; the
 // differential tests check the same through `modprobe -c`.
 func TestParse(t *testing.T) {
+	t.Parallel()
 	sd := func(mod string, pre, post []string, words ...depWord) Softdep {
 		return Softdep{Modname: mod, Pre: pre, Post: post, words: words}
 	}
@@ -88,6 +90,7 @@ func TestParse(t *testing.T) {
 // Weakdep is newer kmod's (kmod 30 rejects the line): checked against
 // kmod 34's parser and show_config by reading, there being no kmod 34 here.
 func TestWeakdepShowConfig(t *testing.T) {
+	t.Parallel()
 	c, msgs := parseString(t, "weakdep m1 a b\nsoftdep s pre: x\nweakdep m2  c\t d \n")
 	if len(msgs) != 0 {
 		t.Errorf("messages: %q", msgs)
@@ -107,6 +110,7 @@ func TestWeakdepShowConfig(t *testing.T) {
 // TestModulesWeakdep: modules.weakdep in the module directory is read as
 // newer kmod reads it, sorted among the configuration files by its name.
 func TestModulesWeakdep(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	moddir := filepath.Join(root, "lib/modules/9.9")
 	for name, content := range map[string]string{
@@ -135,6 +139,7 @@ func TestModulesWeakdep(t *testing.T) {
 }
 
 func TestQueries(t *testing.T) {
+	t.Parallel()
 	c, msgs := parseString(t, ""+
 		"alias pci:v00008086d* e1000e\n"+
 		"alias pci:v*d* generic\n"+
@@ -210,6 +215,7 @@ func TestQueries(t *testing.T) {
 }
 
 func TestSoftdepString(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		d    Softdep
@@ -232,6 +238,7 @@ func TestSoftdepString(t *testing.T) {
 // TestDefaultModprobePaths: kmod 34.2's five directories, /usr/lib and
 // /lib both even where they are one directory.
 func TestDefaultModprobePaths(t *testing.T) {
+	t.Parallel()
 	want := []string{"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d"}
 	if !reflect.DeepEqual(DefaultModprobePaths, want) {
 		t.Errorf("DefaultModprobePaths = %q, want %q", DefaultModprobePaths, want)
@@ -245,6 +252,7 @@ func TestDefaultModprobePaths(t *testing.T) {
 // TestModprobeKmodDefaultPaths compares `modprobe -c` without -C, the
 // system's own configuration, with kmod's.
 func TestModprobeKmodDefaultPaths(t *testing.T) {
+	t.Parallel()
 	cmdline := testCmdline()
 	root := t.TempDir()
 	tc := modprobeCase{name: "defaults"}

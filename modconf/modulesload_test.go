@@ -8,6 +8,7 @@ import (
 )
 
 func TestModulesToLoad(t *testing.T) {
+	t.Parallel()
 	type file struct{ path, text string }
 	tests := []struct {
 		name    string

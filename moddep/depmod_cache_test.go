@@ -14,6 +14,7 @@ import (
 // it and its parsing: the record then describes other bytes than the
 // key's, and must not be put. An unchanged module's record is.
 func TestDepmodCacheTornRead(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	old := elfmodtest.XZ((&elfmodtest.Module{Modinfo: []string{"alias=old"}}).Bytes())
 	other := elfmodtest.XZ((&elfmodtest.Module{Modinfo: []string{"alias=new"}}).Bytes())

@@ -8,6 +8,7 @@ func fnIsAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 // The matcher itself is tested in modconf; this checks the wrappers reach it.
 func TestFnmatchWrappers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, pattern, str string
 		want               bool

@@ -9,6 +9,7 @@ import (
 // NormalizeAlias is kmod's alias_normalize, for depmod's alias keys and
 // for the names modprobe looks up.
 func TestNormalizeAlias(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a-", 3000)
 	tests := []struct {
 		name, in, want string

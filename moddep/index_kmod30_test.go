@@ -46,6 +46,7 @@ func needKmod30Tree(t testing.TB) string {
 // the same tree: every entry of a dump, every key's lookup, and libkmod's
 // recorded wildcard answers.
 func TestKmod30TreeRead(t *testing.T) {
+	t.Parallel()
 	old, cur := needKmod30Tree(t), needKmodTree(t)
 	ti := loadTreeInserts(t)
 	for _, tc := range treeIndexes {

@@ -15,24 +15,20 @@ import (
 	"github.com/modutils/modutils/internal/libc"
 )
 
-// kmodTreeDir holds a Debian kernel's modules with the indexes kmod 34.2's
-// depmod wrote for them, made once for this test binary (see TestMain).
-var kmodTreeDir string
-
 func TestMain(m *testing.M) { debtree.MainWithTempDir(m, "moddep-kmodtree", &kmodTreeRoot) }
 
 var kmodTreeRoot string
 
+// needKmodTree is a Debian kernel's modules with the indexes kmod 34.2's
+// depmod wrote for them, made once for this test binary (see TestMain).
 func needKmodTree(t testing.TB) string {
 	t.Helper()
-	kmodTreeDir = debtree.KmodIndexes(t, kmodTreeRoot)
-	return kmodTreeDir
+	return debtree.KmodIndexes(t, kmodTreeRoot)
 }
 
 func readTreeFile(t testing.TB, name string) string {
 	t.Helper()
-	needKmodTree(t)
-	b, err := os.ReadFile(filepath.Join(kmodTreeDir, name))
+	b, err := os.ReadFile(filepath.Join(needKmodTree(t), name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +197,7 @@ var treeIndexes = []struct {
 // TestKmodTreeRebuild rebuilds every index from its text source and
 // demands kmod's exact bytes.
 func TestKmodTreeRebuild(t *testing.T) {
+	t.Parallel()
 	needKmodTree(t)
 	ti := loadTreeInserts(t)
 	for _, tc := range treeIndexes {
@@ -244,6 +241,7 @@ func wantDump(prefix string, ins []testInsert) string {
 // TestKmodTreeRead reads kmod's own files and checks everything in them
 // against the text files depmod wrote alongside.
 func TestKmodTreeRead(t *testing.T) {
+	t.Parallel()
 	dir := needKmodTree(t)
 	ti := loadTreeInserts(t)
 	for _, tc := range treeIndexes {
@@ -292,6 +290,7 @@ func TestKmodTreeRead(t *testing.T) {
 // TestKmodTreeWildMatchesKmod replays wildcard queries on the real alias
 // indexes against libkmod's recorded answers (testdata/kmodtree).
 func TestKmodTreeWildMatchesKmod(t *testing.T) {
+	t.Parallel()
 	dir := needKmodTree(t)
 	for _, name := range []string{"alias", "builtin.alias"} {
 		t.Run(name, func(t *testing.T) {
@@ -309,6 +308,7 @@ func TestKmodTreeWildMatchesKmod(t *testing.T) {
 // libkmod's rule on every alias: a stored key matches when the query equals
 // it up to the key's first wildcard and fnmatch accepts the rest.
 func TestKmodTreeWildBruteForce(t *testing.T) {
+	t.Parallel()
 	dir := needKmodTree(t)
 	ti := loadTreeInserts(t)
 	ix, err := OpenIndex(filepath.Join(dir, "modules.alias.bin"))

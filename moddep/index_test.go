@@ -88,6 +88,7 @@ func buildIndex(t testing.TB, script []testInsert) ([]byte, string) {
 // TestIndexWriterMatchesKmod checks byte identity with kmod's index_write
 // and the duplicate flags of its index_insert.
 func TestIndexWriterMatchesKmod(t *testing.T) {
+	t.Parallel()
 	for _, base := range indexCases(t) {
 		t.Run(filepath.Base(base), func(t *testing.T) {
 			got, gotDups := buildIndex(t, readInsertScript(t, base+".in"))
@@ -174,6 +175,7 @@ func runIndexQueries(t testing.TB, ix *Index, queries string) string {
 // TestIndexReaderMatchesKmod replays queries against libkmod's recorded
 // answers, for both of its readers, on the layouts of kmod 34 and kmod 30.
 func TestIndexReaderMatchesKmod(t *testing.T) {
+	t.Parallel()
 	for _, base := range indexCases(t) {
 		for _, layout := range []string{".bin", ".kmod30.bin"} {
 			t.Run(filepath.Base(base)+layout, func(t *testing.T) { testIndexReader(t, base, layout) })
@@ -218,6 +220,7 @@ func replayQueries(t *testing.T, ix *Index, base string) {
 }
 
 func TestIndexWriterRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, key, value string
 	}{
@@ -244,6 +247,7 @@ func TestIndexWriterRejects(t *testing.T) {
 }
 
 func TestIndexWriterSmall(t *testing.T) {
+	t.Parallel()
 	be := func(v ...uint32) string {
 		var b []byte
 		for _, x := range v {
@@ -282,6 +286,7 @@ func TestIndexWriterSmall(t *testing.T) {
 }
 
 func TestOpenIndexErrors(t *testing.T) {
+	t.Parallel()
 	good, _ := buildIndex(t, []testInsert{{"a", "b", 0}})
 	tests := []struct {
 		name string
@@ -346,6 +351,7 @@ func u32s(v ...uint32) []byte {
 // within), "err" where libkmod faults or loops. Verify and Dump walk
 // everything and must always report the damage.
 func TestIndexDamaged(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name             string
 		data             []byte
@@ -425,6 +431,7 @@ func sharedChildren() []byte {
 }
 
 func TestIndexCloseShared(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "x.bin")
 	b, _ := buildIndex(t, []testInsert{{"key", "value", 0}})
 	if err := os.WriteFile(path, b, 0o644); err != nil {

@@ -28,6 +28,7 @@ func escapeTest(s string) string {
 // recorded in testdata/kmodhash/sums.golden for real symbol and module
 // names and random bytes (high bytes exercise kmod's sign extension).
 func TestKmodHashSum(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("testdata/kmodhash/sums.golden")
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +54,7 @@ func TestKmodHashSum(t *testing.T) {
 // TestKmodHashMatchesKmod replays operation scripts through KmodHash and
 // compares every result and every iteration with what kmod's hash.c did.
 func TestKmodHashMatchesKmod(t *testing.T) {
+	t.Parallel()
 	for _, nb := range []uint32{512, 16, 3, 1} {
 		t.Run(fmt.Sprint(nb), func(t *testing.T) {
 			base := filepath.Join("testdata/kmodhash", fmt.Sprintf("ops-%d", nb))
@@ -114,6 +116,7 @@ func TestKmodHashMatchesKmod(t *testing.T) {
 }
 
 func TestKmodHashBuckets(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		n    uint32
@@ -139,6 +142,7 @@ func TestKmodHashBuckets(t *testing.T) {
 }
 
 func TestKmodHashSemantics(t *testing.T) {
+	t.Parallel()
 	h := NewKmodHash[string](4)
 	if h.Add("a", "1") {
 		t.Error("Add of a new key reported a replacement")

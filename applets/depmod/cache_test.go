@@ -64,6 +64,7 @@ func cacheFile(dir string) string { return filepath.Join(dir, modcache.FileName)
 // 34.2: the warm run must write the same bytes, and leave the cache file
 // as it was (every module a hit, nothing to add).
 func TestCacheWarm(t *testing.T) {
+	t.Parallel()
 	for _, tree := range debtree.All(t) {
 		if tree.Flavour == "ko.gz" {
 			continue
@@ -96,6 +97,7 @@ func TestCacheWarm(t *testing.T) {
 // under another root, read through the first tree's records. Both must
 // give what kmod gives.
 func TestCacheChangedTree(t *testing.T) {
+	t.Parallel()
 	tree := debtree.Trixie(t)
 	extra := debtree.Get(t, "ko")
 	// The package's cache: the other suites have filled it with the
@@ -221,6 +223,7 @@ func subsetCopy(t testing.TB, tree debtree.Tree, n int) subset {
 // cache damaged in each way a disk, a crash, an old build or another
 // user can damage it: the output is kmod's every time.
 func TestCacheDamaged(t *testing.T) {
+	t.Parallel()
 	tree := debtree.Get(t, "ko")
 	kv := debtree.View(t, tree)
 	want := runKmod(t, "-b", kv.Root, tree.Version)
@@ -293,6 +296,7 @@ func TestCacheDamaged(t *testing.T) {
 
 // TestCacheOff: MODUTILS_CACHE=off reads and writes no cache.
 func TestCacheOff(t *testing.T) {
+	t.Parallel()
 	tree := debtree.Get(t, "ko")
 	v := debtree.View(t, tree)
 	if r := runCached(t, "off", "-b", v.Root, tree.Version); r.Code != 0 {

@@ -103,6 +103,7 @@ func firstDiff(got, want string) string {
 // and compares every file, stdout, stderr and the exit code: every module
 // of each tree is read by both.
 func TestDebianTrees(t *testing.T) {
+	t.Parallel()
 	for _, tree := range debtree.All(t) {
 		if tree.Flavour == "ko.gz" {
 			continue
@@ -122,6 +123,7 @@ func TestDebianTrees(t *testing.T) {
 // (modules.weakdep too, since kmod 33), on Debian 13's and Debian 12's
 // uncompressed trees.
 func TestDebianDryRun(t *testing.T) {
+	t.Parallel()
 	for _, tree := range []debtree.Tree{debtree.Trixie(t), debtree.Get(t, "ko")} {
 		t.Run(tree.Flavour+"-"+tree.Version, func(t *testing.T) {
 			v := debtree.View(t, tree)
@@ -136,6 +138,7 @@ func TestDebianDryRun(t *testing.T) {
 // cannot read: it must give what the uncompressed tree gives, with the
 // file names changed.
 func TestDebianGzip(t *testing.T) {
+	t.Parallel()
 	plain, gz := debtree.View(t, debtree.Get(t, "ko")), debtree.View(t, debtree.Get(t, "ko.gz"))
 	if r := runOurs(t, "-b", plain.Root, plain.Version); r.Code != 0 || r.Stderr != "" {
 		t.Fatalf("plain tree: exit %d, stderr %q", r.Code, r.Stderr)

@@ -101,6 +101,7 @@ func kmodDifferences(r result) result {
 var libkmodPointerLine = regexp.MustCompile(`^depmod: INFO: (custom logging function 0x[0-9a-f]+ registered|context 0x[0-9a-f]+ released)\n$`)
 
 func TestFixturesAgainstKmod(t *testing.T) {
+	t.Parallel()
 	cycle := baseTree()
 	cycle[md+"kernel/loop/la.ko"] = mod(nil, []string{"la_fn"}, "lb_fn")
 	cycle[md+"kernel/loop/lb.ko"] = mod(nil, []string{"lb_fn"}, "lc_fn")
@@ -254,6 +255,7 @@ func clean(t *testing.T, dir string, files map[string][]byte) {
 // TestWeakdep covers modules.weakdep, which kmod 30 did not write yet:
 // kmod 34.2 writes it after modules.softdep, in module order.
 func TestWeakdep(t *testing.T) {
+	t.Parallel()
 	root := baseTree().write(t)
 	if r := runOurs(t, "-b", root, fixtureVersion); r.Code != 0 {
 		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
@@ -271,6 +273,7 @@ func TestWeakdep(t *testing.T) {
 // TestOutdir covers -o, from newer kmod: the files go under another root,
 // and nothing is written into the module tree.
 func TestOutdir(t *testing.T) {
+	t.Parallel()
 	root := baseTree().write(t)
 	out := t.TempDir()
 	if r := runOurs(t, "-b", root, "-o", out, fixtureVersion); r.Code != 0 {
@@ -287,6 +290,7 @@ func TestOutdir(t *testing.T) {
 // TestModuleDir covers -m, from newer kmod: another module directory
 // under the root.
 func TestModuleDir(t *testing.T) {
+	t.Parallel()
 	tree := fixture{}
 	for k, v := range baseTree() {
 		tree[strings.Replace(k, "lib/modules/", "usr/lib/modules/", 1)] = v
@@ -303,6 +307,7 @@ func TestModuleDir(t *testing.T) {
 // TestRemovedWorkingDir gives relative -b and -o paths in a working
 // directory that was removed, where kmod cannot make them absolute.
 func TestRemovedWorkingDir(t *testing.T) {
+	// Not parallel: t.Chdir: it runs depmod in a working directory that has been removed.
 	root := baseTree().write(t)
 	gone := filepath.Join(t.TempDir(), "gone")
 	if err := os.Mkdir(gone, 0o755); err != nil {
@@ -325,6 +330,7 @@ func TestRemovedWorkingDir(t *testing.T) {
 // the file; the run goes on and writes what it writes when that module
 // cannot be read at all, with kmod's exit code for that, 0.
 func TestModulePanic(t *testing.T) {
+	t.Parallel()
 	victim := md + "kernel/drivers/a/snd-mid.ko"
 	// The reference: the same tree with the module unreadable garbage.
 	broken := baseTree()

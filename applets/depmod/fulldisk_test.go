@@ -20,6 +20,7 @@ import (
 // proves the same as the VM would, in milliseconds; it needs root, which
 // CI has.
 func TestFullDisk(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		debtree.Missing(t, "mounting a tmpfs needs root")
 	}

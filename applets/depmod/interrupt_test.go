@@ -108,6 +108,7 @@ func (s *twoStates) check(t *testing.T, when string) (others []string) {
 // failure exits 1 with kmod's message and leaves no temporary file; a
 // stop leaves at most the one in flight, which the next run removes.
 func TestWriteFaults(t *testing.T) {
+	t.Parallel()
 	s := newTwoStates(t)
 	var stderr bytes.Buffer
 	env := &applet.Env{Argv0: "depmod", Stdout: &stderr, Stderr: &stderr}
@@ -176,6 +177,7 @@ func TestWriteFaults(t *testing.T) {
 // files are each old or new, at most the temporary file in flight is
 // left, and the next run leaves none.
 func TestKilled(t *testing.T) {
+	t.Parallel()
 	s := newTwoStates(t)
 	bin := modutilsBinary(t)
 	depmod := func() *exec.Cmd { return exec.Command(bin, "depmod", "-b", s.root, s.version) }

@@ -8,6 +8,7 @@ import (
 // TestStaleTemp: the hand-written parser says what the regular
 // expression it replaced said.
 func TestStaleTemp(t *testing.T) {
+	t.Parallel()
 	re := regexp.MustCompile(`^(.+)\.([0-9]+)\.[0-9]+\.[0-9]+$`)
 	for _, name := range []string{
 		"modules.dep.123.456.789", "modules.dep.bin.1.2.3", "a.1.2.3", ".1.2.3", "1.2.3",

@@ -157,6 +157,7 @@ var getoptCases = []struct {
 }
 
 func TestGetopt(t *testing.T) {
+	t.Parallel()
 	for _, tt := range getoptCases {
 		t.Run(tt.name, func(t *testing.T) {
 			tb := tableNamed(tt.table)
@@ -172,6 +173,7 @@ func TestGetopt(t *testing.T) {
 // of both is not ambiguous, but glibc compares each later match with the
 // first match only.
 func TestAmbiguity(t *testing.T) {
+	t.Parallel()
 	mp := tableNamed("modprobe")
 	tests := []struct {
 		arg, want, err string
@@ -190,6 +192,7 @@ func TestAmbiguity(t *testing.T) {
 }
 
 func TestOptind(t *testing.T) {
+	t.Parallel()
 	kmod := tableNamed("kmod")
 	for _, tt := range []struct {
 		args []string
@@ -218,6 +221,7 @@ func TestOptind(t *testing.T) {
 }
 
 func TestStopEarly(t *testing.T) {
+	t.Parallel()
 	// kmod returns from its loop at -h: what follows is never parsed,
 	// so a bad option after it is never reported.
 	var errs bytes.Buffer

@@ -38,6 +38,7 @@ func diff(t *testing.T, what string, got, want debtree.Result) {
 // directory, or only the host's /proc/modules: help, version, unknown and
 // missing commands, bad options, kmod list.
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	debtree.Kmod(t, "kmod")
 	cases := []struct {
 		name    string
@@ -290,6 +291,7 @@ func snapshotFile(t *testing.T, path string) string {
 // and to a file, on the modules.devname kmod 34.2's depmod writes for
 // Debian 13's and Debian 12's trees.
 func TestStaticNodesTrees(t *testing.T) {
+	t.Parallel()
 	depmod := debtree.Kmod(t, "depmod")
 	trees := []debtree.Named{{Name: "deb13", Tree: debtree.Trixie(t)}, {Name: "deb12", Tree: debtree.Get(t, "ko")}}
 	for _, tr := range trees {
@@ -317,6 +319,7 @@ func TestStaticNodesTrees(t *testing.T) {
 // and odd modules.devname files and module directories, and on outputs
 // it cannot write.
 func TestStaticNodesFiles(t *testing.T) {
+	// Not parallel: t.Chdir (runStaticIn): relative output paths are resolved against the working directory.
 	long := "m " + strings.Repeat("n", 5000) + " c1:2\nok ok c1:3\n"
 	files := []struct{ name, content string }{
 		{"comments-and-blanks", "# Device nodes\n#\ntun net/tun c10:200\n\n  # not a comment\nloop loop-control c10:237\n"},
@@ -442,6 +445,7 @@ func snapshotDir(t *testing.T, dir string) string {
 // (KMOD_TEST_ROOT set), for runs in another mount namespace: its
 // arguments follow "--".
 func TestHelperKmod(t *testing.T) {
+	// Not parallel: the body of a child process, which runs it alone (-test.run).
 	root, ok := os.LookupEnv("KMOD_TEST_ROOT")
 	if !ok {
 		return
@@ -462,6 +466,7 @@ func TestHelperKmod(t *testing.T) {
 // in a private mount namespace), and on /dev/full, which is written in
 // place as any device is.
 func TestOutputWriteFails(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		debtree.Missing(t, "mounting a tmpfs needs root")
 	}
@@ -519,6 +524,7 @@ cp "$MODULES" /proc/modules`
 // test's making: holders, long names, a module gone from /sys, a kernel
 // without coresize files, lines libkmod cannot name.
 func TestListKernels(t *testing.T) {
+	t.Parallel()
 	kernels := []struct {
 		name    string
 		modules string

@@ -6,15 +6,11 @@ package lsmod
 import (
 	"github.com/modutils/modutils/applets/applet"
 	"github.com/modutils/modutils/applets/modlist"
-	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/kernel/libkmod"
 )
-
-// Sys is the kernel lsmod reads; tests point its Root at a fake tree.
-var Sys = kernel.Sys{}
 
 // Run runs lsmod with args (without the program name) and returns its
 // exit code.
 func Run(env *applet.Env, args []string) int {
-	return modlist.Main(env, libkmod.Lib{Sys: Sys}, env.Argv0, args, false)
+	return modlist.Main(env, libkmod.Lib{Sys: env.Kernel()}, env.Argv0, args, false)
 }

@@ -30,19 +30,16 @@ func tree(t *testing.T, files map[string]string) string {
 
 func run(t *testing.T, root string, args ...string) (string, string, int) {
 	t.Helper()
-	old := Sys
-	Sys = kernel.Sys{Root: root}
-	defer func() { Sys = old }()
-	t.Setenv("KMOD_LOG", "")
-	os.Unsetenv("KMOD_LOG")
 	var out, errb strings.Builder
-	code := Run(&applet.Env{Argv0: "/sbin/lsmod", Stdout: &out, Stderr: &errb}, args)
+	noVars := func(string) (string, bool) { return "", false }
+	code := Run(&applet.Env{Argv0: "/sbin/lsmod", Stdout: &out, Stderr: &errb, LookupEnv: noVars, Sys: &kernel.Sys{Root: root}}, args)
 	return out.String(), errb.String(), code
 }
 
 // The format is tools/lsmod.c's: a header, then "%-19s %8ld  %d" and the
 // holders, the first after a space and the others after commas.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	root := tree(t, map[string]string{
 		"/proc/modules": "nfsv4 1118208 1 - Live 0x0000000000000000\n" +
 			"a_module_with_a_long_name 12 0 - Live 0x0\n" +
@@ -74,6 +71,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestManyHolders(t *testing.T) {
+	t.Parallel()
 	root := tree(t, map[string]string{
 		"/proc/modules":            "x 100 3 - Live 0x0\n",
 		"/sys/module/x/coresize":   "100\n",
@@ -95,6 +93,7 @@ func TestManyHolders(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	out, errs, code := run(t, t.TempDir())
 	want := "lsmod: ERROR: could not open /proc/modules: No such file or directory\n" +
 		"lsmod: ERROR: could not get list of modules: No such file or directory\n"
@@ -110,6 +109,7 @@ func TestErrors(t *testing.T) {
 // TestOracle runs kmod 34.2's lsmod with a fake /proc and /sys/module
 // bind-mounted in a private mount namespace, and ours on the same tree.
 func TestOracle(t *testing.T) {
+	t.Parallel()
 	lsmod := debtree.Kmod(t, "lsmod")
 	if _, err := exec.LookPath("unshare"); err != nil {
 		debtree.Missing(t, "needs unshare(1)")

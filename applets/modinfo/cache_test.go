@@ -51,6 +51,7 @@ func fillCache(t testing.TB, dir string, tree debtree.Tree) {
 // shows in one of them, and the formatting of the others does not
 // depend on where the fields came from.
 func TestCacheWarm(t *testing.T) {
+	t.Parallel()
 	debtree.Kmod(t, "modinfo")
 	for _, tree := range []debtree.Named{{Name: "deb13.ko.xz", Tree: debtree.Trixie(t)}, {Name: "deb12.ko", Tree: debtree.Get(t, "ko")}} {
 		t.Run(tree.Name, func(t *testing.T) {
@@ -70,6 +71,7 @@ func TestCacheWarm(t *testing.T) {
 // output is the record's, so the cache is what modinfo read. A copy of
 // the file elsewhere hits too; a record for other bytes does not.
 func TestCacheUsed(t *testing.T) {
+	t.Parallel()
 	tree := debtree.Get(t, "ko")
 	data, err := os.ReadFile(filepath.Join(tree.ModDir(), "kernel/drivers/net/dummy.ko"))
 	if err != nil {

@@ -201,6 +201,7 @@ func batches(t *testing.T, opts, operands []string, n int) {
 // TestDebianPaths runs modinfo on 300+ modules by path, with every output
 // option, on Debian 13's tree and Debian 12's uncompressed one.
 func TestDebianPaths(t *testing.T) {
+	t.Parallel()
 	debtree.Kmod(t, "modinfo")
 	for _, tree := range []debtree.Named{{Name: "deb13.ko.xz", Tree: debtree.Trixie(t)}, {Name: "deb12.ko", Tree: debtree.Get(t, "ko")}} {
 		t.Run(tree.Name, func(t *testing.T) {
@@ -302,6 +303,7 @@ func every(s []string, n int) []string {
 // symbols, built-in modules and their aliases, -m, and names that match
 // nothing.
 func TestDebianNames(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"deb13.ko.xz", "deb12.ko"} {
 		t.Run(name, func(t *testing.T) { debianNames(t, indexedView(t, name)) })
 	}
@@ -391,6 +393,7 @@ func debianNames(t *testing.T, v debtree.Tree) {
 // trees by path and by name (Debian 13's is TestDebianPaths' and
 // TestDebianNames'; .ko.gz, which Debian's kmod cannot read, TestGolden's).
 func TestDebianCompressed(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"deb12.ko.xz", "deb12.ko.zst"} {
 		t.Run(name, func(t *testing.T) {
 			v := indexedView(t, name)
@@ -414,6 +417,7 @@ func TestDebianCompressed(t *testing.T) {
 // TestDebianErrors covers failures against real modules: missing
 // modules and files, truncated and corrupted copies of real modules.
 func TestDebianErrors(t *testing.T) {
+	t.Parallel()
 	v := indexedView(t, "deb12.ko")
 	md := v.ModDir()
 	rel := sample(t, md)
@@ -455,6 +459,7 @@ func itoa(n int) string {
 // does: kmod's stdout is block-buffered there, so its error messages land
 // ahead of output it printed earlier; ours must land in the same places.
 func TestCombinedStreams(t *testing.T) {
+	t.Parallel()
 	v := indexedView(t, "deb12.ko")
 	kmod := debtree.Kmod(t, "modinfo")
 	dir := t.TempDir()

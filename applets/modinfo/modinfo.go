@@ -124,7 +124,7 @@ func Run(env *applet.Env, args []string) int {
 	// kmod_new reads no modprobe.d here (modinfo passes an empty list),
 	// but still the module directory's modules.softdep and the kernel
 	// command line, reporting through libkmod's own logger.
-	r.libkmodLv = diag.LibkmodPriority(os.LookupEnv)
+	r.libkmodLv = diag.LibkmodPriority(env.Lookup)
 	r.conf = modconf.LoadModprobeConfig(modconf.ModprobeOptions{
 		Paths:       []string{},
 		LegacyFiles: []string{},

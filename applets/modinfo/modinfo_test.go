@@ -155,6 +155,7 @@ func writeTree(t testing.TB, dir string, files map[string][]byte) {
 // TestSyntheticFiles compares kmod and ours on crafted module files, with
 // every output option, by absolute and by relative path.
 func TestSyntheticFiles(t *testing.T) {
+	// Not parallel: t.Chdir: the files are named relative to the working directory, as kmod resolves them.
 	dir := t.TempDir()
 	files := synthetic()
 	writeTree(t, dir, files)
@@ -200,6 +201,7 @@ func TestSyntheticFiles(t *testing.T) {
 // kmod's depmod indexed: modules.dep names, aliases, symbols, built-in
 // modules with and without modules.builtin.modinfo, -m, and errors.
 func TestSyntheticTree(t *testing.T) {
+	// Not parallel: t.Chdir: the files are named relative to the working directory, as kmod resolves them.
 	depmod := debtree.Kmod(t, "depmod")
 	root := t.TempDir()
 	const kv = "1.0.0"
@@ -274,6 +276,7 @@ func TestSyntheticTree(t *testing.T) {
 // TestBuiltinModinfoCorrupt checks modules.builtin.modinfo damage that
 // kmod survives, including libkmod's own error messages.
 func TestBuiltinModinfoCorrupt(t *testing.T) {
+	t.Parallel()
 	depmod := debtree.Kmod(t, "depmod")
 	cases := []struct {
 		name, content string
@@ -312,6 +315,7 @@ func TestBuiltinModinfoCorrupt(t *testing.T) {
 // TestCommandLineModule compares option parsing and its errors on a
 // module file; TestCommandLine has the cases that need none.
 func TestCommandLineModule(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string][]byte{"m.ko": mod("license=GPL", "author=A", "description=D", "parm=p:x")})
 	m := filepath.Join(dir, "m.ko")
@@ -344,6 +348,7 @@ func spoil(b []byte) []byte {
 // zstd stream was one until kmod 34, which reports it as we do:
 // TestSyntheticFiles compares it.)
 func TestGolden(t *testing.T) {
+	// Not parallel: t.Chdir: the files are named relative to the working directory, as kmod resolves them.
 	dir := t.TempDir()
 	plain := mod("license=GPL", "name=gz", "parm=p:desc", "parmtype=p:int")
 	writeTree(t, dir, map[string][]byte{

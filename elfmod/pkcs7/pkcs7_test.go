@@ -8,6 +8,7 @@ import (
 // elfmod's signature tests build whole messages and compare with kmod;
 // these are the refusals that need no module around them.
 func TestParseRefuses(t *testing.T) {
+	t.Parallel()
 	deep := bytes.Repeat([]byte{0x30, 0x80}, maxNest+2)
 	deep = append(deep, make([]byte, 2*(maxNest+2))...)
 	tests := []struct {

@@ -9,6 +9,7 @@ import (
 // their Go versions from the same random states, probabilities and input,
 // and wants the same symbols, range decoder states and probabilities.
 func TestAsmMatchesGo(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	var in chunkIn
 	for i := range in {

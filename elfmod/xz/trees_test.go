@@ -60,6 +60,7 @@ func readAll(t testing.TB, files []string) [][]byte {
 // files, in order, streams the reference on one core while we decode on
 // the other.
 func TestTrixieTree(t *testing.T) {
+	t.Parallel()
 	files := treeFiles(t, debtree.Trixie(t), ".ko.xz")
 	xz, err := exec.LookPath("xz")
 	if err != nil {
@@ -141,6 +142,7 @@ func TestTrixieTree(t *testing.T) {
 // TestDebian12Tree decodes every module of Debian 12's .ko.xz copy, on
 // two cores, and compares each with the uncompressed tree's.
 func TestDebian12Tree(t *testing.T) {
+	t.Parallel()
 	xzTree, plain := debtree.Get(t, "ko.xz"), debtree.Get(t, "ko")
 	files := treeFiles(t, xzTree, ".ko.xz")
 	var next atomic.Int64

@@ -30,6 +30,7 @@ func readTestdata(t testing.TB, name string) []byte {
 
 // TestStored decodes the files testdata/gen.sh made with XZ Utils.
 func TestStored(t *testing.T) {
+	t.Parallel()
 	text := readTestdata(t, "text")
 	tests := []struct {
 		file    string
@@ -121,6 +122,7 @@ func xzTool(t testing.TB) string {
 // TestXZOptions decodes what xz makes of a sample with each option that
 // changes the format.
 func TestXZOptions(t *testing.T) {
+	t.Parallel()
 	xz := xzTool(t)
 	in := sample(256 << 10)
 	tests := []struct {
@@ -270,6 +272,7 @@ func realBlock(t testing.TB) (hdrFlags byte, dict byte, data []byte) {
 // TestCrafted decodes streams built by hand around LZMA2 data, for the
 // chunk kinds and the errors xz never makes.
 func TestCrafted(t *testing.T) {
+	t.Parallel()
 	text := readTestdata(t, "text")
 	_, dict, lz := realBlock(t)
 	if lz[0] != 0xe0 || lz[len(lz)-1] != 0 {
@@ -354,6 +357,7 @@ func TestCrafted(t *testing.T) {
 // TestContainerErrors damages the containers around the data: stream
 // header and footer, block header, padding, check, index.
 func TestContainerErrors(t *testing.T) {
+	t.Parallel()
 	f := readTestdata(t, "crc32.xz")
 	n := len(f)
 	with := func(at int, v byte) []byte {
@@ -418,6 +422,7 @@ func TestContainerErrors(t *testing.T) {
 // TestTruncated cuts files at every byte: each prefix is an error that
 // matches io.ErrUnexpectedEOF, never a panic.
 func TestTruncated(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"crc32.xz", "blocks-with-sizes.xz", "incompressible.xz", "empty.xz"} {
 		f := readTestdata(t, name)
 		for i := range len(f) {
@@ -432,6 +437,7 @@ func TestTruncated(t *testing.T) {
 // TestBitFlips flips every bit of small files: every damage is caught
 // (everything is under a CRC32 or the block check), as a *FormatError.
 func TestBitFlips(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"crc32.xz", "blocks-with-sizes.xz", "incompressible.xz"} {
 		f := readTestdata(t, name)
 		b := bytes.Clone(f)
@@ -447,6 +453,7 @@ func TestBitFlips(t *testing.T) {
 }
 
 func TestLimit(t *testing.T) {
+	t.Parallel()
 	text := readTestdata(t, "text")
 	for _, name := range []string{"crc32.xz", "blocks-with-sizes.xz", "concatenated-padded.xz"} {
 		f := readTestdata(t, name)
@@ -470,6 +477,7 @@ func TestLimit(t *testing.T) {
 // TestAppend checks that Decode appends, and that a Decoder decoding
 // into a big enough buffer allocates nothing.
 func TestAppend(t *testing.T) {
+	t.Parallel()
 	text := readTestdata(t, "text")
 	f := readTestdata(t, "crc32.xz")
 	got, err := Decode([]byte("head"), f, 0)
@@ -490,6 +498,7 @@ func TestAppend(t *testing.T) {
 // TestHostileSizes checks that sizes claimed by headers are not what we
 // allocate: a block claiming a terabyte, in a file of a kilobyte.
 func TestHostileSizes(t *testing.T) {
+	t.Parallel()
 	_, dict, lz := realBlock(t)
 	data := build(checkCRC32, rawBlock{lzma2Header(-1, 1<<40, dict), lz, readTestdata(t, "text")})
 	var before, after runtime.MemStats

@@ -17,6 +17,7 @@ import (
 // TestReplaceSteps: the calls a replacement makes, in order; a reader of
 // this list sees dpkg's sequence.
 func TestReplaceSteps(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	target, tmp := filepath.Join(dir, "f"), filepath.Join(dir, "f.tmp")
 	rec := &faultfs.FS{Base: atomicfile.OS}
@@ -38,6 +39,7 @@ func TestReplaceSteps(t *testing.T) {
 // leaves no temporary file and names its step, and a stop leaves at most
 // the temporary file.
 func TestReplaceFaults(t *testing.T) {
+	t.Parallel()
 	const calls = 7
 	faults := []struct {
 		name string
@@ -84,6 +86,7 @@ func TestReplaceFaults(t *testing.T) {
 // TestReplaceExclusive: a temporary name already taken is an error, and
 // the file there is not touched.
 func TestReplaceExclusive(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	target, tmp := filepath.Join(dir, "f"), filepath.Join(dir, "f.tmp")
 	os.WriteFile(tmp, []byte("someone else's"), 0o644)

@@ -8,6 +8,7 @@ import (
 
 // The values follow kmod_new's log_priority: strtol, then prefixes.
 func TestParseKmodLog(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want Level
@@ -27,6 +28,7 @@ func TestParseKmodLog(t *testing.T) {
 }
 
 func TestLibkmodReporter(t *testing.T) {
+	t.Parallel()
 	var w, other bytes.Buffer
 	r := LibkmodReporter(&w, Err, func(level Level, format string, args ...any) {
 		fmt.Fprintf(&other, "%s: "+format, append([]any{level}, args...)...)
@@ -50,6 +52,7 @@ func TestLibkmodReporter(t *testing.T) {
 }
 
 func TestLibkmodPriority(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		env  map[string]string

@@ -11,6 +11,7 @@ import (
 // The cases are glibc's answers (printf of strtol/strtoul on the same
 // strings), the behaviours kmod's parsers rely on.
 func TestStrtoul(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		s    string
@@ -46,6 +47,7 @@ func TestStrtoul(t *testing.T) {
 }
 
 func TestStrtol(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		s    string
@@ -71,6 +73,7 @@ func TestStrtol(t *testing.T) {
 }
 
 func TestStrerror(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error
@@ -91,6 +94,7 @@ func TestStrerror(t *testing.T) {
 }
 
 func TestCString(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ s, want string }{{"", ""}, {"ab", "ab"}, {"a\x00b", "a"}, {"\x00", ""}} {
 		if got := CString(tc.s); got != tc.want {
 			t.Errorf("CString(%q) = %q, want %q", tc.s, got, tc.want)

@@ -273,13 +273,6 @@ func (l Lib) InitState(name string) (kernel.State, syscall.Errno) {
 	return 0, syscall.EINVAL
 }
 
-// DefaultLog is libkmod's own logger, which tools that do not install
-// theirs (insmod, lsmod) print through: "libkmod: LEVEL: FUNC: text" on w,
-// at ERROR and worse unless KMOD_LOG says otherwise.
-func DefaultLog(w io.Writer) LogFunc {
-	return reportTo(diag.LibkmodReporter(w, diag.LibkmodPriority(os.LookupEnv), nil))
-}
-
 // ToolLog is the logger kmod's rmmod and modprobe install in libkmod
 // (log_kmod): report (the tool's own logger, which filters by priority and
 // prints "NAME: LEVEL: ") gets the text, and the site prints as nothing.

@@ -37,6 +37,7 @@ func logTo(b *strings.Builder) LogFunc {
 }
 
 func TestLib(t *testing.T) {
+	t.Parallel()
 	root := fakeTree(t, map[string]string{
 		"/proc/modules":                   "a 16384 1 b, Live 0x0\nb 8192 0 - Live 0x0\nold 4096 0 - Live 0x0\n",
 		"/sys/module/a/initstate":         "live\n",
@@ -103,6 +104,7 @@ func TestLib(t *testing.T) {
 }
 
 func TestParseLong(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]string{
 		"1\n": "1 true", " 12 ": "12 true", "-4\n": "-4 true", "+5\t": "5 true",
 		"5": "0 false", "": "0 false", "x\n": "0 false", "12x\n": "0 false", "-\n": "0 false",

@@ -14,6 +14,7 @@ import (
 )
 
 func TestPlanLoad(t *testing.T) {
+	t.Parallel()
 	none, gz, xz, zst := elfmod.None, elfmod.Gzip, elfmod.XZ, elfmod.Zstd
 	force := InsertFlags{ForceVermagic: true, ForceModversion: true}
 	tests := []struct {
@@ -86,6 +87,7 @@ func writeFile(t *testing.T, path string, data []byte) {
 }
 
 func TestInsert(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	plain := testModule()
 	writeFile(t, dir+"/m.ko", plain)
@@ -185,6 +187,7 @@ func TestInsert(t *testing.T) {
 }
 
 func TestRemove(t *testing.T) {
+	t.Parallel()
 	r := &recorder{deleteErr: syscall.EAGAIN}
 	err := kernel.Sys{Calls: r}.Remove("m", kernel.RemoveForce|0x80)
 	if err != syscall.EAGAIN || r.deleted != "m" || r.deleteFlags != kernel.RemoveForce|kernel.RemoveNowait {
@@ -197,6 +200,7 @@ func TestRemove(t *testing.T) {
 }
 
 func TestCompression(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for content, want := range map[string]elfmod.Compression{"zstd\n": elfmod.Zstd, "xz\n": elfmod.XZ, "gzip\n": elfmod.Gzip, "lz4\n": elfmod.None, "zstd": elfmod.None} {
 		writeFile(t, dir+"/sys/module/compression", []byte(content))

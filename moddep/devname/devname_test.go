@@ -11,6 +11,7 @@ import (
 // see them; the differential tests in applets/kmod compare the same
 // files with kmod 34.2.
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		in    string
@@ -49,6 +50,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestFormats(t *testing.T) {
+	t.Parallel()
 	nodes := []Node{{"tun", "net/tun", 'c', 10, 200}, {"floppy", "fd0", 'b', 2, 0}}
 	want := map[string]string{
 		"human": "Module: tun\n\tDevice node: /dev/net/tun\n\t\tType: character device\n\t\tMajor: 10\n\t\tMinor: 200\n" +
@@ -73,6 +75,7 @@ func TestFormats(t *testing.T) {
 }
 
 func TestNode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		n                  Node
 		path, dir, request string

@@ -95,6 +95,7 @@ func extract(t *testing.T, path string) (Key, *Record) {
 // records that older builds wrote would no longer be what this build
 // reads, so Schema must be bumped (then rerun with -update).
 func TestRealSeed(t *testing.T) {
+	t.Parallel()
 	tree := debtree.Trixie(t)
 	if *update {
 		dir := newDir(t)

@@ -63,6 +63,7 @@ func fill(t *testing.T, dir string, n int) []byte {
 }
 
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := newDir(t)
 	fill(t, dir, 20)
 	for _, load := range []bool{false, true} {
@@ -97,6 +98,7 @@ func TestRoundTrip(t *testing.T) {
 // at every byte, and made by another version, producer or owner: each
 // record is then either the one put or missing, never another.
 func TestDamaged(t *testing.T) {
+	t.Parallel()
 	dir := newDir(t)
 	good := fill(t, dir, 6)
 	if c := openBytes(testOpts(dir), good); c.Len() != 6 {
@@ -151,6 +153,7 @@ func TestDamaged(t *testing.T) {
 // index checksum made right: the record's own key does not match, so
 // both lookups miss rather than one returning the other's record.
 func TestForeignKey(t *testing.T) {
+	t.Parallel()
 	dir := newDir(t)
 	data := fill(t, dir, 2)
 	le := binary.LittleEndian
@@ -181,6 +184,7 @@ func TestForeignKey(t *testing.T) {
 // TestTrust: a cache or directory that others may write, or that a user
 // other than root and the caller owns, is not read, nor written.
 func TestTrust(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Log("not root: the owner cases need chown")
 	}
@@ -249,6 +253,7 @@ func chown(t *testing.T, p string) {
 // TestAging: records not used by Keep writing runs go; used ones stay;
 // past MaxSize the least recently used go first.
 func TestAging(t *testing.T) {
+	t.Parallel()
 	dir := newDir(t)
 	fill(t, dir, 4)
 	k0, _ := sample(0)
@@ -294,6 +299,7 @@ func TestAging(t *testing.T) {
 // TestUnchangedNotWritten: a run that only hits fresh records leaves the
 // file alone.
 func TestUnchangedNotWritten(t *testing.T) {
+	t.Parallel()
 	dir := newDir(t)
 	fill(t, dir, 3)
 	p := filepath.Join(dir, FileName)
@@ -316,6 +322,7 @@ func TestUnchangedNotWritten(t *testing.T) {
 // TestMissingDir: Save makes the directory; an impossible one fails
 // quietly, leaving lookups to miss.
 func TestMissingDir(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "var/cache/modutils")
 	c := Open(testOpts(dir))
 	c.Put(sample(1))
@@ -335,6 +342,7 @@ func TestMissingDir(t *testing.T) {
 }
 
 func TestFromEnv(t *testing.T) {
+	t.Parallel()
 	env := func(v string, set bool) func(string) (string, bool) {
 		return func(string) (string, bool) { return v, set }
 	}
