@@ -148,3 +148,26 @@ func (e *Env) GetoptAs(prog string, args []string, shorts string, longs []getopt
 	_, posix := e.Lookup("POSIXLY_CORRECT")
 	return getopt.New(prog, args, shorts, longs, posix, e.Stderr)
 }
+
+// Helper prints a tool's help with prog as its name: a spec.Spec.
+type Helper interface {
+	WriteHelp(w io.Writer, prog string)
+}
+
+// CommonOption acts on the options every kmod tool's getopt loop answers
+// alike, when their turn comes: -h prints help on w, -V the version, and a
+// bad option (getopt has said why on stderr) ends the run with exit code 1.
+// done is false for any other option, which the tool's own switch takes.
+func (e *Env) CommonOption(w io.Writer, help Helper, val rune) (code int, done bool) {
+	switch val {
+	case 'h':
+		help.WriteHelp(w, e.Name())
+		return 0, true
+	case 'V':
+		io.WriteString(w, Version)
+		return 0, true
+	case getopt.Invalid:
+		return 1, true
+	}
+	return 0, false
+}

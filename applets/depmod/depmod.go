@@ -6,7 +6,6 @@ package depmod
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/atomicfile"
 	"github.com/modutils/modutils/internal/diag"
@@ -82,6 +80,9 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 	)
 	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
+		if code, done := env.CommonOption(env.Stdout, Spec, o.Val); done {
+			return nil, code
+		}
 		switch o.Val {
 		case 'a':
 			all = true
@@ -124,14 +125,6 @@ func prepare(env *applet.Env, args []string, open func(string) (*elfmod.Module, 
 			prefix = o.Arg[0]
 		case 'w':
 			warnDups = true
-		case 'h':
-			Spec.WriteHelp(env.Stdout, env.Name())
-			return nil, 0
-		case 'V':
-			io.WriteString(env.Stdout, applet.Version)
-			return nil, 0
-		case getopt.Invalid:
-			return nil, 1
 		}
 	}
 	log.Priority = min(diag.Warning+diag.Level(verbose), diag.Debug)

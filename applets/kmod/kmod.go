@@ -43,15 +43,8 @@ func parser(env *applet.Env, prog string, args []string, shorts string, longs []
 func (t Tool) Run(env *applet.Env, args []string) int {
 	p := parser(env, env.Argv0, args, Spec.Shorts()[1:], Spec.Longs())
 	for o := range p.Options() {
-		switch o.Val {
-		case 'h':
-			help(env)
-			return 0
-		case 'V':
-			io.WriteString(env.Stdout, applet.Version)
-			return 0
-		case getopt.Invalid:
-			return 1
+		if code, done := env.CommonOption(env.Stdout, Spec, o.Val); done {
+			return code
 		}
 	}
 	operands := p.Operands()

@@ -12,7 +12,6 @@ import (
 	"syscall"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/internal/atomicfile"
 	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/moddep/devname"
@@ -29,6 +28,9 @@ func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 	format := devname.Formats[0]
 	output, toFile := "", false
 	for o := range parser(env, prog, args, StaticNodes.Shorts(), StaticNodes.Longs()).Options() {
+		if code, done := env.CommonOption(env.Stdout, StaticNodes, o.Val); done {
+			return code
+		}
 		switch o.Val {
 		case 'o':
 			output, toFile = o.Arg, true
@@ -40,11 +42,6 @@ func (t Tool) staticNodes(env *applet.Env, prog string, args []string) int {
 				return 1
 			}
 			format = f
-		case 'h':
-			staticHelp(env)
-			return 0
-		case getopt.Invalid:
-			return 1
 		}
 	}
 	rel, err := t.release()

@@ -11,13 +11,11 @@ package modinfo
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"syscall"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
@@ -59,6 +57,9 @@ func Run(env *applet.Env, args []string) int {
 	var hasRoot, hasKversion bool
 	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
+		if code, done := env.CommonOption(env.Stdout, Spec, o.Val); done {
+			return code
+		}
 		switch o.Val {
 		case 'a':
 			r.field, r.hasField = "author", true
@@ -80,14 +81,6 @@ func Run(env *applet.Env, args []string) int {
 			kversion, hasKversion = o.Arg, true
 		case 'b':
 			root, hasRoot = o.Arg, true
-		case 'h':
-			Spec.WriteHelp(env.Stdout, env.Name())
-			return 0
-		case 'V':
-			io.WriteString(env.Stdout, applet.Version)
-			return 0
-		case getopt.Invalid:
-			return 1
 		}
 	}
 	operands := opts.Operands()

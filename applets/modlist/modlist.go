@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel/libkmod"
@@ -58,19 +57,14 @@ func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOp
 	verbose := diag.Err
 	useSyslog := false
 	for o := range p.Options() {
+		if code, done := env.CommonOption(env.Stdout, Spec, o.Val); done {
+			return code
+		}
 		switch o.Val {
 		case 's':
 			useSyslog = true
 		case 'v':
 			verbose++
-		case 'h':
-			Spec.WriteHelp(env.Stdout, env.Name())
-			return 0
-		case 'V':
-			io.WriteString(env.Stdout, applet.Version)
-			return 0
-		case getopt.Invalid:
-			return 1
 		}
 	}
 	if useSyslog {

@@ -17,7 +17,6 @@ import (
 	"syscall"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
@@ -127,6 +126,9 @@ func (rn *run) main(args []string) (int, error) {
 	)
 	opts := rn.env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
+		if code, done := rn.env.CommonOption(rn.out, Spec, o.Val); done {
+			return code, nil
+		}
 		switch o.Val {
 		case 'a':
 			rn.msgLevel = diag.Warning
@@ -182,14 +184,6 @@ func (rn *run) main(args []string) (int, error) {
 		case 'v':
 			envAppend = append(envAppend, "-v")
 			rn.verbose++
-		case 'V':
-			rn.out.WriteString(applet.Version)
-			return 0, nil
-		case 'h':
-			Spec.WriteHelp(rn.out, rn.env.Name())
-			return 0, nil
-		case getopt.Invalid:
-			return 1, nil
 		}
 	}
 	// Install commands run by this modprobe inherit the options that

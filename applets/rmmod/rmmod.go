@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/modutils/modutils/applets/applet"
-	"github.com/modutils/modutils/applets/getopt"
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
 	"github.com/modutils/modutils/kernel"
@@ -26,6 +25,9 @@ func Run(env *applet.Env, args []string) int {
 	useSyslog := false
 	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
+		if code, done := env.CommonOption(env.Stdout, Spec, o.Val); done {
+			return code
+		}
 		switch o.Val {
 		case 'f':
 			force = true
@@ -33,14 +35,6 @@ func Run(env *applet.Env, args []string) int {
 			useSyslog = true
 		case 'v':
 			verbose++
-		case 'h':
-			Spec.WriteHelp(env.Stdout, env.Name())
-			return 0
-		case 'V':
-			fmt.Fprint(env.Stdout, applet.Version)
-			return 0
-		case getopt.Invalid:
-			return 1
 		}
 	}
 	if useSyslog {
