@@ -1,6 +1,8 @@
 // Package applet holds what every applet shares: the environment it runs
-// in (its name, its output streams, its environment variables), kmod's log
-// format, and kmod's getopt_long loop over a command line.
+// in (its name, its output streams, its environment variables, the kernel,
+// the file system it writes through, the clock, kerneld's socket), kmod's
+// log format and syslog, and kmod's getopt_long loop over a command line
+// with the answers to -h, -V and a bad option that every tool shares.
 package applet
 
 import (
