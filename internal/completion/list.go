@@ -76,31 +76,24 @@ func (l Lists) modules() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(filepath.Join(dir, "modules.dep"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var names []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		path, _, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
+	return linesBefore(filepath.Join(dir, "modules.dep"), ":", func(path string) string {
 		name := filepath.Base(path)
 		if i := strings.Index(name, ".ko"); i > 0 {
 			name = name[:i]
 		}
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names, sc.Err()
+		return name
+	})
 }
 
 // loaded are the names in /proc/modules.
 func (l Lists) loaded() ([]string, error) {
-	f, err := os.Open(l.Root + "/proc/modules")
+	return linesBefore(l.Root+"/proc/modules", " ", func(name string) string { return name })
+}
+
+// linesBefore is, sorted, what each line of the file at path holds before
+// its first sep, made a name by name; a line without sep names nothing.
+func linesBefore(path, sep string, name func(string) string) ([]string, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +101,8 @@ func (l Lists) loaded() ([]string, error) {
 	var names []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if name, _, ok := strings.Cut(sc.Text(), " "); ok {
-			names = append(names, name)
+		if before, _, ok := strings.Cut(sc.Text(), sep); ok {
+			names = append(names, name(before))
 		}
 	}
 	sort.Strings(names)
