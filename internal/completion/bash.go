@@ -78,13 +78,9 @@ func bashFunc(b *strings.Builder, m Model, name string) {
 			fmt.Fprintf(b, "\t\t-%s?*) kver=${w#-%s}; continue ;;\n", o.Short, o.Short)
 		}
 	}
-	for _, o := range m.Options {
-		if o.Long != "" && o.Arg && (o.Value == spec.Root || o.Value == spec.KernelVersion) {
-			v := "root"
-			if o.Value == spec.KernelVersion {
-				v = "kver"
-			}
-			fmt.Fprintf(b, "\t\t--%s=?*) %s=${w#*=}; continue ;;\n", o.Long, v)
+	for _, o := range m.placeOptions() {
+		if o.Long != "" {
+			fmt.Fprintf(b, "\t\t--%s=?*) %s=${w#*=}; continue ;;\n", o.Long, o.Var)
 		}
 	}
 	for _, o := range m.Options {

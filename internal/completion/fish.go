@@ -35,19 +35,12 @@ func Fish(w io.Writer, m Model) {
 	if len(others) > 0 {
 		fmt.Fprintf(&b, "\t\t\tcase %s\n\t\t\t\tset want skip\n", strings.Join(others, " "))
 	}
-	for _, o := range m.Options {
-		if !o.Arg || (o.Value != spec.Root && o.Value != spec.KernelVersion) {
-			continue
-		}
-		v := "root"
-		if o.Value == spec.KernelVersion {
-			v = "kver"
-		}
+	for _, o := range m.placeOptions() {
 		if o.Short != "" {
-			fmt.Fprintf(&b, "\t\t\tcase '-%s?*'\n\t\t\t\tset %s (string sub -s 3 -- $w)\n", o.Short, v)
+			fmt.Fprintf(&b, "\t\t\tcase '-%s?*'\n\t\t\t\tset %s (string sub -s 3 -- $w)\n", o.Short, o.Var)
 		}
 		if o.Long != "" {
-			fmt.Fprintf(&b, "\t\t\tcase '--%s=*'\n\t\t\t\tset %s (string replace -r '^[^=]*=' '' -- $w)\n", o.Long, v)
+			fmt.Fprintf(&b, "\t\t\tcase '--%s=*'\n\t\t\t\tset %s (string replace -r '^[^=]*=' '' -- $w)\n", o.Long, o.Var)
 		}
 	}
 	b.WriteString("\t\t\tcase '-*'\n\t\t\tcase '*'\n\t\t\t\tset -a ops $w\n\t\tend\n\tend\n")

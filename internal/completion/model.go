@@ -99,6 +99,28 @@ func firstSentence(s string) string {
 	return strings.NewReplacer(`\fB`, "", `\fR`, "", `\fI`, "", `\-`, "-").Replace(s)
 }
 
+// placeOption is an option that says where the modules are, with the
+// shell variable its value goes to: root for the root directory, kver for
+// the kernel version.
+type placeOption struct {
+	Option
+	Var string
+}
+
+// placeOptions are m's options that take a root or a kernel version.
+func (m Model) placeOptions() []placeOption {
+	var p []placeOption
+	for _, o := range m.Options {
+		switch {
+		case o.Arg && o.Value == spec.Root:
+			p = append(p, placeOption{o, "root"})
+		case o.Arg && o.Value == spec.KernelVersion:
+			p = append(p, placeOption{o, "kver"})
+		}
+	}
+	return p
+}
+
 // optionsOf lists the options whose Value is v, as a shell case pattern's
 // words (-S --set-version).
 func (m Model) optionsOf(v spec.Value) []string {

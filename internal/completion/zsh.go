@@ -23,19 +23,12 @@ func Zsh(w io.Writer, m Model) {
 	if k := m.optionsOf(spec.KernelVersion); len(k) > 0 {
 		fmt.Fprintf(&b, "\t\t(%s) kver=$words[i+1] ;;\n", pattern(k))
 	}
-	for _, o := range m.Options {
-		if !o.Arg || (o.Value != spec.Root && o.Value != spec.KernelVersion) {
-			continue
-		}
-		v := "root"
-		if o.Value == spec.KernelVersion {
-			v = "kver"
-		}
+	for _, o := range m.placeOptions() {
 		if o.Short != "" {
-			fmt.Fprintf(&b, "\t\t(-%s?*) %s=${w#-%s} ;;\n", o.Short, v, o.Short)
+			fmt.Fprintf(&b, "\t\t(-%s?*) %s=${w#-%s} ;;\n", o.Short, o.Var, o.Short)
 		}
 		if o.Long != "" {
-			fmt.Fprintf(&b, "\t\t(--%s=*) %s=${w#*=} ;;\n", o.Long, v)
+			fmt.Fprintf(&b, "\t\t(--%s=*) %s=${w#*=} ;;\n", o.Long, o.Var)
 		}
 	}
 	b.WriteString("\t\tesac\n\tdone\n}\n\n")
