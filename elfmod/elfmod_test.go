@@ -76,11 +76,20 @@ func parse(t *testing.T, img []byte) *Module {
 }
 
 // layouts are the four class/byte-order combinations depmod must read.
-var layouts = []struct {
+// layout is one of the ELF classes and byte orders modules come in.
+type layout struct {
 	name  string
 	class elf.Class
 	bo    binary.ByteOrder
-}{
+}
+
+// sample is sampleModule in layout l.
+func (l layout) sample() *elfmodtest.Module {
+	b := l.sample()
+	return b
+}
+
+var layouts = []layout{
 	{"elf64le", elf.ELFCLASS64, binary.LittleEndian},
 	{"elf64be", elf.ELFCLASS64, binary.BigEndian},
 	{"elf32le", elf.ELFCLASS32, binary.LittleEndian},
@@ -690,8 +699,7 @@ func TestSectionBounds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, l := range layouts {
-				b := sampleModule()
-				b.Class, b.ByteOrder = l.class, l.bo
+				b := l.sample()
 				img := b.Build()
 				size := tt.size
 				if l.class == elf.ELFCLASS32 {
@@ -733,8 +741,7 @@ func TestSectionBounds(t *testing.T) {
 func TestTruncation(t *testing.T) {
 	t.Parallel()
 	for _, l := range layouts {
-		b := sampleModule()
-		b.Class, b.ByteOrder = l.class, l.bo
+		b := l.sample()
 		full := b.Bytes()
 		for n := 0; n < len(full); n++ {
 			img := full[:n]
@@ -779,8 +786,7 @@ var compressors = []struct {
 func TestOpenCompressed(t *testing.T) {
 	t.Parallel()
 	for _, l := range layouts {
-		b := sampleModule()
-		b.Class, b.ByteOrder = l.class, l.bo
+		b := l.sample()
 		img := b.Bytes()
 		want := collect(parse(t, img))
 		for _, c := range compressors {
@@ -998,8 +1004,7 @@ func TestImageLazy(t *testing.T) {
 func TestStrip(t *testing.T) {
 	t.Parallel()
 	for _, l := range layouts {
-		b := sampleModule()
-		b.Class, b.ByteOrder = l.class, l.bo
+		b := l.sample()
 		img := b.Build()
 		m := parse(t, img.Bytes)
 		if err := m.StripSection("__versions"); err != nil {
@@ -1256,8 +1261,7 @@ func TestConcurrent(t *testing.T) {
 	var paths []string
 	var want []results
 	for i, l := range layouts {
-		b := sampleModule()
-		b.Class, b.ByteOrder = l.class, l.bo
+		b := l.sample()
 		img := b.Bytes()
 		c := compressors[i%len(compressors)]
 		paths = append(paths, writeFile(t, "m.ko"+c.ext, c.compress(img)))
