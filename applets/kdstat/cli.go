@@ -50,8 +50,10 @@ func CLI(env *applet.Env, send func(cmd string) error) *cli.App {
 	for _, cmd := range commands {
 		name := cmd.name
 		app.Commands = append(app.Commands, &cli.Command{
-			Name:  name,
-			Usage: cmd.usage,
+			Name:               name,
+			Usage:              cmd.usage,
+			Subcommands:        []*cli.Command{cliapp.HelpCommand()},
+			CustomHelpTemplate: cli.CommandHelpTemplate,
 			Action: func(c *cli.Context) error {
 				if c.NArg() > 0 {
 					return fmt.Errorf("%s takes no argument", name)
@@ -61,9 +63,11 @@ func CLI(env *applet.Env, send func(cmd string) error) *cli.App {
 		})
 	}
 	app.Commands = append(app.Commands, &cli.Command{
-		Name:      "delay",
-		Usage:     "make kerneld unload a module it loaded once idle SECONDS (delay=SECONDS)",
-		ArgsUsage: "SECONDS",
+		Name:               "delay",
+		Usage:              "make kerneld unload a module it loaded once idle SECONDS (delay=SECONDS)",
+		ArgsUsage:          "SECONDS",
+		Subcommands:        []*cli.Command{cliapp.HelpCommand()},
+		CustomHelpTemplate: cli.CommandHelpTemplate,
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return fmt.Errorf("delay takes one argument, the seconds")
@@ -71,6 +75,12 @@ func CLI(env *applet.Env, send func(cmd string) error) *cli.App {
 			return send("delay=" + c.Args().First())
 		},
 	})
+	// Each command has a help command of its own, copied from urfave's,
+	// and so does the App, which then takes the help flag explicitly:
+	// urfave's one help command is a package variable that setting up a
+	// command writes into.
+	app.Commands = append(app.Commands, cliapp.HelpCommand())
+	app.Flags = append(app.Flags, cli.HelpFlag)
 	return app
 }
 

@@ -40,11 +40,8 @@ func TestSpellings(t *testing.T) {
 		{"help command", []string{"help"}, "", 0},
 	}
 	for _, c := range cases {
-		// Not parallel: a subcommand's set-up writes urfave/cli's
-		// package-level help command (Command.setup appends it and sets
-		// its HelpName and separator), which kdstat, one command line a
-		// process, never does twice at once.
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			var out, errOut bytes.Buffer
 			env := &applet.Env{Argv0: "kdstat", Stdout: &out, Stderr: &errOut}
 			sent := ""
@@ -59,6 +56,22 @@ func TestSpellings(t *testing.T) {
 			}
 			if c.want == "" && c.code == 0 && !strings.Contains(out.String(), "delay=SECONDS") {
 				t.Errorf("kdstat %q: no help on stdout:\n%s", c.args, out.String())
+			}
+		})
+	}
+}
+
+// TestHelpConcurrent asks for help in every way at once: under -race it
+// fails if the command lines still share urfave's help command or flag.
+func TestHelpConcurrent(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"help"}, {"help", "debug"}, {"debug", "help"}, {"debug", "-h"}, {"delay", "--help"}, {"-h"}, {"help", "help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			app := CLI(&applet.Env{Argv0: "kdstat", Stdout: &out, Stderr: &out}, func(string) error { return nil })
+			if err := app.Run(append([]string{"kdstat"}, args...)); err != nil || !strings.Contains(out.String(), "NAME:") {
+				t.Errorf("kdstat %q: %v\n%s", args, err, out.String())
 			}
 		})
 	}

@@ -12,6 +12,7 @@ package cliapp
 
 import (
 	"flag"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -40,4 +41,24 @@ func Wire(env *applet.Env, a *cli.App) *cli.App {
 	a.Writer, a.ErrWriter = env.Stdout, env.Stderr
 	a.ExitErrHandler = func(*cli.Context, error) {}
 	return a
+}
+
+// urfaveHelp is urfave's help command, which it keeps in a package
+// variable and appends to every App and Command that lacks one: setting
+// up a Command writes into it (its HelpName, its separator, its flags),
+// so two command lines with subcommands set up at once raced on it.
+var urfaveHelp = sync.OnceValue(func() *cli.Command {
+	a := &cli.App{}
+	a.Setup()
+	return a.Command("help")
+})
+
+// HelpCommand is a copy of urfave's help command, for an App or a Command
+// of its own: one that has it gets no shared one. Like urfave's, it
+// prints the help of what it belongs to, or of the command it names.
+func HelpCommand() *cli.Command {
+	c := *urfaveHelp()
+	// Else its own set-up would give it urfave's, and write into that.
+	c.HideHelpCommand = true
+	return &c
 }

@@ -163,9 +163,11 @@ func (t Table) app(env *applet.Env) *cli.App {
 		},
 		Commands: []*cli.Command{
 			{
-				Name:      "completion",
-				Usage:     "print the completion of the applets for a shell",
-				ArgsUsage: "bash|zsh|fish [APPLET...]",
+				Name:               "completion",
+				Usage:              "print the completion of the applets for a shell",
+				ArgsUsage:          "bash|zsh|fish [APPLET...]",
+				Subcommands:        []*cli.Command{cliapp.HelpCommand()},
+				CustomHelpTemplate: cli.CommandHelpTemplate,
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "list", Usage: "print the `KIND` of names the scripts complete: " + strings.Join(completion.Kinds, ", ")},
 					&cli.StringFlag{Name: "root", Usage: "with --list: read the lists under `DIR` (default: $" + completion.RootEnv + ", or /)"},
@@ -174,10 +176,12 @@ func (t Table) app(env *applet.Env) *cli.App {
 				Action: func(c *cli.Context) error { return t.completionCmd(env, c) },
 			},
 			{
-				Name:      "man",
-				Usage:     "print a man page in roff (without NAME, the list of pages)",
-				ArgsUsage: "[NAME]",
-				Action:    func(c *cli.Context) error { return t.manCmd(env, c) },
+				Name:               "man",
+				Usage:              "print a man page in roff (without NAME, the list of pages)",
+				ArgsUsage:          "[NAME]",
+				Subcommands:        []*cli.Command{cliapp.HelpCommand()},
+				CustomHelpTemplate: cli.CommandHelpTemplate,
+				Action:             func(c *cli.Context) error { return t.manCmd(env, c) },
 			},
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
