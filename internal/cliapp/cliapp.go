@@ -1,13 +1,16 @@
 // Package cliapp is what modutils' urfave/cli command lines (kerneld's,
 // kdstat's and modutils' own) share: an App wired to an applet's Env, and
-// urfave's help flag made safe for Apps that run at the same time.
+// urfave's help flag and help command made safe for command lines parsed
+// at the same time.
 //
-// urfave/cli appends one package-level flag, cli.HelpFlag, to every App
-// and Command it sets up, and BoolFlag.Apply writes that flag's fields on
-// every parse: two command lines parsed at once (kerneld's tests, or
-// kerneld and kdstat in one process) raced on it. The help flag here
-// applies a copy of urfave's, so parses share nothing they write; it
-// prints, completes and documents exactly as urfave's, which it wraps.
+// urfave/cli keeps both in package variables and appends them to every
+// App and Command it sets up: BoolFlag.Apply writes the help flag's fields
+// on every parse, and setting up a Command writes into the help command.
+// Two command lines parsed at once (kerneld's and kdstat's tests, or
+// kerneld and kdstat in one process) raced on them. The help flag here
+// applies a copy of urfave's on each parse, and HelpCommand gives each
+// App or Command a help command of its own; both print, complete and
+// document exactly as urfave's.
 package cliapp
 
 import (
