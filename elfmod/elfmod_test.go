@@ -85,7 +85,8 @@ type layout struct {
 
 // sample is sampleModule in layout l.
 func (l layout) sample() *elfmodtest.Module {
-	b := l.sample()
+	b := sampleModule()
+	b.Class, b.ByteOrder = l.class, l.bo
 	return b
 }
 
