@@ -173,3 +173,35 @@ func (e *Env) CommonOption(w io.Writer, help Helper, val rune) (code int, done b
 	}
 	return 0, false
 }
+
+// LogOptions are the -s and -v of insmod, rmmod and lsmod: messages to
+// syslog instead of stderr, and one level more of them for each -v, from
+// errors only.
+type LogOptions struct {
+	syslog  bool
+	verbose diag.Level
+}
+
+// Take acts on -s and -v; it is false for any other option.
+func (lo *LogOptions) Take(val rune) bool {
+	switch val {
+	case 's':
+		lo.syslog = true
+	case 'v':
+		lo.verbose++
+	default:
+		return false
+	}
+	return true
+}
+
+// UseSyslog points log at syslog when -s was given, as kmod does once
+// its options are read.
+func (lo *LogOptions) UseSyslog(env *Env, log *Logger) {
+	if lo.syslog {
+		log.Syslog = Syslog(env.Name())
+	}
+}
+
+// Priority is the priority the -v options ask for.
+func (lo *LogOptions) Priority() diag.Level { return min(diag.Err+lo.verbose, diag.Debug) }

@@ -36,25 +36,17 @@ func Strerror(err error) string {
 func Run(env *applet.Env, args []string) int {
 	log := applet.NewLogger(env)
 	var flags libkmod.InsertFlags
-	verbose := diag.Err
-	useSyslog := false
+	var lo applet.LogOptions
 	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		if code, done := env.CommonOption(env.Stdout, Spec, o.Val); done {
 			return code
 		}
-		switch o.Val {
-		case 'f':
+		if !lo.Take(o.Val) && o.Val == 'f' {
 			flags = libkmod.InsertFlags{ForceVermagic: true, ForceModversion: true}
-		case 's':
-			useSyslog = true
-		case 'v':
-			verbose++
 		}
 	}
-	if useSyslog {
-		log.Syslog = applet.Syslog(env.Name())
-	}
+	lo.UseSyslog(env, log)
 	operands := opts.Operands()
 	if len(operands) == 0 {
 		log.Report(diag.Err, "missing filename.\n")
@@ -67,7 +59,7 @@ func Run(env *applet.Env, args []string) int {
 	}
 	params := strings.Join(operands[1:], " ")
 	// kmod_new, then libkmod logs through the tool at -v's priority.
-	log.Priority = min(verbose, diag.Debug)
+	log.Priority = lo.Priority()
 
 	abs := moddep.AbsFromCwd(filename)
 	var st syscall.Stat_t

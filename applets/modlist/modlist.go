@@ -54,29 +54,21 @@ func Main(env *applet.Env, lib libkmod.Lib, prog string, args []string, stopAtOp
 	}
 	p := env.GetoptAs(prog, args, shorts, Spec.Longs())
 	log := applet.NewLogger(env)
-	verbose := diag.Err
-	useSyslog := false
+	var lo applet.LogOptions
 	for o := range p.Options() {
 		if code, done := env.CommonOption(env.Stdout, Spec, o.Val); done {
 			return code
 		}
-		switch o.Val {
-		case 's':
-			useSyslog = true
-		case 'v':
-			verbose++
-		}
+		lo.Take(o.Val)
 	}
-	if useSyslog {
-		log.Syslog = applet.Syslog(env.Name())
-	}
+	lo.UseSyslog(env, log)
 	if len(p.Operands()) > 0 {
 		log.Report(diag.Err, "too many arguments provided.\n")
 		return 1
 	}
 	// kmod_new, then libkmod logs through the tool (log_setup_kmod_log)
 	// at -v's priority, without source locations.
-	log.Priority = min(verbose, diag.Debug)
+	log.Priority = lo.Priority()
 	lib.Log = libkmod.ToolLog(log.Report)
 	if err := Write(env.Stdout, lib); err != nil {
 		log.Report(diag.Err, "could not get list of modules: %s\n", libc.Strerror(err))

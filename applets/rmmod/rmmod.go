@@ -21,34 +21,24 @@ import (
 // exit code.
 func Run(env *applet.Env, args []string) int {
 	log := applet.NewLogger(env)
-	force, verbose := false, int(diag.Err)
-	useSyslog := false
+	force := false
+	var lo applet.LogOptions
 	opts := env.Getopt(args, Spec.Shorts(), Spec.Longs())
 	for o := range opts.Options() {
 		if code, done := env.CommonOption(env.Stdout, Spec, o.Val); done {
 			return code
 		}
-		switch o.Val {
-		case 'f':
+		if !lo.Take(o.Val) && o.Val == 'f' {
 			force = true
-		case 's':
-			useSyslog = true
-		case 'v':
-			verbose++
 		}
 	}
-	if useSyslog {
-		log.Syslog = applet.Syslog(env.Name())
-	}
+	lo.UseSyslog(env, log)
 	operands := opts.Operands()
 	if len(operands) == 0 {
 		log.Report(diag.Err, "missing module name.\n")
 		return 1
 	}
-	log.Priority = diag.Level(verbose)
-	if verbose > int(diag.Debug) {
-		log.Priority = diag.Debug
-	}
+	log.Priority = lo.Priority()
 	// The module directory's modules.builtin.bin says which modules are
 	// builtin.
 	dir := env.ModuleDir
