@@ -2,7 +2,8 @@
 // in (its name, its output streams, its environment variables, the kernel,
 // the file system it writes through, the clock, kerneld's socket), kmod's
 // log format and syslog, and kmod's getopt_long loop over a command line
-// with the answers to -h, -V and a bad option that every tool shares.
+// with the answers to -h, -V and a bad option that every tool shares (and
+// the -s and -v of insmod, rmmod and lsmod).
 package applet
 
 import (
