@@ -477,7 +477,7 @@ func TestLimit(t *testing.T) {
 // TestAppend checks that Decode appends, and that a Decoder decoding
 // into a big enough buffer allocates nothing.
 func TestAppend(t *testing.T) {
-	t.Parallel()
+	// Not parallel: testing.AllocsPerRun may not run in a parallel test.
 	text := readTestdata(t, "text")
 	f := readTestdata(t, "crc32.xz")
 	got, err := Decode([]byte("head"), f, 0)
@@ -498,7 +498,7 @@ func TestAppend(t *testing.T) {
 // TestHostileSizes checks that sizes claimed by headers are not what we
 // allocate: a block claiming a terabyte, in a file of a kilobyte.
 func TestHostileSizes(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it measures the process's allocations (runtime.ReadMemStats).
 	_, dict, lz := realBlock(t)
 	data := build(checkCRC32, rawBlock{lzma2Header(-1, 1<<40, dict), lz, readTestdata(t, "text")})
 	var before, after runtime.MemStats
