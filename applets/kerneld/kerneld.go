@@ -561,39 +561,44 @@ func (d *daemon) coldplug() {
 }
 
 // scanModaliases calls found with the modalias of each device in /sys,
-// each once, and returns how many there were: the devices of every bus
-// (their modalias files), then those of every class (MODALIAS in their
-// uevent files: input devices, DMI), the devices udevadm trigger
-// enumerates. It walks no more of /sys/devices than that: reading every
-// uevent file there took seconds of a slow machine's coldplug, for
-// devices (queues, power, workqueues) that have no modalias.
+// each once, and returns how many there were: the devices of every bus,
+// then those of every class (input devices, DMI), the devices udevadm
+// trigger enumerates, by their modalias files or else the MODALIAS of
+// their uevent files (a CPU has only the latter). It walks no more of
+// /sys/devices than that: reading every uevent file there took seconds
+// of a slow machine's coldplug, for kobjects (queues, power,
+// workqueues) that have no modalias.
 func scanModaliases(root string, found func(string)) int {
 	seen := map[string]bool{}
-	add := func(a string) {
-		if a != "" && !seen[a] {
-			seen[a] = true
-			found(a)
-		}
-	}
-	files, _ := filepath.Glob(root + "/sys/bus/*/devices/*/modalias")
-	for _, f := range files {
-		if b, err := os.ReadFile(f); err == nil {
-			add(strings.TrimSpace(string(b)))
-		}
-	}
-	files, _ = filepath.Glob(root + "/sys/class/*/*/uevent")
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		for _, l := range strings.Split(string(b), "\n") {
-			if a, ok := strings.CutPrefix(l, "MODALIAS="); ok {
-				add(a)
+	for _, pattern := range []string{"/sys/bus/*/devices/*", "/sys/class/*/*"} {
+		devs, _ := filepath.Glob(root + pattern)
+		for _, dev := range devs {
+			if a := deviceModalias(dev); a != "" && !seen[a] {
+				seen[a] = true
+				found(a)
 			}
 		}
 	}
 	return len(seen)
+}
+
+// deviceModalias is the modalias of the device at dir in /sys, or "".
+func deviceModalias(dir string) string {
+	if b, err := os.ReadFile(dir + "/modalias"); err == nil {
+		if a := strings.TrimSpace(string(b)); a != "" {
+			return a
+		}
+	}
+	b, err := os.ReadFile(dir + "/uevent")
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if a, ok := strings.CutPrefix(l, "MODALIAS="); ok {
+			return a
+		}
+	}
+	return ""
 }
 
 // request loads name once even when asked for it many times at once:

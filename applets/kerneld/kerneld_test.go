@@ -230,7 +230,10 @@ func TestColdplug(t *testing.T) {
 	}
 	write("sys/bus/pci/devices/0000:00:03.0/modalias", "pci:v00008086d0000100E\n")
 	write("sys/bus/pci/devices/0000:00:04.0/modalias", "pci:v00008086d0000100E\n") // a second NIC alike
-	write("sys/bus/cpu/devices/cpu0/modalias", "cpu:type:x86\n")
+	// A CPU has no modalias file, only its uevent's.
+	write("sys/devices/system/cpu/cpu0/uevent", "DRIVER=processor\nMODALIAS=cpu:type:x86\n")
+	os.MkdirAll(filepath.Join(root, "sys/bus/cpu/devices"), 0o755)
+	os.Symlink("../../../devices/system/cpu/cpu0", filepath.Join(root, "sys/bus/cpu/devices/cpu0"))
 	write("sys/bus/pci/devices/0000:00:00.0/modalias", "")
 	write("sys/devices/pci0000:00/0000:00:03.0/uevent", "MODALIAS=pci:v00008086d0000100E\n")
 	write("sys/devices/platform/i8042/serio1/input/input4/uevent", "PRODUCT=11/2/6/0\nMODALIAS=input:b0011v0002p0006e0000-e0,1,2\n")
