@@ -452,6 +452,9 @@ func (d *Depmod) readModules() {
 func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modcache.Cache, buf []byte) []byte {
 	var key modcache.Key
 	var hashed os.FileInfo
+	if !modcache.Serves(m.path) {
+		cache = nil
+	}
 	if cache != nil {
 		var err error
 		if buf, hashed, err = readFile(m.path, buf); err == nil {

@@ -221,7 +221,7 @@ func subsetCopy(t testing.TB, tree debtree.Tree, n int) subset {
 // cache damaged in each way a disk, a crash, an old build or another
 // user can damage it: the output is kmod's every time.
 func TestCacheDamaged(t *testing.T) {
-	tree := debtree.Get(t, "ko")
+	tree := debtree.Get(t, "ko.zst")
 	kv := debtree.View(t, tree)
 	want := runKmod(t, "-b", kv.Root, tree.Version)
 	want.files = snapshot(t, kv.ModDir())
@@ -293,7 +293,7 @@ func TestCacheDamaged(t *testing.T) {
 
 // TestCacheOff: MODUTILS_CACHE=off reads and writes no cache.
 func TestCacheOff(t *testing.T) {
-	tree := debtree.Get(t, "ko")
+	tree := debtree.Get(t, "ko.zst")
 	v := debtree.View(t, tree)
 	if r := runCached(t, "off", "-b", v.Root, tree.Version); r.Code != 0 {
 		t.Fatalf("exit %d: %s", r.Code, r.Stderr)

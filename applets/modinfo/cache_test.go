@@ -52,7 +52,7 @@ func fillCache(t testing.TB, dir string, tree debtree.Tree) {
 // depend on where the fields came from.
 func TestCacheWarm(t *testing.T) {
 	debtree.Kmod(t, "modinfo")
-	for _, tree := range []debtree.Named{{Name: "deb13.ko.xz", Tree: debtree.Trixie(t)}, {Name: "deb12.ko", Tree: debtree.Get(t, "ko")}} {
+	for _, tree := range []debtree.Named{{Name: "deb13.ko.xz", Tree: debtree.Trixie(t)}, {Name: "deb12.ko.zst", Tree: debtree.Get(t, "ko.zst")}} {
 		t.Run(tree.Name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "cache")
 			fillCache(t, dir, tree.Tree)
@@ -70,8 +70,8 @@ func TestCacheWarm(t *testing.T) {
 // output is the record's, so the cache is what modinfo read. A copy of
 // the file elsewhere hits too; a record for other bytes does not.
 func TestCacheUsed(t *testing.T) {
-	tree := debtree.Get(t, "ko")
-	data, err := os.ReadFile(filepath.Join(tree.ModDir(), "kernel/drivers/net/dummy.ko"))
+	tree := debtree.Get(t, "ko.zst")
+	data, err := os.ReadFile(filepath.Join(tree.ModDir(), "kernel/drivers/net/dummy.ko.zst"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestCacheUsed(t *testing.T) {
 	if err := c.Save(); err != nil {
 		t.Fatal(err)
 	}
-	copyPath := filepath.Join(t.TempDir(), "dummy.ko")
+	copyPath := filepath.Join(t.TempDir(), "dummy.ko.zst")
 	if err := os.WriteFile(copyPath, data, 0o644); err != nil {
 		t.Fatal(err)
 	}

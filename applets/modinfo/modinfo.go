@@ -369,7 +369,7 @@ func (r *runner) cached(path string) ([]string, bool) {
 			r.noCache = r.cache.Len() == 0
 		}
 	}
-	if r.noCache {
+	if r.noCache || !modcache.Serves(path) {
 		return nil, false
 	}
 	data, err := os.ReadFile(path)

@@ -101,6 +101,13 @@ type Key [32]byte
 // trusted one's key.
 func KeyOf(data []byte) Key { return sha256.Sum256(data) }
 
+// Serves says whether the cache is worth asking for the module file at
+// path: only for a compressed one. An uncompressed module is read where
+// its sections are, a fraction of its bytes; hashing all of them to find
+// its record costs more than that (Debian 12's plain tree: depmod took
+// 1.15x kmod 34.2's time warm through the cache, 0.3-0.6x without it).
+func Serves(path string) bool { return !strings.HasSuffix(path, ".ko") }
+
 // Record is what one module file holds for depmod and modinfo.
 type Record struct {
 	// Modinfo is elfmod's Modinfo(): the raw .modinfo strings. HasModinfo
