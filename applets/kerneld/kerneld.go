@@ -55,9 +55,14 @@ const Version = "modutils kerneld 1 (kmod version 34.2)"
 // readyEnv marks the background child and names its readiness pipe.
 const readyEnv = "KERNELD_READY_FD"
 
-// Parallel bounds how many loads run at once: enough to overlap the
-// kernel's module initialisation, few enough not to stall a small machine.
-const Parallel = 4
+// Parallel bounds how many loads run at once, for coldplug and again for
+// hotplug. A load spends its time in the kernel, mostly waiting: a
+// driver's probe resets its hardware, and a second device of one driver
+// (or a module two devices share) waits in finit_module for the first's
+// init to end. Four of them let one slow driver (virtio_pci probing
+// three devices, e1000 reading its EEPROM) hold coldplug up for
+// seconds; ten is the fewest workers systemd-udevd runs on any machine.
+const Parallel = 10
 
 // Options are kerneld's settings.
 type Options struct {
@@ -537,13 +542,12 @@ func (d *daemon) rescan() {
 }
 
 // coldplug loads the modules of every device present, each modalias
-// once, Parallel at a time, and returns when all are done.
+// once, Parallel at a time, and returns when all are done. Loads start
+// as the scan finds their devices.
 func (d *daemon) coldplug() {
-	aliases := scanModaliases(d.o.Root)
-	d.note("coldplug: %d modaliases", len(aliases))
 	sem := make(chan struct{}, Parallel)
 	var wg sync.WaitGroup
-	for _, a := range aliases {
+	n := scanModaliases(d.o.Root, func(a string) {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -551,44 +555,50 @@ func (d *daemon) coldplug() {
 			d.request(a, true, "coldplug")
 			<-sem
 		}()
-	}
+	})
+	d.note("coldplug: %d modaliases", n)
 	wg.Wait()
 }
 
-// scanModaliases lists, sorted and each once, the modaliases of the
-// devices in /sys: the buses' modalias files, and MODALIAS in the uevent
-// files of devices on no bus.
-func scanModaliases(root string) []string {
+// scanModaliases calls found with the modalias of each device in /sys,
+// each once, and returns how many there were: the devices of every bus,
+// then those of every class (input devices, DMI), the devices udevadm
+// trigger enumerates, by their modalias files or else the MODALIAS of
+// their uevent files (a CPU has only the latter). It walks no more of
+// /sys/devices than that: reading every uevent file there took seconds
+// of a slow machine's coldplug, for kobjects (queues, power,
+// workqueues) that have no modalias.
+func scanModaliases(root string, found func(string)) int {
 	seen := map[string]bool{}
-	files, _ := filepath.Glob(root + "/sys/bus/*/devices/*/modalias")
-	for _, f := range files {
-		if b, err := os.ReadFile(f); err == nil {
-			if a := strings.TrimSpace(string(b)); a != "" {
+	for _, pattern := range []string{"/sys/bus/*/devices/*", "/sys/class/*/*"} {
+		devs, _ := filepath.Glob(root + pattern)
+		for _, dev := range devs {
+			if a := deviceModalias(dev); a != "" && !seen[a] {
 				seen[a] = true
+				found(a)
 			}
 		}
 	}
-	filepath.WalkDir(root+"/sys/devices", func(p string, e os.DirEntry, err error) error {
-		if err != nil || e.IsDir() || e.Name() != "uevent" {
-			return nil
+	return len(seen)
+}
+
+// deviceModalias is the modalias of the device at dir in /sys, or "".
+func deviceModalias(dir string) string {
+	if b, err := os.ReadFile(dir + "/modalias"); err == nil {
+		if a := strings.TrimSpace(string(b)); a != "" {
+			return a
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil
-		}
-		for _, l := range strings.Split(string(b), "\n") {
-			if a, ok := strings.CutPrefix(l, "MODALIAS="); ok && a != "" {
-				seen[a] = true
-			}
-		}
-		return nil
-	})
-	out := make([]string, 0, len(seen))
-	for a := range seen {
-		out = append(out, a)
 	}
-	sort.Strings(out)
-	return out
+	b, err := os.ReadFile(dir + "/uevent")
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if a, ok := strings.CutPrefix(l, "MODALIAS="); ok {
+			return a
+		}
+	}
+	return ""
 }
 
 // request loads name once even when asked for it many times at once:

@@ -233,13 +233,23 @@ func TestColdplug(t *testing.T) {
 	}
 	write("sys/bus/pci/devices/0000:00:03.0/modalias", "pci:v00008086d0000100E\n")
 	write("sys/bus/pci/devices/0000:00:04.0/modalias", "pci:v00008086d0000100E\n") // a second NIC alike
-	write("sys/bus/cpu/devices/cpu0/modalias", "cpu:type:x86\n")
+	// A CPU has no modalias file, only its uevent's.
+	write("sys/devices/system/cpu/cpu0/uevent", "DRIVER=processor\nMODALIAS=cpu:type:x86\n")
+	os.MkdirAll(filepath.Join(root, "sys/bus/cpu/devices"), 0o755)
+	os.Symlink("../../../devices/system/cpu/cpu0", filepath.Join(root, "sys/bus/cpu/devices/cpu0"))
 	write("sys/bus/pci/devices/0000:00:00.0/modalias", "")
-	write("sys/devices/platform/serial8250/uevent", "DRIVER=serial8250\nMODALIAS=platform:serial8250\n")
 	write("sys/devices/pci0000:00/0000:00:03.0/uevent", "MODALIAS=pci:v00008086d0000100E\n")
-	want := []string{"cpu:type:x86", "pci:v00008086d0000100E", "platform:serial8250"}
-	if got := scanModaliases(root); !slices.Equal(got, want) {
-		t.Errorf("scanModaliases = %q, want %q", got, want)
+	write("sys/devices/platform/i8042/serio1/input/input4/uevent", "PRODUCT=11/2/6/0\nMODALIAS=input:b0011v0002p0006e0000-e0,1,2\n")
+	os.MkdirAll(filepath.Join(root, "sys/class/input"), 0o755)
+	os.Symlink("../../devices/platform/i8042/serio1/input/input4", filepath.Join(root, "sys/class/input/input4"))
+	// On no bus and in no class: udevadm trigger does not see it either.
+	write("sys/devices/virtual/misc/orphan/uevent", "MODALIAS=platform:orphan\n")
+	want := []string{"cpu:type:x86", "input:b0011v0002p0006e0000-e0,1,2", "pci:v00008086d0000100E"}
+	var got []string
+	n := scanModaliases(root, func(a string) { got = append(got, a) })
+	slices.Sort(got)
+	if !slices.Equal(got, want) || n != len(want) {
+		t.Errorf("scanModaliases found %q (%d), want each of %q once", got, n, want)
 	}
 	d := newDaemon(Options{Root: root})
 	var mu sync.Mutex

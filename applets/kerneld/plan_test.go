@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -100,5 +101,76 @@ func TestFailuresByModule(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("no %q in\n%s", want, b.String())
 		}
+	}
+}
+
+// heldCalls is finitCalls whose insert of the modules in hold waits,
+// once it has said so on entered, until release is closed: a module
+// whose init takes its time, or asks the kernel for another module.
+type heldCalls struct {
+	finitCalls
+	hold    map[string]bool
+	entered chan string
+	release chan struct{}
+}
+
+func (c *heldCalls) FinitModule(fd int, params string, flags int) error {
+	path, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+	if err != nil {
+		return err
+	}
+	if name := moddep.ModuleName(path); c.hold[name] {
+		c.entered <- name
+		<-c.release
+	}
+	return c.finitCalls.FinitModule(fd, params, flags)
+}
+
+// TestLoadsPassABlockedInsert: while one load waits in the kernel (its
+// module's init under way), the shared resolver and the daemon's state
+// are free: other devices' loads and the kernel's own requests (what
+// that init may be waiting for) are planned and inserted meanwhile.
+func TestLoadsPassABlockedInsert(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := moduleTree(t, root)
+	calls := &heldCalls{hold: map[string]bool{"e1000": true}, entered: make(chan string), release: make(chan struct{})}
+	d := newDaemon(Options{Root: root})
+	d.sys = kernel.Sys{Root: root, Calls: calls}
+	d.dir = dir
+	blocked := make(chan error)
+	go func() { blocked <- d.request("pci:v8086d100E", true, "hotplug") }()
+	<-calls.entered
+	// Nothing below may wait for e1000's insert: it returns only
+	// after these loads are done.
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i, a := range []struct {
+		name      string
+		blacklist bool
+		why       string
+	}{{"cpu:type:x86,ven0000", true, "coldplug"}, {"temp", false, "request"}, {"rapl", false, "request"}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = d.request(a.name, a.blacklist, a.why)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("load %d while e1000's insert waits: %v", i, err)
+		}
+	}
+	calls.mu.Lock()
+	got := slices.Clone(calls.loaded)
+	calls.mu.Unlock()
+	slices.Sort(got)
+	if want := []string{"aes", "rapl", "rapl", "temp", "temp"}; !slices.Equal(got, want) {
+		t.Errorf("inserted while e1000's insert waits: %v, want %v", got, want)
+	}
+	close(calls.release)
+	if err := <-blocked; err != nil {
+		t.Errorf("e1000: %v", err)
 	}
 }

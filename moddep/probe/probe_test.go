@@ -340,3 +340,40 @@ func TestConcurrentPlans(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestPlanPassesABlockedStateRead: the resolver's lock is not held
+// while a plan asks the kernel for a module's state (a read of /sys
+// that may wait): a plan blocked there leaves the shared resolver to
+// other plans, lookups and probe lists, which finish meanwhile.
+func TestPlanPassesABlockedStateRead(t *testing.T) {
+	t.Parallel()
+	dir := tree(t)
+	p := planner(t, dir, "softdep c pre: d post: e\n", nil, Flags{})
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	p.R.State = func(name string) (moddep.State, error) {
+		if name == "a" {
+			once.Do(func() {
+				entered <- struct{}{}
+				<-release
+			})
+		}
+		return 0, fs.ErrNotExist
+	}
+	blocked := make(chan error)
+	go func() {
+		_, err := p.Load("a", "")
+		blocked <- err
+	}()
+	<-entered
+	for _, n := range []string{"b", "c", "pci:v1234", "twin", "bi"} {
+		plan, err := p.Load(n, "")
+		if err != nil || len(plan.Targets) == 0 {
+			t.Errorf("%s while a's state is read: %v, %+v", n, err, plan)
+		}
+	}
+	close(release)
+	if err := <-blocked; err != nil {
+		t.Errorf("a: %v", err)
+	}
+}
