@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // proofScript runs in the booted root as a oneshot unit once kerneld is
@@ -78,6 +77,13 @@ func testBoot(t *testing.T, root, version string) {
 	write("etc/systemd/system/modutils-proof.service", proofUnit, 0o644)
 	os.MkdirAll(filepath.Join(root, "etc/systemd/system/multi-user.target.wants"), 0o755)
 	if err := os.Symlink("../modutils-proof.service", filepath.Join(root, "etc/systemd/system/multi-user.target.wants/modutils-proof.service")); err != nil {
+		t.Fatal(err)
+	}
+	// No login prompt on the console: the getty systemd starts there
+	// would write it into the middle of the proof's lines.
+	getty := filepath.Join(root, "etc/systemd/system/serial-getty@ttyS0.service")
+	os.Remove(getty)
+	if err := os.Symlink("/dev/null", getty); err != nil {
 		t.Fatal(err)
 	}
 	// Not a first boot: systemd-firstboot would ask on the console.
