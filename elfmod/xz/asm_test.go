@@ -1,53 +1,70 @@
 package xz
 
 import (
+	"bytes"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/modutils/modutils/internal/debtree"
 )
 
-// TestAsmMatchesGo runs tree and matchedLiteral (assembly on amd64) and
-// their Go versions from the same random states, probabilities and input,
-// and wants the same symbols, range decoder states and probabilities.
+// sameAsGo decodes data with lzmaLoop (assembly on amd64) and with the Go
+// loop alone, and wants the same output, up to where decoding stopped,
+// and the same error.
+func sameAsGo(t *testing.T, name string, data []byte, limit int64) {
+	t.Helper()
+	var fast, slow Decoder
+	slow.lz.goOnly = true
+	got, gotErr := fast.Decode(nil, data, limit)
+	want, wantErr := slow.Decode(nil, data, limit)
+	if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+		t.Fatalf("%s: error %v, the Go loop's %v", name, gotErr, wantErr)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s: %d bytes of output, the Go loop's %d, differing", name, len(got), len(want))
+	}
+}
+
+// TestAsmMatchesGo decodes testdata's files, some modules of Debian 13's
+// tree when it is here, and damaged copies of them (random bits flipped,
+// random cuts: the damage reaches the decoding loop before any check
+// catches it) both ways.
 func TestAsmMatchesGo(t *testing.T) {
 	t.Parallel()
+	names, _ := filepath.Glob("testdata/*.xz")
+	var files [][]byte
+	for _, n := range names {
+		files = append(files, readTestdata(t, filepath.Base(n)))
+	}
+	if _, err := os.Stat(filepath.Join(debtree.TrixieDir(), "current", "tree", ".complete")); err == nil {
+		mods := treeFiles(t, debtree.Trixie(t), ".ko.xz")
+		for i := 0; i < len(mods); i += 211 {
+			b, err := os.ReadFile(mods[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, b)
+		}
+	}
 	r := rand.New(rand.NewPCG(1, 2))
-	var in chunkIn
-	for i := range in {
-		in[i] = byte(r.Uint32())
-	}
-	randProbs := func(p []uint16) {
-		for i := range p {
-			p[i] = uint16(31 + r.IntN(2048-62))
-		}
-	}
-	var a, g [0x400]uint16
-	for i := range 20000 {
-		randProbs(a[:])
-		g = a
-		rng := uint32(1<<24 + r.Uint32N(0xffffffff-1<<24))
-		code := r.Uint32N(rng)
-		ip := r.IntN(1 << 16)
-		var s1, r1, c1, s2, r2, c2 uint32
-		var ip1, ip2 int
-		kind := "tree"
-		switch i % 3 {
-		case 0:
-			s1, r1, c1, ip1 = tree(&a[0], 0x100, rng, code, &in, ip)
-			s2, r2, c2, ip2 = treeGo(&g[0], 0x100, rng, code, &in, ip)
-		case 1:
-			s1, r1, c1, ip1 = tree(&a[0], 64, rng, code, &in, ip)
-			s2, r2, c2, ip2 = treeGo(&g[0], 64, rng, code, &in, ip)
-		default:
-			kind = "matchedLiteral"
-			m := r.Uint32N(256)
-			s1, r1, c1, ip1 = matchedLiteral(&a, m, rng, code, &in, ip)
-			s2, r2, c2, ip2 = matchedLiteralGo(&g, m, rng, code, &in, ip)
-		}
-		if s1 != s2 || r1 != r2 || c1 != c2 || ip1 != ip2 {
-			t.Fatalf("%s, case %d: got %#x %#x %#x %d, want %#x %#x %#x %d", kind, i, s1, r1, c1, ip1, s2, r2, c2, ip2)
-		}
-		if a != g {
-			t.Fatalf("%s, case %d: probabilities differ", kind, i)
+	for i, f := range files {
+		sameAsGo(t, fmt.Sprintf("file %d", i), f, 0)
+		sameAsGo(t, fmt.Sprintf("file %d, limited", i), f, int64(len(f)))
+		b := bytes.Clone(f)
+		for range 40 {
+			var flipped []int
+			for range 1 + r.IntN(4) {
+				k := r.IntN(len(b) * 8)
+				b[k/8] ^= 1 << (k % 8)
+				flipped = append(flipped, k)
+			}
+			sameAsGo(t, fmt.Sprintf("file %d, bits %v flipped", i, flipped), b, 0)
+			copy(b, f)
+			cut := r.IntN(len(f))
+			sameAsGo(t, fmt.Sprintf("file %d cut at %d", i, cut), f[:cut], 0)
 		}
 	}
 }

@@ -49,11 +49,37 @@ type lzmaDec struct {
 	repLen     lenProbs
 	lit        [16][0x400]uint16 // 0x300 used of each
 	in         chunkIn
+	r          loopRegs
 
 	state                  uint32
 	rep0, rep1, rep2, rep3 uint32
 	lc, lp, pb             uint32
+
+	goOnly bool // no lzmaLoop: for the tests that compare the two
 }
+
+// loopRegs is the decoding loop's state as decode hands it to lzmaLoop
+// and takes it back.
+type loopRegs struct {
+	out                           *byte // out's first byte; nil between calls
+	dictStart, pos                int
+	relStop, relEnd               int // stop and end - dictStart
+	ip, inLen                     int
+	rng, code                     uint32
+	state, rep0, rep1, rep2, rep3 uint32
+	litMask, litMul, pbMask, dict uint32 // lpMask<<8 | 0xff, 1<<lc
+	//lint:ignore U1000 lzmaLoop's own: a match's length, its distance, a loop's limit and the kind of the match being decoded
+	scratch [4]uint32
+	status  uint32 // why lzmaLoop returned
+}
+
+// lzmaLoop's statuses: at a bound the Go loop checks, and at its errors.
+const (
+	loopBound = iota
+	loopDist
+	loopLen
+	loopEnd
+)
 
 var errProps = errors.New("bad LZMA properties")
 
@@ -209,7 +235,7 @@ func (l *lenProbs) length(posState uint32, rng, code uint32, in *chunkIn, ip int
 		rng, code, b = bit(&l.choice2, rng, code)
 		rng, code, ip = norm(rng, code, in, ip)
 		if b != 0 {
-			n, rng, code, ip := tree(&l.high[0], 0x100, rng, code, in, ip)
+			n, rng, code, ip := treeGo(&l.high[0], 0x100, rng, code, in, ip)
 			return 16 + n, rng, code, ip
 		}
 		p = (*[8]uint16)(l.mid[posState<<3&127:])
@@ -249,7 +275,7 @@ func tree3(p *[8]uint16, rng, code uint32, in *chunkIn, ip int) (uint32, uint32,
 // functions of their own, not inlined, so that the few values of their
 // loops stay in registers.
 func literal(probs *[0x400]uint16, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
-	return tree(&probs[0], 0x100, rng, code, in, ip)
+	return treeGo(&probs[0], 0x100, rng, code, in, ip)
 }
 
 // matchedLiteralGo decodes a literal after a match: the byte at rep0
@@ -298,6 +324,26 @@ func (d *lzmaDec) decode(s *stream, src []byte, inOff, usize, dictStart int, dic
 
 	var b uint32
 	for {
+		if haveLoop && !d.goOnly {
+			r := &d.r
+			r.out, r.dictStart, r.pos = unsafe.SliceData(out), dictStart, pos
+			r.relStop, r.relEnd = stop-dictStart, end-dictStart
+			r.ip, r.inLen, r.rng, r.code = ip, inLen, rng, code
+			r.state, r.rep0, r.rep1, r.rep2, r.rep3 = state, rep0, rep1, rep2, rep3
+			r.litMask, r.litMul, r.pbMask, r.dict = lpMask<<8|0xff, 1<<lc, pbMask, dict
+			lzmaLoop(d)
+			r.out = nil
+			pos, ip, rng, code = r.pos, r.ip, r.rng, r.code
+			state, rep0, rep1, rep2, rep3 = r.state, r.rep0, r.rep1, r.rep2, r.rep3
+			switch r.status {
+			case loopDist:
+				return errDistance(inOff+ip, rep0)
+			case loopLen:
+				return errPastEnd(inOff + ip)
+			case loopEnd:
+				return errEndMarker(inOff + ip)
+			}
+		}
 		if pos >= stop {
 			if pos >= end || ip > inLen {
 				break
@@ -327,7 +373,12 @@ func (d *lzmaDec) decode(s *stream, src []byte, inOff, usize, dictStart int, dic
 			if state < 7 {
 				sym, rng, code, ip = literal(probs, rng, code, in, ip)
 			} else {
-				sym, rng, code, ip = matchedLiteral(probs, uint32(out[pos-int(rep0)-1]), rng, code, in, ip)
+				// (A state of 7 or more follows a match, which checked
+				// rep0; lzmaLoop checks it again, and so does this.)
+				if rep0 >= rel {
+					return errDistance(inOff+ip, rep0)
+				}
+				sym, rng, code, ip = matchedLiteralGo(probs, uint32(out[pos-int(rep0)-1]), rng, code, in, ip)
 			}
 			out[pos] = byte(sym)
 			pos++
@@ -347,7 +398,7 @@ func (d *lzmaDec) decode(s *stream, src []byte, inOff, usize, dictStart int, dic
 			}
 			var sl uint32
 			lenState := min(n, 3)
-			sl, rng, code, ip = tree(&d.posSlot[lenState&3][0], 64, rng, code, in, ip)
+			sl, rng, code, ip = treeGo(&d.posSlot[lenState&3][0], 64, rng, code, in, ip)
 			dist := sl
 			if sl >= 4 {
 				nd := int(sl>>1 - 1)
@@ -376,7 +427,7 @@ func (d *lzmaDec) decode(s *stream, src []byte, inOff, usize, dictStart int, dic
 				}
 			}
 			if dist == endMarker {
-				return corrupt(inOff+ip, "end marker in an LZMA2 chunk")
+				return errEndMarker(inOff + ip)
 			}
 			rep3, rep2, rep1, rep0 = rep2, rep1, rep0, dist
 		} else {
@@ -388,7 +439,7 @@ func (d *lzmaDec) decode(s *stream, src []byte, inOff, usize, dictStart int, dic
 				if b == 0 {
 					// A short rep: one byte from rep0.
 					if rep0 >= rel || rep0 >= dict {
-						return corrupt(inOff+ip, "LZMA distance %d beyond the dictionary", rep0+1)
+						return errDistance(inOff+ip, rep0)
 					}
 					if state < 7 {
 						state = 9
@@ -427,11 +478,11 @@ func (d *lzmaDec) decode(s *stream, src []byte, inOff, usize, dictStart int, dic
 			}
 		}
 		if rep0 >= rel || rep0 >= dict {
-			return corrupt(inOff+ip, "LZMA distance %d beyond the dictionary", rep0+1)
+			return errDistance(inOff+ip, rep0)
 		}
 		l := int(n) + minMatch
 		if l > end-pos {
-			return corrupt(inOff+ip, "LZMA match runs past the chunk's end")
+			return errPastEnd(inOff + ip)
 		}
 		from := pos - int(rep0) - 1
 		switch {
@@ -456,3 +507,13 @@ func (d *lzmaDec) decode(s *stream, src []byte, inOff, usize, dictStart int, dic
 	}
 	return nil
 }
+
+// The errors of a chunk's symbols, which decode and lzmaLoop find.
+
+func errDistance(off int, rep0 uint32) error {
+	return corrupt(off, "LZMA distance %d beyond the dictionary", rep0+1)
+}
+
+func errPastEnd(off int) error { return corrupt(off, "LZMA match runs past the chunk's end") }
+
+func errEndMarker(off int) error { return corrupt(off, "end marker in an LZMA2 chunk") }

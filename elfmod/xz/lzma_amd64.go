@@ -1,17 +1,20 @@
 package xz
 
-// The range decoder's two hottest loops in assembly (lzma_amd64.s): Go's
-// compiler gives them about twice the instructions of liblzma's x86-64
-// assembly, and on this loop of one-cycle instructions the count, not
-// the dependency chain, bounds the speed. lzma_other.go runs the Go
-// versions, which TestAsmMatchesGo checks these against.
+// On amd64 the decoding loop is assembly (lzma_amd64.s, no cgo): the
+// whole of it, literals, matches, reps, the length and distance decoders
+// and the match copy, with the range decoder, the position and the state
+// in registers. In Go the loop spilled them around its calls into the
+// bit-tree loops, and Go's compiler gives those loops about twice the
+// instructions of liblzma's x86-64 assembly; on this loop of one-cycle
+// instructions the count, not the dependency chain, bounds the speed.
+// The Go loop stays the reference (and what other architectures run):
+// the assembly returns to it at every bound it checks first, and
+// TestAsmMatchesGo and FuzzDecode check the two against each other.
 
-// tree is treeGo. probs has 2*lim entries.
+const haveLoop = true
+
+// lzmaLoop decodes symbols from d.r's state until pos reaches stop, ip
+// passes inLen or an error (d.r.status).
 //
 //go:noescape
-func tree(probs *uint16, lim, rng, code uint32, in *chunkIn, ip int) (sym, rng2, code2 uint32, ip2 int)
-
-// matchedLiteral is matchedLiteralGo.
-//
-//go:noescape
-func matchedLiteral(probs *[0x400]uint16, match, rng, code uint32, in *chunkIn, ip int) (sym, rng2, code2 uint32, ip2 int)
+func lzmaLoop(d *lzmaDec)
