@@ -17,7 +17,8 @@ import (
 const fuzzLimit = 1 << 20
 
 // FuzzDecode feeds arbitrary bytes to the decoder twice: as an .xz file
-// (no panic, output within the limit, errors of our types) and as
+// (no panic, output within the limit, errors of our types, the same
+// output and error from lzmaLoop as from the Go loop alone) and as
 // content, compressed by ulikunitz/xz's encoder (a test-only dependency:
 // the only Go xz encoder we have) with settings taken from the input, which
 // must decode back to itself. Seeds: testdata's files and the smallest
@@ -63,6 +64,7 @@ func FuzzDecode(f *testing.F) {
 		if cap(out) > 2*fuzzLimit+slack+64<<10 {
 			t.Fatalf("output buffer of %d bytes for a limit of %d", cap(out), fuzzLimit)
 		}
+		sameAsGo(t, "the input", data, fuzzLimit)
 
 		if len(data) > 64<<10 {
 			return

@@ -64,7 +64,8 @@ type loopRegs struct {
 	out                           *byte // out's first byte; nil between calls
 	dictStart, pos                int
 	relStop, relEnd               int // stop and end - dictStart
-	ip, inLen                     int
+	ip                            int
+	inEnd                         uintptr // &d.in[inLen]
 	rng, code                     uint32
 	state, rep0, rep1, rep2, rep3 uint32
 	litMask, litMul, pbMask, dict uint32 // lpMask<<8 | 0xff, 1<<lc
@@ -328,7 +329,7 @@ func (d *lzmaDec) decode(s *stream, src []byte, inOff, usize, dictStart int, dic
 			r := &d.r
 			r.out, r.dictStart, r.pos = unsafe.SliceData(out), dictStart, pos
 			r.relStop, r.relEnd = stop-dictStart, end-dictStart
-			r.ip, r.inLen, r.rng, r.code = ip, inLen, rng, code
+			r.ip, r.inEnd, r.rng, r.code = ip, uintptr(unsafe.Pointer(&in[0]))+uintptr(inLen), rng, code
 			r.state, r.rep0, r.rep1, r.rep2, r.rep3 = state, rep0, rep1, rep2, rep3
 			r.litMask, r.litMul, r.pbMask, r.dict = lpMask<<8|0xff, 1<<lc, pbMask, dict
 			lzmaLoop(d)

@@ -15,7 +15,7 @@
 //	R11  state
 //	CX   range
 //	DX   code
-//	DI   ip
+//	DI   &d.in[ip]
 // and AX, BX, SI, R12-R15 are scratch. The bits of literals and bit
 // trees are decoded without branches: the bit is the carry of
 // code - bound, and every choice it makes is a CMOV or an SBB (as
@@ -26,7 +26,7 @@
 #define V_DICTSTART (lzmaDec_r+loopRegs_dictStart)(R8)
 #define V_POS (lzmaDec_r+loopRegs_pos)(R8)
 #define V_IP (lzmaDec_r+loopRegs_ip)(R8)
-#define V_INLEN (lzmaDec_r+loopRegs_inLen)(R8)
+#define V_INEND (lzmaDec_r+loopRegs_inEnd)(R8)
 #define V_RELSTOP (lzmaDec_r+loopRegs_relStop)(R8)
 #define V_RELEND (lzmaDec_r+loopRegs_relEnd)(R8)
 #define V_RNG (lzmaDec_r+loopRegs_rng)(R8)
@@ -46,18 +46,18 @@
 #define V_KIND (lzmaDec_r+loopRegs_scratch+12)(R8)
 #define V_STATUS (lzmaDec_r+loopRegs_status)(R8)
 
-// NORM normalises the range decoder with t as scratch: below 2^24 the
-// range shifts up a byte and the next input byte, read with a masked
-// index, enters the code.
+// NORM normalises the range decoder: below 2^24 the range and the code
+// shift up a byte, and the next input byte enters the code's low byte (t
+// is unused). DI points into d.in with no mask, unlike the Go loop's
+// index: the loop returns before a symbol that starts past the chunk,
+// a symbol reads at most a byte a bit (fewer than 64 of them), and d.in
+// is twice the largest chunk.
 #define NORM(t) \
 	CMPL CX, $0x1000000; \
-	JAE 8(PC); \
-	SHLL $8, CX; \
+	JAE 5(PC); \
 	SHLL $8, DX; \
-	MOVQ DI, t; \
-	ANDQ $const_chunkMask, t; \
-	MOVBLZX lzmaDec_in(R8)(t*1), t; \
-	ORL t, DX; \
+	MOVB (DI), DX; \
+	SHLL $8, CX; \
 	INCQ DI
 
 // BITLOAD starts a branching bit of probability p: AX = *p, R14 = bound,
@@ -174,13 +174,14 @@ TEXT ·lzmaLoop(SB), NOSPLIT, $0-8
 	MOVL V_STATE, R11
 	MOVL V_RNG, CX
 	MOVL V_CODE, DX
-	MOVQ V_IP, DI
+	LEAQ lzmaDec_in(R8), DI
+	ADDQ V_IP, DI
 
 loop:
 	CMPQ R10, V_RELSTOP
 	JGE done
-	CMPQ DI, V_INLEN
-	JGT done
+	CMPQ DI, V_INEND
+	JHI done
 	// R12 = state<<4 | posState, for isMatch and isRep0Long.
 	MOVL R10, R12
 	ANDL V_PBMASK, R12
@@ -543,6 +544,8 @@ done:
 save:
 	MOVL CX, V_RNG
 	MOVL DX, V_CODE
+	LEAQ lzmaDec_in(R8), AX
+	SUBQ AX, DI
 	MOVQ DI, V_IP
 	ADDQ V_DICTSTART, R10
 	MOVQ R10, V_POS
