@@ -69,8 +69,8 @@ type loopRegs struct {
 	rng, code                     uint32
 	state, rep0, rep1, rep2, rep3 uint32
 	litMask, litMul, pbMask, dict uint32 // lpMask<<8 | 0xff, 1<<lc
-	//lint:ignore U1000 lzmaLoop's own: a match's length, its distance, a loop's limit and the kind of the match being decoded
-	scratch [4]uint32
+	//lint:ignore U1000 lzmaLoop's own: a match's length, its distance, a loop's limit, the kind of match, and two registers and a value while it decodes a matched literal
+	scratch [10]uint32
 	status  uint32 // why lzmaLoop returned
 }
 

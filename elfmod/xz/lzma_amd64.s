@@ -45,6 +45,9 @@
 #define V_LIM (lzmaDec_r+loopRegs_scratch+8)(R8)
 #define V_KIND (lzmaDec_r+loopRegs_scratch+12)(R8)
 #define V_STATUS (lzmaDec_r+loopRegs_status)(R8)
+#define V_SAVE9 (lzmaDec_r+loopRegs_scratch+16)(R8)
+#define V_SAVE10 (lzmaDec_r+loopRegs_scratch+24)(R8)
+#define V_OFF0 (lzmaDec_r+loopRegs_scratch+32)(R8)
 
 // NORM normalises the range decoder: below 2^24 the range and the code
 // shift up a byte, and the next input byte enters the code's low byte (t
@@ -131,6 +134,55 @@
 	BITCMOV; \
 	BITADAPT; \
 	NORM(R14)
+
+// MLSTEP decodes one bit of a matched literal (see matchedlit): BX is
+// the symbol, R12 the offset, R14 the match byte shifted so that its
+// bit 8 is this bit's, AX the probability. Into R9 and R10 go the
+// candidates for the next probability if this bit is 1 and if it is 0:
+// sym's children, or the probability where the bits agree when the bit
+// keeps them agreeing (it is 1 and mb is, or it is 0 and the offset
+// without mb is not 0). All three indices stay below 0x400.
+#define MLSTEP \
+	MOVL R14, R13; \
+	ANDL R12, R13; \
+	MOVWLZX 2(SI)(BX*4), R9; \
+	MOVWLZX (SI)(BX*4), R10; \
+	LEAL (R14)(R14*1), R15; \
+	ANDL $0x100, R15; \
+	LEAL 0x100(R15)(BX*2), R15; \
+	MOVL R13, R11; \
+	SHRL $8, R11; \
+	ADDL R11, R15; \
+	MOVWLZX (SI)(R15*2), R15; \
+	XORL R13, R12; \
+	TESTL R13, R13; \
+	CMOVLNE R15, R9; \
+	TESTL R12, R12; \
+	CMOVLNE R15, R10; \
+	MOVL R12, V_OFF0; \
+	LEAL (R12)(R13*2), R12; \
+	ADDL BX, R12; \
+	MOVL CX, R15; \
+	SHRL $11, CX; \
+	IMULL AX, CX; \
+	SUBL CX, R15; \
+	MOVL DX, R11; \
+	SUBL CX, DX; \
+	CMOVLCC R15, CX; \
+	CMOVLCS R11, DX; \
+	CMOVLCS V_OFF0, R13; \
+	CMOVLCS R10, R9; \
+	LEAL -2017(AX), R15; \
+	CMOVLCC AX, R15; \
+	LEAL (BX)(BX*1), BX; \
+	SBBL $-1, BX; \
+	SARL $5, R15; \
+	SUBL R15, AX; \
+	MOVW AX, (SI)(R12*2); \
+	MOVL R9, AX; \
+	MOVL R13, R12; \
+	ADDL R14, R14; \
+	NORM(R15)
 
 // TREEn decodes an n-bit symbol from the bit tree at SI (2^(n+1)
 // entries, the last level's children loaded unused) into BX, plus 2^n.
@@ -224,11 +276,14 @@ loop:
 
 matchedlit:
 	// After a match, the byte at rep0 predicts this one until their
-	// bits first differ: R12 is the offset (0x100 while they agree), R13
-	// the match byte's bit under it, R14 the match byte, shifted; BX
-	// holds symbol + offset + bit while the probability is used, and the
-	// AND with 0x1ff after the shift takes the two back out. The state
-	// waits in memory, R11 is scratch.
+	// bits first differ. Each bit's probability is at offset + mb + sym:
+	// the offset is 0x100 while the bits agree, then 0, and mb the
+	// match byte's bit under it. As in the bit trees, the next bit's
+	// probability is loaded while this one decodes, here from three
+	// candidates: sym's children (the offset 0 after this bit) and the
+	// one where the bits still agree; two CMOVs before the bit make the
+	// three two, and one after it picks. The state, the output position
+	// and base wait in memory for the registers.
 	MOVL V_REP0, AX
 	CMPL AX, R10
 	JAE errdist
@@ -236,40 +291,24 @@ matchedlit:
 	SUBQ AX, R14
 	MOVBLZX -1(R9)(R14*1), R14
 	MOVL R11, V_STATE
+	MOVQ R9, V_SAVE9
+	MOVQ R10, V_SAVE10
 	SHLL $1, R14
-	MOVL R14, R13
 	MOVL $1, BX
 	MOVL $0x100, R12
-
-mloop:
-	ADDL R12, BX
-	ANDL R12, R13
-	ADDL R13, BX
-	MOVWLZX (SI)(BX*2), AX
-	ADDL BX, BX
-	XORL R13, R12
-	ADDL R14, R14
-	MOVL CX, R15
-	SHRL $11, CX
-	IMULL AX, CX
-	SUBL CX, R15
-	MOVL DX, R11
-	SUBL CX, DX
-	CMOVLCC R15, CX
-	LEAL -2017(AX), R15
-	CMOVLCS R11, DX
-	MOVL BX, R11
-	CMOVLCC AX, R15
-	CMOVLCC R13, R12
-	MOVL R14, R13
-	SBBL $-1, BX
-	SARL $5, R15
-	ANDL $0x1ff, BX
-	SUBL R15, AX
-	MOVW AX, (SI)(R11*1)
-	NORM(R15)
-	CMPL BX, $0x100
-	JB mloop
+	MOVL R14, R15
+	ANDL $0x100, R15
+	MOVWLZX 0x202(SI)(R15*2), AX
+	MLSTEP
+	MLSTEP
+	MLSTEP
+	MLSTEP
+	MLSTEP
+	MLSTEP
+	MLSTEP
+	MLSTEP
+	MOVQ V_SAVE9, R9
+	MOVQ V_SAVE10, R10
 
 	MOVB BX, (R9)(R10*1)
 	INCQ R10
