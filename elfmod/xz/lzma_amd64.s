@@ -91,48 +91,57 @@
 	MOVW AX, p; \
 	NORM(R14)
 
-// BITCMOV decodes a bit of probability AX without a branch: the carry of
+// BITCMOV decodes a bit of probability v without a branch: the carry of
 // code - bound is set when it is 0, and the range and code are chosen by
-// CMOVs. The flags stay for BITADAPT, which adapts the probability AX
-// and stores it at SI[BX] and shifts the bit into the symbol BX. The
+// CMOVs. The flags stay for BITADAPT, which adapts the probability v,
+// stores it at SI[BX] and shifts the bit into the symbol BX. The
 // probability moves by (2048 - v) >> 5 up or v >> 5 down, both as
 // v - (t >> 5) with t v - 2017 or v (arithmetic shift).
-#define BITCMOV \
+#define BITCMOV(v) \
 	MOVL CX, R14; \
 	SHRL $11, CX; \
-	IMULL AX, CX; \
+	IMULL v, CX; \
 	SUBL CX, R14; \
 	MOVL DX, R15; \
 	SUBL CX, DX; \
 	CMOVLCC R14, CX; \
 	CMOVLCS R15, DX
 
-#define BITADAPT \
-	LEAL -2017(AX), R14; \
-	CMOVLCC AX, R14; \
+#define BITADAPT(v) \
+	LEAL -2017(v), R14; \
+	CMOVLCC v, R14; \
 	MOVL BX, R15; \
 	LEAL (BX)(BX*1), BX; \
 	SBBL $-1, BX; \
 	SARL $5, R14; \
-	SUBL R14, AX; \
-	MOVW AX, (SI)(R15*2)
+	SUBL R14, v; \
+	MOVW v, (SI)(R15*2)
 
 // TREESTEP decodes one bit of a bit tree at SI, symbol BX, whose
-// probability is in AX, and loads the next one, having loaded both
-// children's while the bit decodes. TREELAST is the last level's, which
-// loads nothing.
-#define TREESTEP \
-	MOVWLZX (SI)(BX*4), R12; \
+// probability is in va, and loads the next one into vb, having loaded
+// both children's while the bit decodes (va and vb alternate, which
+// saves a move). TREELAST is the last level's, which loads nothing.
+#define TREESTEP(va, vb) \
+	MOVWLZX (SI)(BX*4), vb; \
 	MOVWLZX 2(SI)(BX*4), R13; \
-	BITCMOV; \
-	CMOVLCC R13, R12; \
-	BITADAPT; \
-	MOVL R12, AX; \
+	BITCMOV(va); \
+	CMOVLCC R13, vb; \
+	BITADAPT(va); \
 	NORM(R14)
 
-#define TREELAST \
-	BITCMOV; \
-	BITADAPT; \
+#define TREELAST(v) \
+	BITCMOV(v); \
+	BITADAPT(v); \
+	NORM(R14)
+
+// REVSTEP decodes one bit of a reverse bit tree at SI, symbol BX: the
+// bit adds the mask R13 to the value R12.
+#define REVSTEP \
+	MOVWLZX (SI)(BX*2), AX; \
+	BITCMOV(AX); \
+	LEAL (R12)(R13*1), R14; \
+	CMOVLCC R14, R12; \
+	BITADAPT(AX); \
 	NORM(R14)
 
 // MLSTEP decodes one bit of a matched literal (see matchedlit): BX is
@@ -190,23 +199,13 @@
 	MOVL $1, BX; \
 	MOVWLZX 2(SI), AX
 
-#define TREESTEP4 TREESTEP; TREESTEP; TREESTEP; TREESTEP
+#define TREE2 TREESTEP(AX, R12); TREESTEP(R12, AX)
 
-#define TREE3 TREEINIT; TREESTEP; TREESTEP; TREELAST
+#define TREE3 TREEINIT; TREE2; TREELAST(AX)
 
-#define TREE6 TREEINIT; TREESTEP4; TREESTEP; TREELAST
+#define TREE6 TREEINIT; TREE2; TREE2; TREESTEP(AX, R12); TREELAST(R12)
 
-#define TREE8 TREEINIT; TREESTEP4; TREESTEP; TREESTEP; TREESTEP; TREELAST
-
-// REVSTEP decodes one bit of a reverse bit tree at SI, symbol BX: the
-// bit adds the mask R13 to the value R12.
-#define REVSTEP \
-	MOVWLZX (SI)(BX*2), AX; \
-	BITCMOV; \
-	LEAL (R12)(R13*1), R14; \
-	CMOVLCC R14, R12; \
-	BITADAPT; \
-	NORM(R14)
+#define TREE8 TREEINIT; TREE2; TREE2; TREE2; TREESTEP(AX, R12); TREELAST(R12)
 
 // STATE sets the state to a below 7, else to b.
 #define STATE(a, b) \
