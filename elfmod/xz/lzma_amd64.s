@@ -145,28 +145,26 @@
 	NORM(R14)
 
 // MLSTEP decodes one bit of a matched literal (see matchedlit): BX is
-// the symbol, R12 the offset, R14 the match byte shifted so that its
-// bit 8 is this bit's, AX the probability. Into R9 and R10 go the
+// the symbol, R12 the offset, R14 the match byte with a 1 above it,
+// shifted so that its bit 8 is this bit's (and R14 >> 8 the symbol
+// after this bit if it agrees), AX the probability. Into R9 and R10 go the
 // candidates for the next probability if this bit is 1 and if it is 0:
 // sym's children, or the probability where the bits agree when the bit
 // keeps them agreeing (it is 1 and mb is, or it is 0 and the offset
 // without mb is not 0). All three indices stay below 0x400.
 #define MLSTEP \
-	MOVL R14, R13; \
-	ANDL R12, R13; \
+	MOVL R14, R15; \
+	SHRL $8, R15; \
+	LEAL (R14)(R14*1), R11; \
+	ANDL $0x100, R11; \
+	LEAL 0x100(R15)(R11*1), R15; \
+	MOVWLZX (SI)(R15*2), R15; \
 	MOVWLZX 2(SI)(BX*4), R9; \
 	MOVWLZX (SI)(BX*4), R10; \
-	LEAL (R14)(R14*1), R15; \
-	ANDL $0x100, R15; \
-	LEAL 0x100(R15)(BX*2), R15; \
-	MOVL R13, R11; \
-	SHRL $8, R11; \
-	ADDL R11, R15; \
-	MOVWLZX (SI)(R15*2), R15; \
-	XORL R13, R12; \
-	TESTL R13, R13; \
+	MOVL R14, R13; \
+	ANDL R12, R13; \
 	CMOVLNE R15, R9; \
-	TESTL R12, R12; \
+	XORL R13, R12; \
 	CMOVLNE R15, R10; \
 	MOVL R12, V_OFF0; \
 	LEAL (R12)(R13*2), R12; \
@@ -292,6 +290,7 @@ matchedlit:
 	MOVL R11, V_STATE
 	MOVQ R9, V_SAVE9
 	MOVQ R10, V_SAVE10
+	ORL $0x100, R14
 	SHLL $1, R14
 	MOVL $1, BX
 	MOVL $0x100, R12
