@@ -68,7 +68,7 @@ type loopRegs struct {
 	inEnd                         uintptr // &d.in[inLen]
 	rng, code                     uint32
 	state, rep0, rep1, rep2, rep3 uint32
-	litMask, litMul, pbMask, dict uint32 // lpMask<<8 | 0xff, 1<<lc
+	litMask, litMul, pbMask, dict uint32 // lpMask<<8 | 0xff, 8<<lc
 	//lint:ignore U1000 lzmaLoop's own: a match's length, its distance, a loop's limit, the kind of match, and two registers and a value while it decodes a matched literal
 	scratch [10]uint32
 	status  uint32 // why lzmaLoop returned
@@ -331,7 +331,7 @@ func (d *lzmaDec) decode(s *stream, src []byte, inOff, usize, dictStart int, dic
 			r.relStop, r.relEnd = stop-dictStart, end-dictStart
 			r.ip, r.inEnd, r.rng, r.code = ip, uintptr(unsafe.Pointer(&in[0]))+uintptr(inLen), rng, code
 			r.state, r.rep0, r.rep1, r.rep2, r.rep3 = state, rep0, rep1, rep2, rep3
-			r.litMask, r.litMul, r.pbMask, r.dict = lpMask<<8|0xff, 1<<lc, pbMask, dict
+			r.litMask, r.litMul, r.pbMask, r.dict = lpMask<<8|0xff, 8<<lc, pbMask, dict
 			lzmaLoop(d)
 			r.out = nil
 			pos, ip, rng, code = r.pos, r.ip, r.rng, r.code

@@ -237,14 +237,15 @@ loop:
 	MOVL R11, R13
 	SHLL $4, R13
 	ORL R13, R12
-	ANDL $0xff, R12
 	BITLOAD(lzmaDec_isMatch(R8)(R12*2))
 	JAE match
 	BIT0(lzmaDec_isMatch(R8)(R12*2))
 
-	// A literal. Its probabilities are lit[((rel&lpMask)<<lc +
-	// prev>>(8-lc)) & 15], the index computed without shifts by lc (CL
-	// holds the range) as (((rel<<8 | prev) & litMask) * 2^lc) >> 8.
+	// A literal. Its probabilities are lit[(rel&lpMask)<<lc +
+	// prev>>(8-lc)], 2048 bytes each; the byte offset is computed
+	// without shifts by lc (CL holds the range) as ((rel<<8 | prev) &
+	// litMask) * 2^lc * 8 with the low 11 bits cleared, below 16 * 2048
+	// as lc + lp <= 4.
 	XORL AX, AX
 	TESTL R10, R10
 	JEQ 2(PC)
@@ -254,9 +255,7 @@ loop:
 	ORL AX, SI
 	ANDL V_LITMASK, SI
 	IMULL V_LITMUL, SI
-	SHRL $8, SI
-	ANDL $15, SI
-	SHLL $11, SI
+	ANDL $-2048, SI
 	LEAQ lzmaDec_lit(R8)(SI*1), SI
 	CMPL R11, $7
 	JAE matchedlit
