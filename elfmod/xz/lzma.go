@@ -12,7 +12,10 @@ import (
 // masked indices, so that the compiler drops the bounds checks. Bits are
 // decoded with the range coder normalised after each bit (as the kernel's
 // decoder leaves it normalised at the end of a chunk), so a chunk is
-// exactly consumed when its compressed size is.
+// exactly consumed when its compressed size is. On amd64 the loop runs
+// as lzmaLoop, in assembly (lzma_amd64.go says why), returning to this
+// one at its bounds and errors; this one is the reference, what other
+// architectures run.
 
 const (
 	probBits  = 11
@@ -186,8 +189,8 @@ func bitV(v, rng, code uint32) (nv, nr, nc, b uint32) {
 // from the bit tree at probs (probs[1:lim] used, and 2*lim entries long).
 // The probabilities of both children are loaded while a bit decodes, and
 // the next one picked by a CMOV, which keeps the load off the range
-// decoder's dependency chain (liblzma's x86-64 assembly does the same).
-// tree is this function, in assembly on amd64.
+// decoder's dependency chain (liblzma's x86-64 assembly does the same,
+// and so does lzmaLoop).
 func treeGo(probs *uint16, lim, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
 	p := unsafe.Slice(probs, 2*lim)
 	sym := uint32(1)
@@ -272,7 +275,7 @@ func tree3(p *[8]uint16, rng, code uint32, in *chunkIn, ip int) (uint32, uint32,
 	return (i<<1 | b2) - 8, rng, code, ip
 }
 
-// literal decodes a literal's eight bits. It and matchedLiteral are
+// literal decodes a literal's eight bits. It and matchedLiteralGo are
 // functions of their own, not inlined, so that the few values of their
 // loops stay in registers.
 func literal(probs *[0x400]uint16, rng, code uint32, in *chunkIn, ip int) (uint32, uint32, uint32, int) {
