@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
+	"github.com/modutils/modutils/internal/rawfile"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep/modcache"
 )
@@ -73,6 +76,16 @@ type Depmod struct {
 	modules []*depModule
 	symbols map[string]*symbol
 	lines   []string // modules.dep lines, made once for the text and the index
+	readers *readers // started by the walk's first module
+}
+
+// readers read modules on every core while the walk goes on: a warm
+// run's hashing of the modules then overlaps the walk instead of
+// following it. A module that a better copy later replaces was read for
+// nothing, which only costs time.
+type readers struct {
+	next chan *depModule
+	wg   sync.WaitGroup
 }
 
 type depModule struct {
@@ -88,8 +101,13 @@ type depModule struct {
 	info       []kv
 	depSyms    []elfmod.DepSymbol
 	exports    []elfmod.Symbol
-	symErr     error
-	visited    bool // cycle reporting
+	// rec, when cached is set, holds the symbols instead of depSyms and
+	// exports: the cache's record, read in place.
+	rec     modcache.View
+	cached  bool
+	symErr  error
+	visited bool // cycle reporting
+	queued  bool // handed to the readers
 }
 
 type kv struct{ key, value string }
@@ -260,6 +278,31 @@ func (d *Depmod) consider(path string) {
 		return
 	}
 	d.byName[m.name] = m
+	d.queue(m)
+}
+
+// queue hands m to the readers, starting them first.
+func (d *Depmod) queue(m *depModule) {
+	if d.readers == nil {
+		workers := d.cfg.Concurrent
+		if workers <= 0 {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		r := &readers{next: make(chan *depModule, 1024)}
+		for w := 0; w < workers; w++ {
+			r.wg.Add(1)
+			go func() {
+				defer r.wg.Done()
+				var buf []byte
+				for m := range r.next {
+					buf = m.read(d.cfg.Open, d.cfg.Cache, buf)
+				}
+			}()
+		}
+		d.readers = r
+	}
+	m.queued = true
+	d.readers.next <- m
 }
 
 // oldWins applies depmod.d's override and search rules to two copies of a
@@ -340,7 +383,7 @@ func (d *Depmod) Load() error {
 	d.sortByOrderFile()
 	d.readModules()
 	for _, m := range d.modules {
-		for _, s := range m.exports {
+		for s := range m.exportSymbols() {
 			d.addSymbol(s.Name, false, s.CRC, m)
 		}
 	}
@@ -403,30 +446,20 @@ func (d *Depmod) sortByOrderFile() {
 	}
 }
 
-// readModules parses the modules in parallel; everything order-dependent
-// happens afterwards, in array order.
+// readModules waits for the readers to have read every module (those
+// the walk did not hand them, named on the command line, are handed
+// now); everything order-dependent happens afterwards, in array order.
 func (d *Depmod) readModules() {
-	workers := d.cfg.Concurrent
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	var wg sync.WaitGroup
-	next := make(chan *depModule, len(d.modules))
 	for _, m := range d.modules {
-		next <- m
+		if !m.queued {
+			d.queue(m)
+		}
 	}
-	close(next)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []byte
-			for m := range next {
-				buf = m.read(d.cfg.Open, d.cfg.Cache, buf)
-			}
-		}()
+	if d.readers != nil {
+		close(d.readers.next)
+		d.readers.wg.Wait()
+		d.readers = nil
 	}
-	wg.Wait()
 	for _, m := range d.modules {
 		if m.symErr == nil {
 			continue
@@ -451,76 +484,54 @@ func (d *Depmod) readModules() {
 // the file's bytes, returned for the next module.
 func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modcache.Cache, buf []byte) []byte {
 	var key modcache.Key
-	var hashed os.FileInfo
+	var hashed rawfile.Identity
+	ok := false
 	if !modcache.Serves(m.path) {
 		cache = nil
 	}
 	if cache != nil {
 		var err error
-		if buf, hashed, err = readFile(m.path, buf); err == nil {
+		if buf, hashed, err = rawfile.ReadFile(m.path, buf); err == nil {
+			ok = true
 			key = modcache.KeyOf(buf)
-			if rec, ok := cache.Lookup(key); ok {
-				m.exports, m.depSyms = rec.Exports, rec.Deps
-				m.keepInfo(rec.Modinfo)
+			if rec, hit := cache.View(key); hit {
+				m.rec, m.cached = rec, true
+				m.keepInfo(rec.Modinfo())
 				return buf
 			}
 		}
 	}
-	rec := m.parse(open, hashed != nil)
+	rec := m.parse(open, ok)
 	// The file is read twice, to hash it and to parse it: a record goes
 	// under the key only if nothing wrote or replaced the file between.
-	if rec != nil && m.symErr == nil && unchanged(hashed, m.path) {
-		cache.Put(key, rec)
+	if rec != nil && m.symErr == nil {
+		if now, err := rawfile.Stat(m.path); err == nil && now == hashed {
+			cache.Put(key, rec)
+		}
 	}
 	return buf
 }
 
-// unchanged says whether path is still the file st describes, as far as
-// its inode, size and change time tell.
-func unchanged(st os.FileInfo, path string) bool {
-	now, err := os.Stat(path)
-	if err != nil || !os.SameFile(st, now) || now.Size() != st.Size() || !now.ModTime().Equal(st.ModTime()) {
-		return false
+// exportSymbols are the symbols m exports, from its record or its file.
+func (m *depModule) exportSymbols() iter.Seq[elfmod.Symbol] {
+	if m.cached {
+		return m.rec.Exports()
 	}
-	a, ok1 := st.Sys().(*syscall.Stat_t)
-	b, ok2 := now.Sys().(*syscall.Stat_t)
-	return ok1 && ok2 && a.Ctim == b.Ctim
+	return slices.Values(m.exports)
 }
 
-// readFile reads a whole file into buf, grown as needed.
-func readFile(path string, buf []byte) ([]byte, os.FileInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return buf, nil, err
+// dependencySymbols are the symbols m needs, from its record or its file.
+func (m *depModule) dependencySymbols() iter.Seq[elfmod.DepSymbol] {
+	if m.cached {
+		return m.rec.Deps()
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return buf, nil, err
-	}
-	if n := st.Size() + 1; int64(cap(buf)) < n {
-		buf = make([]byte, 0, n)
-	}
-	buf = buf[:0]
-	for {
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, st, nil
-		}
-		if err != nil {
-			return buf, nil, err
-		}
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-	}
+	return slices.Values(m.depSyms)
 }
 
 // keepInfo keeps only the .modinfo entries depmod writes out:
 // descriptions and parameter docs would be most of what stays in memory.
-func (m *depModule) keepInfo(strs []string) {
-	for _, s := range strs {
+func (m *depModule) keepInfo(strs iter.Seq[string]) {
+	for s := range strs {
 		k, v, ok := strings.Cut(s, "=")
 		if !ok {
 			v = ""
@@ -560,7 +571,7 @@ func (m *depModule) parse(open func(string) (*elfmod.Module, error), record bool
 	}
 	strs, err := f.Modinfo()
 	if err == nil {
-		m.keepInfo(strs)
+		m.keepInfo(slices.Values(strs))
 	}
 	if ds, err := f.DependencySymbols(); err == nil {
 		m.depSyms = ds
@@ -601,7 +612,7 @@ func (d *Depmod) findSymbol(name string) *symbol {
 }
 
 func (d *Depmod) resolve(m *depModule) {
-	for _, ds := range m.depSyms {
+	for ds := range m.dependencySymbols() {
 		weak := ds.Bind == elfmod.BindWeak
 		sym := d.findSymbol(ds.Name)
 		if sym == nil {
