@@ -75,8 +75,10 @@ type Depmod struct {
 	byName  map[string]*depModule
 	modules []*depModule
 	symbols map[string]*symbol
-	lines   []string // modules.dep lines, made once for the text and the index
-	readers *readers // started by the walk's first module
+	lines   []string // modules.dep lines, with their newlines, in depText
+	depText []byte
+	owned   []*symbol // ownedSymbols, made once
+	readers *readers  // started by the walk's first module
 }
 
 // readers read modules on every core while the walk goes on: a warm
@@ -108,6 +110,7 @@ type depModule struct {
 	symErr  error
 	visited bool // cycle reporting
 	queued  bool // handed to the readers
+	seen    int  // allDeps' mark
 }
 
 type kv struct{ key, value string }
