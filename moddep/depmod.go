@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/modutils/modutils/elfmod"
@@ -86,8 +87,9 @@ type Depmod struct {
 // following it. A module that a better copy later replaces was read for
 // nothing, which only costs time.
 type readers struct {
-	next chan *depModule
-	wg   sync.WaitGroup
+	next  chan []*depModule
+	batch []*depModule // not handed over yet
+	wg    sync.WaitGroup
 }
 
 type depModule struct {
@@ -110,7 +112,11 @@ type depModule struct {
 	symErr  error
 	visited bool // cycle reporting
 	queued  bool // handed to the readers
-	seen    int  // allDeps' mark
+	// dir, when set, is the directory the walk found the module in, and
+	// base its name there.
+	dir  *walkDir
+	base string
+	seen int // allDeps' mark
 }
 
 type kv struct{ key, value string }
@@ -208,6 +214,12 @@ func (d *Depmod) walk(dir *os.File, prefix string) error {
 	if err != nil && len(entries) == 0 {
 		return err
 	}
+	var wd *walkDir // the directory's modules' readers open them in it
+	defer func() {
+		if wd != nil {
+			wd.release()
+		}
+	}()
 	for _, e := range entries {
 		name := e.Name()
 		if d.excluded(name) {
@@ -241,10 +253,39 @@ func (d *Depmod) walk(dir *os.File, prefix string) error {
 			continue
 		}
 		if hasModuleExtension(name) {
-			d.consider(path)
+			if wd == nil && d.cfg.Cache != nil {
+				wd = openWalkDir(dir)
+			}
+			d.consider(path, wd, name)
 		}
 	}
 	return nil
+}
+
+// walkDir is a directory the walk found modules in, open until the
+// readers have read them, which open each in it by name: a module's full
+// path is a dozen components and a link or two to resolve again.
+type walkDir struct {
+	dir  *rawfile.Dir
+	refs atomic.Int32 // the walk's own, and one a module
+}
+
+// openWalkDir returns nil when the directory cannot be opened again: its
+// modules are then opened by path.
+func openWalkDir(f *os.File) *walkDir {
+	dir, err := rawfile.OpenDir(f)
+	if err != nil {
+		return nil
+	}
+	w := &walkDir{dir: dir}
+	w.refs.Store(1)
+	return w
+}
+
+func (w *walkDir) release() {
+	if w.refs.Add(-1) == 0 {
+		w.dir.Close()
+	}
 }
 
 func unixFileType(m os.FileMode) uint32 {
@@ -275,38 +316,59 @@ func (d *Depmod) excluded(name string) bool {
 	return false
 }
 
-func (d *Depmod) consider(path string) {
+func (d *Depmod) consider(path string, dir *walkDir, base string) {
 	m := d.newModule(path)
 	if old, ok := d.byName[m.name]; ok && d.oldWins(old, m) {
 		return
 	}
 	d.byName[m.name] = m
+	if dir != nil {
+		dir.refs.Add(1)
+		m.dir, m.base = dir, base
+	}
 	d.queue(m)
 }
 
-// queue hands m to the readers, starting them first.
+// queue hands m to the readers, starting them first, in batches: one
+// channel operation and one wake-up a module cost the scheduler more
+// than the module's reading.
 func (d *Depmod) queue(m *depModule) {
 	if d.readers == nil {
 		workers := d.cfg.Concurrent
 		if workers <= 0 {
 			workers = runtime.GOMAXPROCS(0)
 		}
-		r := &readers{next: make(chan *depModule, 1024)}
+		// A few batches ahead: the walk keeps each directory of queued
+		// modules open, and the descriptors must stay few.
+		r := &readers{next: make(chan []*depModule, 8)}
 		for w := 0; w < workers; w++ {
 			r.wg.Add(1)
 			go func() {
 				defer r.wg.Done()
 				var buf []byte
-				for m := range r.next {
-					buf = m.read(d.cfg.Open, d.cfg.Cache, buf)
+				for batch := range r.next {
+					for _, m := range batch {
+						buf = m.read(d.cfg.Open, d.cfg.Cache, buf)
+						if m.dir != nil {
+							m.dir.release()
+							m.dir = nil
+						}
+					}
 				}
 			}()
 		}
 		d.readers = r
 	}
 	m.queued = true
-	d.readers.next <- m
+	r := d.readers
+	r.batch = append(r.batch, m)
+	if len(r.batch) == readBatch {
+		r.next <- r.batch
+		r.batch = nil
+	}
 }
+
+const readBatch = 16
 
 // oldWins applies depmod.d's override and search rules to two copies of a
 // module, in kmod's order: overrides first, then the search list, where a
@@ -390,10 +452,44 @@ func (d *Depmod) Load() error {
 			d.addSymbol(s.Name, false, s.CRC, m)
 		}
 	}
+	// Resolving only reads the symbol table: it runs on every core,
+	// unless messages must come out in the modules' order.
+	if d.cfg.WarnUnres || d.cfg.Verbose > 0 {
+		for _, m := range d.modules {
+			d.resolve(m)
+		}
+	} else {
+		d.eachModule(d.resolve)
+	}
 	for _, m := range d.modules {
-		d.resolve(m)
+		for _, dep := range m.deps {
+			dep.users++
+		}
 	}
 	return d.topoSort()
+}
+
+// eachModule calls fn for every module, on every core, in batches.
+func (d *Depmod) eachModule(fn func(m *depModule)) {
+	const batch = 64
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(batch)) - batch
+				if i >= len(d.modules) {
+					return
+				}
+				for _, m := range d.modules[i:min(i+batch, len(d.modules))] {
+					fn(m)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // buildArray lists the modules in kmod's hash iteration order, which
@@ -459,6 +555,9 @@ func (d *Depmod) readModules() {
 		}
 	}
 	if d.readers != nil {
+		if len(d.readers.batch) > 0 {
+			d.readers.next <- d.readers.batch
+		}
 		close(d.readers.next)
 		d.readers.wg.Wait()
 		d.readers = nil
@@ -494,7 +593,12 @@ func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modca
 	}
 	if cache != nil {
 		var err error
-		if buf, hashed, err = rawfile.ReadFile(m.path, buf); err == nil {
+		if m.dir != nil {
+			buf, hashed, err = m.dir.dir.ReadFile(m.base, buf)
+		} else {
+			buf, hashed, err = rawfile.ReadFile(m.path, buf)
+		}
+		if err == nil {
 			ok = true
 			key = modcache.KeyOf(buf)
 			if rec, hit := cache.View(key); hit {
@@ -614,6 +718,7 @@ func (d *Depmod) findSymbol(name string) *symbol {
 	return d.symbols[name]
 }
 
+// resolve lists the modules m needs in m.deps; Load counts their users.
 func (d *Depmod) resolve(m *depModule) {
 	for ds := range m.dependencySymbols() {
 		weak := ds.Bind == elfmod.BindWeak
@@ -641,7 +746,6 @@ func (d *Depmod) resolve(m *depModule) {
 			continue
 		}
 		m.deps = append(m.deps, sym.owner)
-		sym.owner.users++
 		if d.cfg.Verbose > 0 {
 			fmt.Fprintf(d.cfg.Show, "%s needs \"%s\": %s\n", m.path, sym.name, sym.owner.path)
 		}

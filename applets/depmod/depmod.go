@@ -53,11 +53,20 @@ func Run(env *applet.Env, args []string) int {
 	if j == nil {
 		return code
 	}
+	// The cache holds every record the run will add once the tree is
+	// read: it is written while the files are, its fsync beside theirs.
+	// Only time depends on it: a cache that cannot be written (a
+	// read-only /var, no permission) is silently left as it is.
+	saved := make(chan struct{})
+	go func() {
+		defer close(saved)
+		if j.cache != nil {
+			j.cache.Save()
+		}
+	}()
 	code = j.write(env.Files())
+	<-saved
 	if j.cache != nil {
-		// Only time depends on it: a cache that cannot be written (a
-		// read-only /var, no permission) is silently left as it is.
-		j.cache.Save()
 		j.cache.Close()
 	}
 	return code

@@ -84,3 +84,17 @@ func ReadFile(path string, buf []byte) ([]byte, Identity, error) {
 	}
 	return buf, Identity{fi.Size(), fi.ModTime().UnixNano()}, nil
 }
+
+// Dir is an open directory, for ReadFile relative to it.
+type Dir struct{ path string }
+
+// OpenDir opens a Dir on a directory already open as f.
+func OpenDir(f *os.File) (*Dir, error) { return &Dir{f.Name()}, nil }
+
+// Close closes the directory.
+func (d *Dir) Close() error { return nil }
+
+// ReadFile is ReadFile of the file name in d.
+func (d *Dir) ReadFile(name string, buf []byte) ([]byte, Identity, error) {
+	return ReadFile(d.path+"/"+name, buf)
+}

@@ -127,6 +127,55 @@ func ReadFile(path string, buf []byte) ([]byte, Identity, error) {
 	if err != nil {
 		return buf, Identity{}, err
 	}
+	return readAll(fd, path, buf)
+}
+
+// Dir is an open directory, for ReadFile relative to it: opening a name
+// in it does not walk the directory's path again (a module tree's paths
+// run to a dozen components, and a link or two).
+type Dir struct {
+	fd   int
+	path string
+}
+
+// OpenDir opens a Dir on a directory already open as f; f may be closed
+// independently.
+func OpenDir(f *os.File) (*Dir, error) {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd := -1
+	cerr := sc.Control(func(d uintptr) { fd, err = unix.FcntlInt(d, unix.F_DUPFD_CLOEXEC, 0) })
+	if err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "dup", Path: f.Name(), Err: err}
+	}
+	return &Dir{fd, f.Name()}, nil
+}
+
+// Close closes the directory.
+func (d *Dir) Close() error { return unix.Close(d.fd) }
+
+// ReadFile is ReadFile of the file name in d.
+func (d *Dir) ReadFile(name string, buf []byte) ([]byte, Identity, error) {
+	path := d.path + "/" + name
+	for {
+		fd, err := unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return buf, Identity{}, &fs.PathError{Op: "open", Path: path, Err: err}
+		}
+		return readAll(fd, path, buf)
+	}
+}
+
+// readAll reads the open file fd whole and closes it.
+func readAll(fd int, path string, buf []byte) ([]byte, Identity, error) {
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
