@@ -94,9 +94,8 @@ func ereCompile(pattern string) (ereProg, error) {
 }
 
 type ereParser struct {
-	s     string
-	i     int
-	depth int
+	s string
+	i int
 }
 
 func (p *ereParser) alt(depth int) (*ereNode, error) {
