@@ -5,16 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
+	"github.com/modutils/modutils/internal/rawfile"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep/modcache"
 )
@@ -72,7 +76,20 @@ type Depmod struct {
 	byName  map[string]*depModule
 	modules []*depModule
 	symbols map[string]*symbol
-	lines   []string // modules.dep lines, made once for the text and the index
+	lines   []string // modules.dep lines, with their newlines, in depText
+	depText []byte
+	owned   []*symbol // ownedSymbols, made once
+	readers *readers  // started by the walk's first module
+}
+
+// readers read modules on every core while the walk goes on: a warm
+// run's hashing of the modules then overlaps the walk instead of
+// following it. A module that a better copy later replaces was read for
+// nothing, which only costs time.
+type readers struct {
+	next  chan []*depModule
+	batch []*depModule // not handed over yet
+	wg    sync.WaitGroup
 }
 
 type depModule struct {
@@ -88,8 +105,18 @@ type depModule struct {
 	info       []kv
 	depSyms    []elfmod.DepSymbol
 	exports    []elfmod.Symbol
-	symErr     error
-	visited    bool // cycle reporting
+	// rec, when cached is set, holds the symbols instead of depSyms and
+	// exports: the cache's record, read in place.
+	rec     modcache.View
+	cached  bool
+	symErr  error
+	visited bool // cycle reporting
+	queued  bool // handed to the readers
+	// dir, when set, is the directory the walk found the module in, and
+	// base its name there.
+	dir  *walkDir
+	base string
+	seen int // allDeps' mark
 }
 
 type kv struct{ key, value string }
@@ -187,6 +214,12 @@ func (d *Depmod) walk(dir *os.File, prefix string) error {
 	if err != nil && len(entries) == 0 {
 		return err
 	}
+	var wd *walkDir // the directory's modules' readers open them in it
+	defer func() {
+		if wd != nil {
+			wd.release()
+		}
+	}()
 	for _, e := range entries {
 		name := e.Name()
 		if d.excluded(name) {
@@ -220,10 +253,39 @@ func (d *Depmod) walk(dir *os.File, prefix string) error {
 			continue
 		}
 		if hasModuleExtension(name) {
-			d.consider(path)
+			if wd == nil && d.cfg.Cache != nil {
+				wd = openWalkDir(dir)
+			}
+			d.consider(path, wd, name)
 		}
 	}
 	return nil
+}
+
+// walkDir is a directory the walk found modules in, open until the
+// readers have read them, which open each in it by name: a module's full
+// path is a dozen components and a link or two to resolve again.
+type walkDir struct {
+	dir  *rawfile.Dir
+	refs atomic.Int32 // the walk's own, and one a module
+}
+
+// openWalkDir returns nil when the directory cannot be opened again: its
+// modules are then opened by path.
+func openWalkDir(f *os.File) *walkDir {
+	dir, err := rawfile.OpenDir(f)
+	if err != nil {
+		return nil
+	}
+	w := &walkDir{dir: dir}
+	w.refs.Store(1)
+	return w
+}
+
+func (w *walkDir) release() {
+	if w.refs.Add(-1) == 0 {
+		w.dir.Close()
+	}
 }
 
 func unixFileType(m os.FileMode) uint32 {
@@ -254,13 +316,59 @@ func (d *Depmod) excluded(name string) bool {
 	return false
 }
 
-func (d *Depmod) consider(path string) {
+func (d *Depmod) consider(path string, dir *walkDir, base string) {
 	m := d.newModule(path)
 	if old, ok := d.byName[m.name]; ok && d.oldWins(old, m) {
 		return
 	}
 	d.byName[m.name] = m
+	if dir != nil {
+		dir.refs.Add(1)
+		m.dir, m.base = dir, base
+	}
+	d.queue(m)
 }
+
+// queue hands m to the readers, starting them first, in batches: one
+// channel operation and one wake-up a module cost the scheduler more
+// than the module's reading.
+func (d *Depmod) queue(m *depModule) {
+	if d.readers == nil {
+		workers := d.cfg.Concurrent
+		if workers <= 0 {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		// A few batches ahead: the walk keeps each directory of queued
+		// modules open, and the descriptors must stay few.
+		r := &readers{next: make(chan []*depModule, 8)}
+		for w := 0; w < workers; w++ {
+			r.wg.Add(1)
+			go func() {
+				defer r.wg.Done()
+				var buf []byte
+				for batch := range r.next {
+					for _, m := range batch {
+						buf = m.read(d.cfg.Open, d.cfg.Cache, buf)
+						if m.dir != nil {
+							m.dir.release()
+							m.dir = nil
+						}
+					}
+				}
+			}()
+		}
+		d.readers = r
+	}
+	m.queued = true
+	r := d.readers
+	r.batch = append(r.batch, m)
+	if len(r.batch) == readBatch {
+		r.next <- r.batch
+		r.batch = nil
+	}
+}
+
+const readBatch = 16
 
 // oldWins applies depmod.d's override and search rules to two copies of a
 // module, in kmod's order: overrides first, then the search list, where a
@@ -340,14 +448,48 @@ func (d *Depmod) Load() error {
 	d.sortByOrderFile()
 	d.readModules()
 	for _, m := range d.modules {
-		for _, s := range m.exports {
+		for s := range m.exportSymbols() {
 			d.addSymbol(s.Name, false, s.CRC, m)
 		}
 	}
+	// Resolving only reads the symbol table: it runs on every core,
+	// unless messages must come out in the modules' order.
+	if d.cfg.WarnUnres || d.cfg.Verbose > 0 {
+		for _, m := range d.modules {
+			d.resolve(m)
+		}
+	} else {
+		d.eachModule(d.resolve)
+	}
 	for _, m := range d.modules {
-		d.resolve(m)
+		for _, dep := range m.deps {
+			dep.users++
+		}
 	}
 	return d.topoSort()
+}
+
+// eachModule calls fn for every module, on every core, in batches.
+func (d *Depmod) eachModule(fn func(m *depModule)) {
+	const batch = 64
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(batch)) - batch
+				if i >= len(d.modules) {
+					return
+				}
+				for _, m := range d.modules[i:min(i+batch, len(d.modules))] {
+					fn(m)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // buildArray lists the modules in kmod's hash iteration order, which
@@ -403,30 +545,23 @@ func (d *Depmod) sortByOrderFile() {
 	}
 }
 
-// readModules parses the modules in parallel; everything order-dependent
-// happens afterwards, in array order.
+// readModules waits for the readers to have read every module (those
+// the walk did not hand them, named on the command line, are handed
+// now); everything order-dependent happens afterwards, in array order.
 func (d *Depmod) readModules() {
-	workers := d.cfg.Concurrent
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	var wg sync.WaitGroup
-	next := make(chan *depModule, len(d.modules))
 	for _, m := range d.modules {
-		next <- m
+		if !m.queued {
+			d.queue(m)
+		}
 	}
-	close(next)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []byte
-			for m := range next {
-				buf = m.read(d.cfg.Open, d.cfg.Cache, buf)
-			}
-		}()
+	if d.readers != nil {
+		if len(d.readers.batch) > 0 {
+			d.readers.next <- d.readers.batch
+		}
+		close(d.readers.next)
+		d.readers.wg.Wait()
+		d.readers = nil
 	}
-	wg.Wait()
 	for _, m := range d.modules {
 		if m.symErr == nil {
 			continue
@@ -451,76 +586,59 @@ func (d *Depmod) readModules() {
 // the file's bytes, returned for the next module.
 func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modcache.Cache, buf []byte) []byte {
 	var key modcache.Key
-	var hashed os.FileInfo
+	var hashed rawfile.Identity
+	ok := false
 	if !modcache.Serves(m.path) {
 		cache = nil
 	}
 	if cache != nil {
 		var err error
-		if buf, hashed, err = readFile(m.path, buf); err == nil {
+		if m.dir != nil {
+			buf, hashed, err = m.dir.dir.ReadFile(m.base, buf)
+		} else {
+			buf, hashed, err = rawfile.ReadFile(m.path, buf)
+		}
+		if err == nil {
+			ok = true
 			key = modcache.KeyOf(buf)
-			if rec, ok := cache.Lookup(key); ok {
-				m.exports, m.depSyms = rec.Exports, rec.Deps
-				m.keepInfo(rec.Modinfo)
+			if rec, hit := cache.View(key); hit {
+				m.rec, m.cached = rec, true
+				m.keepInfo(rec.Modinfo())
 				return buf
 			}
 		}
 	}
-	rec := m.parse(open, hashed != nil)
+	rec := m.parse(open, ok)
 	// The file is read twice, to hash it and to parse it: a record goes
 	// under the key only if nothing wrote or replaced the file between.
-	if rec != nil && m.symErr == nil && unchanged(hashed, m.path) {
-		cache.Put(key, rec)
+	if rec != nil && m.symErr == nil {
+		if now, err := rawfile.Stat(m.path); err == nil && now == hashed {
+			cache.Put(key, rec)
+		}
 	}
 	return buf
 }
 
-// unchanged says whether path is still the file st describes, as far as
-// its inode, size and change time tell.
-func unchanged(st os.FileInfo, path string) bool {
-	now, err := os.Stat(path)
-	if err != nil || !os.SameFile(st, now) || now.Size() != st.Size() || !now.ModTime().Equal(st.ModTime()) {
-		return false
+// exportSymbols are the symbols m exports, from its record or its file.
+func (m *depModule) exportSymbols() iter.Seq[elfmod.Symbol] {
+	if m.cached {
+		return m.rec.Exports()
 	}
-	a, ok1 := st.Sys().(*syscall.Stat_t)
-	b, ok2 := now.Sys().(*syscall.Stat_t)
-	return ok1 && ok2 && a.Ctim == b.Ctim
+	return slices.Values(m.exports)
 }
 
-// readFile reads a whole file into buf, grown as needed.
-func readFile(path string, buf []byte) ([]byte, os.FileInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return buf, nil, err
+// dependencySymbols are the symbols m needs, from its record or its file.
+func (m *depModule) dependencySymbols() iter.Seq[elfmod.DepSymbol] {
+	if m.cached {
+		return m.rec.Deps()
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return buf, nil, err
-	}
-	if n := st.Size() + 1; int64(cap(buf)) < n {
-		buf = make([]byte, 0, n)
-	}
-	buf = buf[:0]
-	for {
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, st, nil
-		}
-		if err != nil {
-			return buf, nil, err
-		}
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-	}
+	return slices.Values(m.depSyms)
 }
 
 // keepInfo keeps only the .modinfo entries depmod writes out:
 // descriptions and parameter docs would be most of what stays in memory.
-func (m *depModule) keepInfo(strs []string) {
-	for _, s := range strs {
+func (m *depModule) keepInfo(strs iter.Seq[string]) {
+	for s := range strs {
 		k, v, ok := strings.Cut(s, "=")
 		if !ok {
 			v = ""
@@ -560,7 +678,7 @@ func (m *depModule) parse(open func(string) (*elfmod.Module, error), record bool
 	}
 	strs, err := f.Modinfo()
 	if err == nil {
-		m.keepInfo(strs)
+		m.keepInfo(slices.Values(strs))
 	}
 	if ds, err := f.DependencySymbols(); err == nil {
 		m.depSyms = ds
@@ -600,8 +718,9 @@ func (d *Depmod) findSymbol(name string) *symbol {
 	return d.symbols[name]
 }
 
+// resolve lists the modules m needs in m.deps; Load counts their users.
 func (d *Depmod) resolve(m *depModule) {
-	for _, ds := range m.depSyms {
+	for ds := range m.dependencySymbols() {
 		weak := ds.Bind == elfmod.BindWeak
 		sym := d.findSymbol(ds.Name)
 		if sym == nil {
@@ -627,7 +746,6 @@ func (d *Depmod) resolve(m *depModule) {
 			continue
 		}
 		m.deps = append(m.deps, sym.owner)
-		sym.owner.users++
 		if d.cfg.Verbose > 0 {
 			fmt.Fprintf(d.cfg.Show, "%s needs \"%s\": %s\n", m.path, sym.name, sym.owner.path)
 		}

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
@@ -19,7 +20,19 @@ type DepmodOutput struct {
 	Name string
 	// Binary outputs are the .bin indexes; depmod -n prints only the text.
 	Binary bool
-	Write  func(w io.Writer) error
+	// encode makes the whole file: each is made in memory (an index must
+	// be, to fill in its child tables) and written with one call.
+	encode func() ([]byte, error)
+}
+
+// Write writes the file to w.
+func (o DepmodOutput) Write(w io.Writer) error {
+	b, err := o.encode()
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
 }
 
 // Outputs lists the files in the order kmod 34.2 writes them (and prints
@@ -48,72 +61,76 @@ func (m *depModule) outputPath() string {
 	return m.path
 }
 
-// allDeps is every module m needs, directly or not, each once, in
-// load order (what is needed last comes first... kmod's topological
-// numbering puts users before what they use).
-func (m *depModule) allDeps() []*depModule {
-	if len(m.deps) == 0 {
-		return nil
-	}
-	var out []*depModule
-	seen := map[*depModule]bool{}
+// allDeps appends to out every module m needs, directly or not, each
+// once, in load order (kmod's topological numbering puts users before
+// what they use). mark is a number no other call used: a module is seen
+// when its seen field holds it.
+func (m *depModule) allDeps(out []*depModule, mark int) []*depModule {
+	out = out[:0]
 	var fill func(*depModule)
 	fill = func(x *depModule) {
 		for _, dep := range x.deps {
-			if seen[dep] {
+			if dep.seen == mark {
 				continue
 			}
-			seen[dep] = true
+			dep.seen = mark
 			out = append(out, dep)
 			fill(dep)
 		}
 	}
 	fill(m)
-	sort.Slice(out, func(i, j int) bool { return out[i].depSortIdx < out[j].depSortIdx })
+	slices.SortFunc(out, func(a, b *depModule) int { return a.depSortIdx - b.depSortIdx })
 	return out
 }
 
-// depLine is a module's modules.dep line without the newline.
-func (m *depModule) depLine() string {
-	var b strings.Builder
-	b.WriteString(m.outputPath())
-	b.WriteByte(':')
-	for _, dep := range m.allDeps() {
-		b.WriteByte(' ')
-		b.WriteString(dep.outputPath())
-	}
-	return b.String()
-}
-
+// depLines are the modules' modules.dep lines, made once for the text
+// and its index: one text, each line a slice of it with its newline.
 func (d *Depmod) depLines() []string {
-	if d.lines == nil {
-		d.lines = make([]string, len(d.modules))
-		for i, m := range d.modules {
-			d.lines[i] = m.depLine()
+	if d.lines != nil {
+		return d.lines
+	}
+	var text []byte
+	ends := make([]int, len(d.modules))
+	var deps []*depModule
+	for i, m := range d.modules {
+		text = append(text, m.outputPath()...)
+		text = append(text, ':')
+		deps = m.allDeps(deps, i+1)
+		for _, dep := range deps {
+			text = append(text, ' ')
+			text = append(text, dep.outputPath()...)
 		}
+		text = append(text, '\n')
+		ends[i] = len(text)
+	}
+	// The lines share the text, which nothing writes again.
+	all := unsafe.String(unsafe.SliceData(text), len(text))
+	d.depText = text
+	d.lines = make([]string, len(d.modules))
+	start := 0
+	for i, end := range ends {
+		d.lines[i] = all[start:end]
+		start = end
 	}
 	return d.lines
 }
 
-func (d *Depmod) writeDeps(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	for _, l := range d.depLines() {
-		bw.WriteString(l)
-		bw.WriteByte('\n')
-	}
-	return bw.Flush()
+func (d *Depmod) writeDeps() ([]byte, error) {
+	d.depLines()
+	return d.depText, nil
 }
 
-func (d *Depmod) writeDepsBin(w io.Writer) error {
+func (d *Depmod) writeDepsBin() ([]byte, error) {
 	ix := NewIndexWriter()
+	ix.Grow(len(d.modules))
 	for i, l := range d.depLines() {
 		m := d.modules[i]
+		l = l[:len(l)-1]
 		if d.insert(ix, m.name, l, uint32(m.idx)) && d.cfg.WarnDups {
 			d.cfg.Report(diag.Warning, "duplicate module deps:\n%s\n", l)
 		}
 	}
-	_, err := ix.WriteTo(w)
-	return err
+	return ix.MarshalBinary()
 }
 
 // insert adds an entry to an index and reports whether the key already
@@ -121,7 +138,13 @@ func (d *Depmod) writeDepsBin(w io.Writer) error {
 // off its child table for other bytes; we leave such an entry out and say
 // which one.
 func (d *Depmod) insert(ix *IndexWriter, key, value string, priority uint32) bool {
-	dup, err := ix.Insert(key, value, priority)
+	var dup bool
+	var err error
+	if d.cfg.WarnDups {
+		dup, err = ix.Insert(key, value, priority)
+	} else {
+		err = ix.Add(key, value, priority)
+	}
 	if err != nil {
 		d.cfg.Report(diag.Err, "%v\n", err)
 	}
@@ -138,20 +161,33 @@ func (d *Depmod) eachInfo(key string, fn func(m *depModule, value string)) {
 	}
 }
 
-// writeLines writes a header and one line per module info entry.
-func (d *Depmod) writeInfoLines(w io.Writer, header, key string, line func(m *depModule, value string) string) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString(header)
-	d.eachInfo(key, func(m *depModule, v string) { bw.WriteString(line(m, v)) })
-	return bw.Flush()
+// writeInfoLines writes a header and one line per module info entry:
+// the word, then the module's name and the value, or (valueFirst) the
+// value and the name.
+func (d *Depmod) writeInfoLines(header, key string, valueFirst bool) ([]byte, error) {
+	b := append(make([]byte, 0, 64<<10), header...)
+	d.eachInfo(key, func(m *depModule, v string) {
+		b = append(b, key...)
+		b = append(b, ' ')
+		if valueFirst {
+			b = append(b, v...)
+			b = append(b, ' ')
+			b = append(b, m.name...)
+		} else {
+			b = append(b, m.name...)
+			b = append(b, ' ')
+			b = append(b, v...)
+		}
+		b = append(b, '\n')
+	})
+	return b, nil
 }
 
-func (d *Depmod) writeAliases(w io.Writer) error {
-	return d.writeInfoLines(w, "# Aliases extracted from modules themselves.\n", "alias",
-		func(m *depModule, v string) string { return "alias " + v + " " + m.name + "\n" })
+func (d *Depmod) writeAliases() ([]byte, error) {
+	return d.writeInfoLines("# Aliases extracted from modules themselves.\n", "alias", true)
 }
 
-func (d *Depmod) writeAliasesBin(w io.Writer) error {
+func (d *Depmod) writeAliasesBin() ([]byte, error) {
 	ix := NewIndexWriter()
 	d.eachInfo("alias", func(m *depModule, v string) {
 		alias, err := NormalizeAlias(v)
@@ -163,23 +199,24 @@ func (d *Depmod) writeAliasesBin(w io.Writer) error {
 			d.cfg.Report(diag.Warning, "duplicate module alias:\n%s %s\n", alias, m.name)
 		}
 	})
-	_, err := ix.WriteTo(w)
-	return err
+	return ix.MarshalBinary()
 }
 
-func (d *Depmod) writeSoftdeps(w io.Writer) error {
-	return d.writeInfoLines(w, "# Soft dependencies extracted from modules themselves.\n", "softdep",
-		func(m *depModule, v string) string { return "softdep " + m.name + " " + v + "\n" })
+func (d *Depmod) writeSoftdeps() ([]byte, error) {
+	return d.writeInfoLines("# Soft dependencies extracted from modules themselves.\n", "softdep", false)
 }
 
-func (d *Depmod) writeWeakdeps(w io.Writer) error {
-	return d.writeInfoLines(w, "# Weak dependencies extracted from modules themselves.\n", "weakdep",
-		func(m *depModule, v string) string { return "weakdep " + m.name + " " + v + "\n" })
+func (d *Depmod) writeWeakdeps() ([]byte, error) {
+	return d.writeInfoLines("# Weak dependencies extracted from modules themselves.\n", "weakdep", false)
 }
 
 // ownedSymbols lists the symbols some module exports, in the iteration
-// order of kmod's symbol hash table, which is the order of modules.symbols.
+// order of kmod's symbol hash table, which is the order of
+// modules.symbols; made once for the text and its index.
 func (d *Depmod) ownedSymbols() []*symbol {
+	if d.owned != nil {
+		return d.owned
+	}
 	syms := make([]*symbol, 0, len(d.symbols))
 	for _, s := range d.symbols {
 		if s.owner != nil {
@@ -187,38 +224,60 @@ func (d *Depmod) ownedSymbols() []*symbol {
 		}
 	}
 	sortKmodHashOrder(syms, symbolsHashBuckets, func(s *symbol) string { return s.name })
+	d.owned = syms
 	return syms
 }
 
-func (d *Depmod) writeSymbols(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString("# Aliases for symbols, used by symbol_request().\n")
-	for _, s := range d.ownedSymbols() {
-		bw.WriteString("alias symbol:")
-		bw.WriteString(s.name)
-		bw.WriteByte(' ')
-		bw.WriteString(s.owner.name)
-		bw.WriteByte('\n')
-	}
-	return bw.Flush()
+// writeSymbols writes modules.symbols, whose lines after the first hold
+// the keys of modules.symbols.bin: keys, when set, gets each line's key
+// ("symbol:NAME"), sharing the text.
+func (d *Depmod) writeSymbols() ([]byte, error) {
+	b, _ := d.symbolsText(nil)
+	return b, nil
 }
 
-func (d *Depmod) writeSymbolsBin(w io.Writer) error {
+func (d *Depmod) symbolsText(keys []string) ([]byte, []string) {
+	const header, word = "# Aliases for symbols, used by symbol_request().\n", "alias "
+	syms := d.ownedSymbols()
+	n := len(header)
+	for _, s := range syms {
+		n += len(word) + len("symbol:") + len(s.name) + 1 + len(s.owner.name) + 1
+	}
+	b := append(make([]byte, 0, n), header...)
+	for _, s := range syms {
+		b = append(b, word...)
+		start := len(b)
+		b = append(b, "symbol:"...)
+		b = append(b, s.name...)
+		if keys != nil {
+			// b never grows past n: the key stays where it is.
+			keys = append(keys, unsafe.String(&b[start], len(b)-start))
+		}
+		b = append(b, ' ')
+		b = append(b, s.owner.name...)
+		b = append(b, '\n')
+	}
+	return b, keys
+}
+
+func (d *Depmod) writeSymbolsBin() ([]byte, error) {
+	syms := d.ownedSymbols()
+	_, keys := d.symbolsText(make([]string, 0, len(syms)))
 	ix := NewIndexWriter()
-	for _, s := range d.ownedSymbols() {
-		key := "symbol:" + s.name
+	ix.Grow(len(syms))
+	for i, s := range syms {
+		key := keys[i]
 		if d.insert(ix, key, s.owner.name, uint32(s.owner.idx)) && d.cfg.WarnDups {
 			d.cfg.Report(diag.Warning, "duplicate module syms:\n%s %s\n", key, s.owner.name)
 		}
 	}
-	_, err := ix.WriteTo(w)
-	return err
+	return ix.MarshalBinary()
 }
 
-func (d *Depmod) writeBuiltinBin(w io.Writer) error {
+func (d *Depmod) writeBuiltinBin() ([]byte, error) {
 	data, ok := d.readSource("modules.builtin")
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	ix := NewIndexWriter()
 	r := bufio.NewReader(strings.NewReader(data))
@@ -233,8 +292,7 @@ func (d *Depmod) writeBuiltinBin(w io.Writer) error {
 		}
 		d.insert(ix, ModuleName(libc.CString(line)), "", 0)
 	}
-	_, err := ix.WriteTo(w)
-	return err
+	return ix.MarshalBinary()
 }
 
 // readSource reads a file the kernel build installs beside the modules.
@@ -297,10 +355,10 @@ func (s *builtinModinfoScanner) skip(endchar int) {
 	}
 }
 
-func (d *Depmod) writeBuiltinAliasBin(w io.Writer) error {
+func (d *Depmod) writeBuiltinAliasBin() ([]byte, error) {
 	data, ok := d.readSource("modules.builtin.modinfo")
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	ix := NewIndexWriter()
 	s := &builtinModinfoScanner{data: data, d: d}
@@ -325,12 +383,11 @@ func (d *Depmod) writeBuiltinAliasBin(w io.Writer) error {
 		}
 		d.insert(ix, alias, modname, 0)
 	}
-	_, err := ix.WriteTo(w)
-	return err
+	return ix.MarshalBinary()
 }
 
-func (d *Depmod) writeDevname(w io.Writer) error {
-	bw := bufio.NewWriter(w)
+func (d *Depmod) writeDevname() ([]byte, error) {
+	var bw bytes.Buffer
 	empty := true
 	for _, m := range d.modules {
 		var devname string
@@ -363,9 +420,9 @@ func (d *Depmod) writeDevname(w io.Writer) error {
 			bw.WriteString("# Device nodes to trigger on-demand module loading.\n")
 			empty = false
 		}
-		fmt.Fprintf(bw, "%s %s %c%d:%d\n", m.name, devname, typ, major, minor)
+		fmt.Fprintf(&bw, "%s %s %c%d:%d\n", m.name, devname, typ, major, minor)
 	}
-	return bw.Flush()
+	return bw.Bytes(), nil
 }
 
 // scanMajorMinor matches sscanf(s, PREFIX "%u-%u"): each number may have
@@ -409,7 +466,9 @@ func (e *EncodedOutput) Replay(report diag.Reporter) {
 // reported: the caller replays each output's as it writes that output,
 // so stderr reads as a sequential run's would.
 func (d *Depmod) EncodeOutputs(workers int) []EncodedOutput {
-	d.depLines() // made once, shared by modules.dep and its index
+	// Made once, each shared by a text and its index.
+	d.depLines()
+	d.ownedSymbols()
 	outs := d.Outputs()
 	enc := make([]EncodedOutput, len(outs))
 	next := make(chan int, len(outs))
@@ -428,10 +487,8 @@ func (d *Depmod) EncodeOutputs(workers int) []EncodedOutput {
 				dd.cfg.Report = func(level diag.Level, format string, args ...any) {
 					e.reports = append(e.reports, func(r diag.Reporter) { r(level, format, args...) })
 				}
-				var buf bytes.Buffer
 				e.Name = outs[i].Name
-				e.Err = dd.Outputs()[i].Write(&buf)
-				e.Data = buf.Bytes()
+				e.Data, e.Err = dd.Outputs()[i].encode()
 			}
 		}()
 	}

@@ -1,81 +1,56 @@
 package moddep
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
 // IndexWriter builds the prefix-compressed trie kmod's depmod writes to its
-// modules.*.bin files. It mirrors tools/depmod.c (index_insert and
-// index_write) closely enough that the same sequence of Insert calls gives a
-// byte-identical file. The zero value is not usable; call NewIndexWriter. An
-// IndexWriter is not safe for concurrent use.
+// modules.*.bin files, byte for byte as tools/depmod.c's index_insert and
+// index_write make it from the same sequence of inserts. The zero value is
+// not usable; call NewIndexWriter. An IndexWriter is not safe for
+// concurrent use.
+//
+// It builds no trie. kmod's trie holds one node for the root, for each
+// point where keys branch and for each key's end, each node's prefix
+// running to the next such point: it is the radix tree of the set of
+// keys, whatever order they came in. Only the order of a key's values
+// depends on the inserts (ascending priority, the most recently inserted
+// first among equals). So Insert only records, and MarshalBinary sorts
+// the entries and writes the tree's nodes in pre-order straight from the
+// sorted keys: each node's prefix is what the first and the last key of
+// its range share, its children the runs of keys with the same next byte.
+// A depmod run inserts some 50,000 entries; the trie's nodes and their
+// child tables were most of its encoding time.
 type IndexWriter struct {
-	root *iwNode
-	// slab hands out nodes in chunks: a full depmod run creates hundreds
-	// of thousands of them, and per-node allocations dominated profiles.
-	slab []iwNode
-	// Most nodes hold one value and one child; these slabs back those
-	// one-element slices (capped, so growing them reallocates).
-	valSlab  []IndexValue
-	kidSlab  []*iwNode
-	byteSlab []byte
-	values   int
+	entries []indexEntry
+	// seen holds every key and value inserted, made by the first Insert:
+	// Add, which does not report duplicates, does without it.
+	seen map[indexPair]struct{}
 	// size estimates the encoded file so MarshalBinary allocates once.
 	size int
 }
 
-// iwNode is one trie node. Children are kept as parallel slices sorted by
-// edge label instead of kmod's 128-pointer array, which would cost 1 KiB per
-// node; the encoding only needs them in label order.
-type iwNode struct {
-	prefix string
-	// values are ordered as kmod's linked list: ascending priority, and
-	// among equal priorities the most recently inserted first.
-	values []IndexValue
-	labels []byte
-	kids   []*iwNode
+type indexEntry struct {
+	key, value string
+	priority   uint32
+	seq        uint32 // insertion order, which w.entries keeps
 }
+
+type indexPair struct{ key, value string }
 
 // NewIndexWriter returns an empty index.
-func NewIndexWriter() *IndexWriter {
-	w := &IndexWriter{}
-	w.root = w.alloc()
-	return w
-}
+func NewIndexWriter() *IndexWriter { return &IndexWriter{} }
 
-func (w *IndexWriter) alloc() *iwNode {
-	if len(w.slab) == cap(w.slab) {
-		w.slab = make([]iwNode, 0, 1024)
-	}
-	w.slab = w.slab[:len(w.slab)+1]
-	return &w.slab[len(w.slab)-1]
-}
-
-func (w *IndexWriter) oneValue(v IndexValue) []IndexValue {
-	if len(w.valSlab) == cap(w.valSlab) {
-		w.valSlab = make([]IndexValue, 0, 1024)
-	}
-	w.valSlab = append(w.valSlab, v)
-	k := len(w.valSlab)
-	return w.valSlab[k-1 : k : k]
-}
-
-func (w *IndexWriter) oneKid(label byte, kid *iwNode) ([]byte, []*iwNode) {
-	if len(w.kidSlab) == cap(w.kidSlab) {
-		w.kidSlab = make([]*iwNode, 0, 1024)
-		w.byteSlab = make([]byte, 0, 1024)
-	}
-	w.kidSlab = append(w.kidSlab, kid)
-	w.byteSlab = append(w.byteSlab, label)
-	k := len(w.kidSlab)
-	return w.byteSlab[k-1 : k : k], w.kidSlab[k-1 : k : k]
-}
+// Grow makes room for n more inserts.
+func (w *IndexWriter) Grow(n int) { w.entries = slices.Grow(w.entries, n) }
 
 // Len reports how many values have been inserted, duplicates included.
-func (w *IndexWriter) Len() int { return w.values }
+func (w *IndexWriter) Len() int { return len(w.entries) }
 
 // checkIndexString enforces kmod's index__checkstring rule. kmod means to
 // abort on bytes >= 0x80, but on signed-char platforms the check never fires
@@ -99,102 +74,44 @@ func checkIndexString(what, s string) error {
 // index__checkstring); otherwise Insert returns an error and leaves the
 // index unchanged.
 func (w *IndexWriter) Insert(key, value string, priority uint32) (duplicate bool, err error) {
-	if err := checkIndexString("key", key); err != nil {
+	if w.seen == nil {
+		w.seen = make(map[indexPair]struct{}, len(w.entries)+64)
+		for _, e := range w.entries {
+			w.seen[indexPair{e.key, e.value}] = struct{}{}
+		}
+	}
+	if err := w.add(key, value, priority); err != nil {
 		return false, err
+	}
+	p := indexPair{key, value}
+	_, duplicate = w.seen[p]
+	w.seen[p] = struct{}{}
+	return duplicate, nil
+}
+
+// Add is Insert without telling duplicates, which costs a map.
+func (w *IndexWriter) Add(key, value string, priority uint32) error {
+	if err := w.add(key, value, priority); err != nil {
+		return err
+	}
+	if w.seen != nil {
+		w.seen[indexPair{key, value}] = struct{}{}
+	}
+	return nil
+}
+
+func (w *IndexWriter) add(key, value string, priority uint32) error {
+	if err := checkIndexString("key", key); err != nil {
+		return err
 	}
 	if err := checkIndexString("value", value); err != nil {
-		return false, err
+		return err
 	}
-	w.values++
-	w.size += 4 + len(value) + 1
-
-	n := w.root
-	i := 0
-	for {
-		// Make n.prefix a prefix of key[i:], splitting n where they
-		// diverge: the parent keeps prefix[:j] and the old contents move
-		// to a child labelled prefix[j].
-		if !strings.HasPrefix(key[i:], n.prefix) {
-			j := 0
-			for i+j < len(key) && n.prefix[j] == key[i+j] {
-				j++
-			}
-			child := w.alloc()
-			*child = *n
-			child.prefix = n.prefix[j+1:]
-			n.labels, n.kids = w.oneKid(n.prefix[j], child)
-			n.prefix = n.prefix[:j]
-			n.values = nil
-			w.size += 2 + 4 + 4 // new child array and the child's values header
-		}
-		i += len(n.prefix)
-
-		if i == len(key) {
-			if len(n.values) == 0 {
-				w.size += 4
-			}
-			return n.addValue(value, priority), nil
-		}
-
-		ch := key[i]
-		pos, found := n.childPos(ch)
-		if !found {
-			child := w.alloc()
-			child.prefix = key[i+1:]
-			child.values = w.oneValue(IndexValue{Value: value, Priority: priority})
-			if len(n.labels) == 0 {
-				n.labels, n.kids = w.oneKid(ch, child)
-				w.size += len(child.prefix) + 1 + 4 + 4 + 2
-				return false, nil
-			}
-			n.labels = append(n.labels, 0)
-			copy(n.labels[pos+1:], n.labels[pos:])
-			n.labels[pos] = ch
-			n.kids = append(n.kids, nil)
-			copy(n.kids[pos+1:], n.kids[pos:])
-			n.kids[pos] = child
-			w.size += len(child.prefix) + 1 + 4 + 4 + 2
-			return false, nil
-		}
-		n = n.kids[pos]
-		i++
-	}
-}
-
-// childPos finds the slot for label c in n's sorted labels.
-func (n *iwNode) childPos(c byte) (int, bool) {
-	lo, hi := 0, len(n.labels)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if n.labels[m] < c {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo, lo < len(n.labels) && n.labels[lo] == c
-}
-
-// addValue reproduces kmod's index_add_value: the new value goes before the
-// first one whose priority is not lower, so equal priorities end up in
-// reverse insertion order.
-func (n *iwNode) addValue(value string, priority uint32) (duplicate bool) {
-	pos := -1
-	for k, v := range n.values {
-		if v.Value == value {
-			duplicate = true
-		}
-		if pos < 0 && v.Priority >= priority {
-			pos = k
-		}
-	}
-	if pos < 0 {
-		pos = len(n.values)
-	}
-	n.values = append(n.values, IndexValue{})
-	copy(n.values[pos+1:], n.values[pos:])
-	n.values[pos] = IndexValue{Value: value, Priority: priority}
-	return duplicate
+	w.entries = append(w.entries, indexEntry{key, value, priority, uint32(len(w.entries))})
+	// A node per key at most: its prefix and NUL, a two-byte child
+	// range, a value count, and the value with its priority and NUL.
+	w.size += len(key) + 1 + 2 + 4 + 4 + len(value) + 1
+	return nil
 }
 
 // MarshalBinary encodes the index exactly as kmod 34's index_write: header,
@@ -202,17 +119,77 @@ func (n *iwNode) addValue(value string, priority uint32) (duplicate bool) {
 // order). kmod 30 wrote post-order; both layouts address nodes by offset, so
 // every reader reads both (kmod's and ours).
 func (w *IndexWriter) MarshalBinary() ([]byte, error) {
+	ents := w.sorted()
 	// Child tables also cover absent labels between the first and last,
-	// which the running size leaves out; half again covers kmod's files.
-	buf := make([]byte, indexHeaderSize, indexHeaderSize+w.size+w.size/2)
+	// which the estimate leaves out; a quarter again covers kmod's files.
+	buf := make([]byte, indexHeaderSize, indexHeaderSize+w.size+w.size/4)
 	binary.BigEndian.PutUint32(buf[0:], indexMagic)
 	binary.BigEndian.PutUint32(buf[4:], indexVersion)
 	enc := indexEncoder{buf: buf}
-	binary.BigEndian.PutUint32(enc.buf[8:], uint32(indexHeaderSize)|w.root.mask())
-	if err := enc.node(w.root); err != nil {
+	// The root's prefix is empty whatever its keys share: kmod starts
+	// from an empty root and never splits it.
+	binary.BigEndian.PutUint32(enc.buf[8:], uint32(indexHeaderSize)|enc.mask(ents, 0, 0))
+	if err := enc.node(ents, 0, 0); err != nil {
 		return nil, err
 	}
 	return enc.buf, nil
+}
+
+// sorted returns the entries with their keys in byte order, which is the
+// pre-order of the tree (children by label), and a key's values by
+// ascending priority, newest first. What is sorted is a small item per
+// entry, sixteen bytes of its key as two numbers (past what all keys
+// share, "symbol:" in modules.symbols.bin) and the entry's index: sorting
+// the entries themselves moved strings, each move a write the collector
+// watches, and compared whole keys most of the time.
+func (w *IndexWriter) sorted() []indexEntry {
+	if len(w.entries) == 0 {
+		return nil
+	}
+	common := w.entries[0].key
+	for _, e := range w.entries[1:] {
+		n := 0
+		for n < len(common) && n < len(e.key) && common[n] == e.key[n] {
+			n++
+		}
+		common = common[:n]
+	}
+	skip := len(common)
+	type item struct {
+		hi, lo uint64
+		i      uint32
+	}
+	items := make([]item, len(w.entries))
+	for i, e := range w.entries {
+		var b [16]byte
+		copy(b[:], e.key[skip:])
+		// Keys hold no NUL, so a short key's zero padding sorts it
+		// before the longer keys it begins, and two keys whose numbers
+		// are equal are either both longer than them or the same.
+		items[i] = item{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), uint32(i)}
+	}
+	rest := func(k string) string { return k[min(len(k), skip+16):] }
+	slices.SortFunc(items, func(x, y item) int {
+		if x.hi != y.hi {
+			return cmp.Compare(x.hi, y.hi)
+		}
+		if x.lo != y.lo {
+			return cmp.Compare(x.lo, y.lo)
+		}
+		a, b := &w.entries[x.i], &w.entries[y.i]
+		if c := strings.Compare(rest(a.key), rest(b.key)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.priority, b.priority); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.seq, a.seq)
+	})
+	out := make([]indexEntry, len(items))
+	for k, it := range items {
+		out[k] = w.entries[it.i]
+	}
+	return out
 }
 
 // WriteTo writes the encoded index to out. The file is assembled in memory
@@ -234,59 +211,93 @@ type indexEncoder struct {
 	buf []byte
 }
 
-// mask is the flags a reference to n carries in its offset word.
-func (n *iwNode) mask() uint32 {
+// prefixLen is the length of the prefix of the node that holds ents, all
+// of whose keys share their first depth bytes: what the first and last
+// of them (in byte order) share beyond those.
+func prefixLen(ents []indexEntry, depth int) int {
+	a, b := ents[0].key[depth:], ents[len(ents)-1].key[depth:]
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// mask is the flags a reference to the node holding ents carries in its
+// offset word; plen is its prefix's length.
+func (e *indexEncoder) mask(ents []indexEntry, depth, plen int) uint32 {
+	if len(ents) == 0 {
+		return 0
+	}
 	var m uint32
-	if n.prefix != "" {
+	if plen > 0 {
 		m |= nodePrefix
 	}
-	if len(n.kids) > 0 {
-		m |= nodeChildren
-	}
-	if len(n.values) > 0 {
+	end := depth + plen
+	// A key that ends at the node sorts first; any other goes on.
+	if len(ents[0].key) == end {
 		m |= nodeValues
+	}
+	if len(ents[len(ents)-1].key) > end {
+		m |= nodeChildren
 	}
 	return m
 }
 
-// node appends n at the end of the buffer, then its children one after
-// another, patching each child's offset into n's table as it is placed:
-// the same bytes kmod gets by sizing every subtree first.
-func (e *indexEncoder) node(n *iwNode) error {
+// node appends the node holding ents (keys sharing their first depth
+// bytes, the node's prefix plen bytes beyond them) at the end of the
+// buffer, then its children one after another, patching each child's
+// offset into its table as it is placed: the same bytes kmod gets by
+// sizing every subtree first.
+func (e *indexEncoder) node(ents []indexEntry, depth, plen int) error {
 	if len(e.buf) > nodeMask {
 		return fmt.Errorf("module index: %d bytes exceed the format's 28-bit node offsets", len(e.buf))
 	}
+	if len(ents) == 0 {
+		return nil
+	}
+	end := depth + plen
+	nvals := 0
+	for nvals < len(ents) && len(ents[nvals].key) == end {
+		nvals++
+	}
+	kids := ents[nvals:]
 	b := e.buf
-	if n.prefix != "" {
-		b = append(b, n.prefix...)
+	if plen > 0 {
+		b = append(b, ents[0].key[depth:end]...)
 		b = append(b, 0)
 	}
 	table := -1
-	if len(n.kids) > 0 {
-		first, last := n.labels[0], n.labels[len(n.labels)-1]
+	var first byte
+	if len(kids) > 0 {
+		first = kids[0].key[end]
+		last := kids[len(kids)-1].key[end]
 		b = append(b, first, last)
 		table = len(b)
-		for c := int(first); c <= int(last); c++ {
-			b = append(b, 0, 0, 0, 0)
-		}
+		b = append(b, make([]byte, 4*(int(last)-int(first)+1))...)
 	}
-	if len(n.values) > 0 {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(n.values)))
-		for _, v := range n.values {
-			b = binary.BigEndian.AppendUint32(b, v.Priority)
-			b = append(b, v.Value...)
+	if nvals > 0 {
+		b = binary.BigEndian.AppendUint32(b, uint32(nvals))
+		for _, v := range ents[:nvals] {
+			b = binary.BigEndian.AppendUint32(b, v.priority)
+			b = append(b, v.value...)
 			b = append(b, 0)
 		}
 	}
 	e.buf = b
-	if table < 0 {
-		return nil
-	}
-	first := n.labels[0]
-	for k, kid := range n.kids {
-		off := uint32(len(e.buf)) | kid.mask()
-		binary.BigEndian.PutUint32(e.buf[table+4*int(n.labels[k]-first):], off)
-		if err := e.node(kid); err != nil {
+	for len(kids) > 0 {
+		label := kids[0].key[end]
+		n := 1
+		for n < len(kids) && kids[n].key[end] == label {
+			n++
+		}
+		kid := kids[:n]
+		kids = kids[n:]
+		kplen := prefixLen(kid, end+1)
+		off := uint32(len(e.buf)) | e.mask(kid, end+1, kplen)
+		binary.BigEndian.PutUint32(e.buf[table+4*int(label-first):], off)
+		if err := e.node(kid, end+1, kplen); err != nil {
 			return err
 		}
 	}

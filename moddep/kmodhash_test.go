@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -189,5 +190,35 @@ func BenchmarkKmodHashAdd(b *testing.B) {
 		for i, k := range keys {
 			h.Add(k, i)
 		}
+	}
+}
+
+// TestSortKmodHashOrder checks depmod's one-pass ordering against the
+// table it stands for, on keys that fill some buckets and leave others
+// empty.
+func TestSortKmodHashOrder(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		n        int
+		nBuckets uint32
+	}{{"empty", 0, 512}, {"one", 1, 512}, {"sparse", 100, 2048}, {"full", 20000, 2048}, {"few buckets", 500, 4}} {
+		t.Run(tc.name, func(t *testing.T) {
+			keys := make([]string, tc.n)
+			h := NewKmodHash[int](tc.nBuckets)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("sym_%x_%d", i*7919, i%13)
+				h.Add(keys[i], i)
+			}
+			got := slices.Clone(keys)
+			sortKmodHashOrder(got, tc.nBuckets, func(s string) string { return s })
+			var want []string
+			for k := range h.All() {
+				want = append(want, k)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("order differs from kmod's table:\n got %.200q\nwant %.200q", got, want)
+			}
+		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // FS is every call a replacement makes.
@@ -147,6 +148,73 @@ func (p *Pending) Commit() error {
 		return &fs.PathError{Op: OpSyncRenamed, Path: dir, Err: unwrap(err)}
 	}
 	return nil
+}
+
+// CommitAll commits replacements of files in one directory together:
+// every temporary file fsynced and closed at once (the file system
+// writes them back in parallel and joins their journal commits, where
+// one Commit after another waits for each in turn), the directory
+// fsynced, each renamed in order, the directory fsynced again. A
+// failure before the renames removes every temporary file and leaves
+// every target old; a failed rename leaves the ones before it new and
+// the others old. It returns the index of the replacement the error
+// concerns (its Op says which step failed, as Commit's).
+func CommitAll(ps []*Pending) (int, error) {
+	if len(ps) == 0 {
+		return 0, nil
+	}
+	for i, p := range ps {
+		if p.done {
+			return i, errors.New("atomicfile: Commit after Commit or Abort")
+		}
+		p.done = true
+	}
+	abort := func(from int) {
+		for _, p := range ps[from:] {
+			p.fsys.Remove(p.tmp)
+		}
+	}
+	errs := make([]error, len(ps))
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		if p.err != nil {
+			p.f.Close()
+			errs[i] = p.err
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.f.Sync(); err != nil {
+				p.f.Close()
+				errs[i] = &fs.PathError{Op: OpSync, Path: p.tmp, Err: unwrap(err)}
+			} else if err := p.f.Close(); err != nil {
+				errs[i] = &fs.PathError{Op: OpClose, Path: p.tmp, Err: unwrap(err)}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			abort(0)
+			return i, err
+		}
+	}
+	dir := filepath.Dir(ps[0].target)
+	if err := ps[0].fsys.SyncDir(dir); err != nil {
+		abort(0)
+		return 0, &fs.PathError{Op: OpSyncDir, Path: dir, Err: unwrap(err)}
+	}
+	for i, p := range ps {
+		if err := p.fsys.Rename(p.tmp, p.target); err != nil {
+			abort(i)
+			return i, &fs.PathError{Op: OpRename, Path: p.target, Err: unwrap(err)}
+		}
+	}
+	if err := ps[0].fsys.SyncDir(dir); err != nil {
+		return len(ps) - 1, &fs.PathError{Op: OpSyncRenamed, Path: dir, Err: unwrap(err)}
+	}
+	return 0, nil
 }
 
 // Abort drops a replacement not committed; after Commit it does nothing.

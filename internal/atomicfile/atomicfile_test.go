@@ -2,6 +2,7 @@ package atomicfile_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +14,13 @@ import (
 	"github.com/modutils/modutils/internal/atomicfile"
 	"github.com/modutils/modutils/internal/atomicfile/faultfs"
 )
+
+// faults are what each fault test injects at each call in turn.
+var faults = []struct {
+	name string
+	err  error
+	stop bool
+}{{"ENOSPC", syscall.ENOSPC, false}, {"EIO", syscall.EIO, false}, {"stop", nil, true}}
 
 // TestReplaceSteps: the calls a replacement makes, in order; a reader of
 // this list sees dpkg's sequence.
@@ -41,11 +49,6 @@ func TestReplaceSteps(t *testing.T) {
 func TestReplaceFaults(t *testing.T) {
 	t.Parallel()
 	const calls = 7
-	faults := []struct {
-		name string
-		err  error
-		stop bool
-	}{{"ENOSPC", syscall.ENOSPC, false}, {"EIO", syscall.EIO, false}, {"stop", nil, true}}
 	for _, fault := range faults {
 		for at := 1; at <= calls; at++ {
 			dir := t.TempDir()
@@ -96,5 +99,83 @@ func TestReplaceExclusive(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(tmp); string(b) != "someone else's" {
 		t.Errorf("the other file now holds %q", b)
+	}
+}
+
+// TestCommitAllFaults fails, or stops at, every call of a CommitAll of
+// three replacements in turn: each target is then entirely old or
+// entirely new, none is new unless every fsync succeeded, the ones
+// before a failed rename are new and those from it on old, and a
+// failure leaves no temporary file.
+func TestCommitAllFaults(t *testing.T) {
+	t.Parallel()
+	names := []string{"a", "b", "c"}
+	// Each file's create, write, fsync and close, the directory's fsync,
+	// the three renames, the directory's fsync.
+	const calls = 4*3 + 1 + 3 + 1
+	for _, fault := range faults {
+		for at := 0; at <= calls; at++ {
+			dir := t.TempDir()
+			ffs := &faultfs.FS{Base: atomicfile.OS, At: at, Err: fault.err, Stop: fault.stop}
+			var ps []*atomicfile.Pending
+			var err error
+			for _, n := range names {
+				os.WriteFile(filepath.Join(dir, n), []byte("old "+n), 0o644)
+			}
+			for _, n := range names {
+				var p *atomicfile.Pending
+				if p, err = atomicfile.Create(ffs, filepath.Join(dir, n), filepath.Join(dir, n+".tmp"), 0o644); err != nil {
+					break
+				}
+				ps = append(ps, p)
+				if _, err = p.Write([]byte("new " + n)); err != nil {
+					break
+				}
+			}
+			failedAt := -1
+			if err != nil {
+				for _, p := range ps {
+					p.Abort()
+				}
+			} else {
+				failedAt, err = atomicfile.CommitAll(ps)
+			}
+			when := fmt.Sprintf("%s at call %d", fault.name, at)
+			if at == 0 {
+				when = "no fault"
+			}
+			// The renames that went through: every one recorded but the
+			// faulted call (a stopped run records nothing after it).
+			renamesOK := 0
+			for k, c := range ffs.Calls() {
+				if strings.HasPrefix(c, atomicfile.OpRename+" ") && k+1 != at {
+					renamesOK++
+				}
+			}
+			for k, n := range names {
+				b, _ := os.ReadFile(filepath.Join(dir, n))
+				want := "old " + n
+				if k < renamesOK {
+					want = "new " + n
+				}
+				if string(b) != want {
+					t.Errorf("%s: %s holds %q, want %q (%d renames went through)", when, n, b, want, renamesOK)
+				}
+			}
+			if at == 0 || fault.stop {
+				if at == 0 && (err != nil || renamesOK != len(names)) {
+					t.Errorf("%s: %v, %d renames", when, err, renamesOK)
+				}
+				continue
+			}
+			if !errors.Is(err, fault.err) {
+				t.Errorf("%s: error %v (index %d)", when, err, failedAt)
+			}
+			for _, n := range names {
+				if _, terr := os.Stat(filepath.Join(dir, n+".tmp")); terr == nil {
+					t.Errorf("%s: temporary file %s.tmp left", when, n)
+				}
+			}
+		}
 	}
 }

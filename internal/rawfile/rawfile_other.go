@@ -4,6 +4,7 @@ package rawfile
 
 import (
 	"errors"
+	"io"
 	"os"
 )
 
@@ -29,6 +30,9 @@ var errNoMap = errors.New("mmap: not supported")
 // Map fails: the caller reads the file instead.
 func (f *File) Map(n int) ([]byte, error) { return nil, errNoMap }
 
+// MapFile fails: the caller reads the file instead.
+func MapFile(f *os.File, n int) ([]byte, error) { return nil, errNoMap }
+
 // Unmap has nothing to release.
 func Unmap(b []byte) error { return nil }
 
@@ -40,4 +44,57 @@ func IsDirAt(dir *os.File, name string) (bool, error) {
 		return false, err
 	}
 	return st.IsDir(), nil
+}
+
+// Identity tells a file from another and from itself rewritten, as far
+// as os.FileInfo can: size and modification time.
+type Identity struct {
+	Size  int64
+	Mtime int64
+}
+
+// Stat is path's identity, following links.
+func Stat(path string) (Identity, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return Identity{}, err
+	}
+	return Identity{fi.Size(), fi.ModTime().UnixNano()}, nil
+}
+
+// ReadFile reads the file at path whole into buf, grown as needed, and
+// returns it with the file's identity.
+func ReadFile(path string, buf []byte) ([]byte, Identity, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return buf, Identity{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return buf, Identity{}, err
+	}
+	n := int(fi.Size())
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return buf[:0], Identity{}, err
+	}
+	return buf, Identity{fi.Size(), fi.ModTime().UnixNano()}, nil
+}
+
+// Dir is an open directory, for ReadFile relative to it.
+type Dir struct{ path string }
+
+// OpenDir opens a Dir on a directory already open as f.
+func OpenDir(f *os.File) (*Dir, error) { return &Dir{f.Name()}, nil }
+
+// Close closes the directory.
+func (d *Dir) Close() error { return nil }
+
+// ReadFile is ReadFile of the file name in d.
+func (d *Dir) ReadFile(name string, buf []byte) ([]byte, Identity, error) {
+	return ReadFile(d.path+"/"+name, buf)
 }

@@ -19,16 +19,9 @@ type File struct {
 // Open opens path read-only and returns its size; its errors are
 // *fs.PathError.
 func Open(path string) (*File, int64, error) {
-	var fd int
-	var err error
-	for {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != unix.EINTR {
-			break
-		}
-	}
+	fd, err := openRead(path)
 	if err != nil {
-		return nil, 0, &fs.PathError{Op: "open", Path: path, Err: err}
+		return nil, 0, err
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
@@ -69,6 +62,26 @@ func (f *File) Map(n int) ([]byte, error) {
 	return b, nil
 }
 
+// MapFile maps the first n bytes of an open os.File as Map does (for a
+// file opened with flags rawfile does not offer, O_NOFOLLOW).
+func MapFile(f *os.File, n int) ([]byte, error) {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return nil, &fs.PathError{Op: "mmap", Path: f.Name(), Err: err}
+	}
+	var b []byte
+	cerr := sc.Control(func(fd uintptr) {
+		b, err = unix.Mmap(int(fd), 0, n, unix.PROT_READ, unix.MAP_PRIVATE)
+	})
+	if err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "mmap", Path: f.Name(), Err: err}
+	}
+	return b, nil
+}
+
 // Unmap releases a mapping Map returned.
 func Unmap(b []byte) error { return unix.Munmap(b) }
 
@@ -78,6 +91,125 @@ func (f *File) Close() error {
 		return &fs.PathError{Op: "close", Path: f.path, Err: err}
 	}
 	return nil
+}
+
+// Identity tells a file from another and from itself rewritten, as far
+// as its metadata can: device and inode, size, modification and change
+// times (nanoseconds). A caller that hashed a file's bytes compares two
+// identities to know that what it hashed is what another read saw.
+type Identity struct {
+	Dev, Ino     uint64
+	Size         int64
+	Mtime, Ctime int64
+}
+
+func identity(st *unix.Stat_t) Identity {
+	return Identity{uint64(st.Dev), uint64(st.Ino), st.Size, st.Mtim.Nano(), st.Ctim.Nano()}
+}
+
+// Stat is path's identity, following links.
+func Stat(path string) (Identity, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return Identity{}, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	return identity(&st), nil
+}
+
+// ReadFile reads the file at path whole into buf, grown as needed, with
+// four system calls (open, fstat, pread, close; os.ReadFile makes eight
+// or more), and returns the bytes with the identity fstat saw. It reads
+// as many bytes as fstat said the file held: a file that shrank
+// meanwhile is an error (io.ErrUnexpectedEOF), and one that grew is read
+// up to that size, which the identity, compared later, tells.
+func ReadFile(path string, buf []byte) ([]byte, Identity, error) {
+	fd, err := openRead(path)
+	if err != nil {
+		return buf, Identity{}, err
+	}
+	return readAll(fd, path, buf)
+}
+
+// Dir is an open directory, for ReadFile relative to it: opening a name
+// in it does not walk the directory's path again (a module tree's paths
+// run to a dozen components, and a link or two).
+type Dir struct {
+	fd   int
+	path string
+}
+
+// OpenDir opens a Dir on a directory already open as f; f may be closed
+// independently.
+func OpenDir(f *os.File) (*Dir, error) {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd := -1
+	cerr := sc.Control(func(d uintptr) { fd, err = unix.FcntlInt(d, unix.F_DUPFD_CLOEXEC, 0) })
+	if err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "dup", Path: f.Name(), Err: err}
+	}
+	return &Dir{fd, f.Name()}, nil
+}
+
+// Close closes the directory.
+func (d *Dir) Close() error { return unix.Close(d.fd) }
+
+// ReadFile is ReadFile of the file name in d.
+func (d *Dir) ReadFile(name string, buf []byte) ([]byte, Identity, error) {
+	path := d.path + "/" + name
+	for {
+		fd, err := unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return buf, Identity{}, &fs.PathError{Op: "open", Path: path, Err: err}
+		}
+		return readAll(fd, path, buf)
+	}
+}
+
+// readAll reads the open file fd whole and closes it.
+func readAll(fd int, path string, buf []byte) ([]byte, Identity, error) {
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return buf, Identity{}, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	n := int(st.Size)
+	if int64(n) != st.Size || n < 0 {
+		return buf, Identity{}, &fs.PathError{Op: "read", Path: path, Err: unix.EFBIG}
+	}
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	f := File{fd, path}
+	if _, err := f.ReadAt(buf, 0); err != nil {
+		if err == io.EOF {
+			err = &fs.PathError{Op: "read", Path: path, Err: io.ErrUnexpectedEOF}
+		}
+		return buf[:0], Identity{}, err
+	}
+	return buf, identity(&st), nil
+}
+
+func openRead(path string) (int, error) {
+	for {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return -1, &fs.PathError{Op: "open", Path: path, Err: err}
+		}
+		return fd, nil
+	}
 }
 
 // IsDirAt says whether name in the open directory dir is a directory,

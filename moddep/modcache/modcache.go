@@ -43,6 +43,8 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"iter"
+	"math"
 	"os"
 	"slices"
 	"sort"
@@ -54,6 +56,7 @@ import (
 
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/atomicfile"
+	"github.com/modutils/modutils/internal/rawfile"
 )
 
 const (
@@ -279,11 +282,22 @@ func (c *Cache) readIndex(r io.ReaderAt, size int64) error {
 	return nil
 }
 
-// Load reads all records into memory at once, for a run that will look
-// most of them up; without it each Lookup reads its own record.
+// Load makes all records readable from memory at once, for a run that
+// will look most of them up; without it each Lookup reads its own
+// record. The file is mapped, not read: no copy, and the kernel brings
+// in only the pages the lookups touch. The mapping stays for the life
+// of the process, since the records Lookup returns point into it (a
+// cache file is replaced by rename, never rewritten in place, so the
+// mapped bytes do not change).
 func (c *Cache) Load() {
 	if c.r == nil || c.data != nil {
 		return
+	}
+	if f, ok := c.r.(*os.File); ok && c.size > 0 && c.size < math.MaxInt32 {
+		if m, err := rawfile.MapFile(f, int(c.size)); err == nil {
+			c.data = m[c.dataOff:]
+			return
+		}
 	}
 	data := make([]byte, c.size-c.dataOff)
 	if _, err := c.r.ReadAt(data, c.dataOff); err != nil {
@@ -336,6 +350,19 @@ func (c *Cache) raw(e entry) ([]byte, bool) {
 // damaged or for another key is a miss. The record's strings point into
 // the cache's memory, which is never written.
 func (c *Cache) Lookup(k Key) (*Record, bool) {
+	v, ok := c.View(k)
+	if !ok {
+		return nil, false
+	}
+	return v.Record(), true
+}
+
+// View returns the record for a module file's key as it lies in the
+// cache, checked whole (its checksum, its key and its structure) but not
+// decoded: a run that reads every record once (depmod) walks each in
+// place instead of allocating its strings and symbols, which the
+// collector would then scan. A record that fails is a miss, as in Lookup.
+func (c *Cache) View(k Key) (View, bool) {
 	c.mu.Lock()
 	i, ok := c.find(k)
 	var e entry
@@ -344,20 +371,20 @@ func (c *Cache) Lookup(k Key) (*Record, bool) {
 	}
 	c.mu.Unlock()
 	if !ok {
-		return nil, false
+		return View{}, false
 	}
 	b, ok := c.raw(e)
 	if !ok || !e.validated && !checkRecord(b, k) {
-		return nil, false
+		return View{}, false
 	}
-	rec, err := decode(b[recordHdr:])
-	if err != nil {
-		return nil, false
+	v, ok := scan(b[recordHdr:])
+	if !ok {
+		return View{}, false
 	}
 	c.mu.Lock()
 	c.entries[i].hit, c.entries[i].validated = true, true
 	c.mu.Unlock()
-	return rec, true
+	return v, true
 }
 
 // Put adds the record of a module file this run read itself.
@@ -612,40 +639,107 @@ func (d *decoder) byte() byte {
 	return c
 }
 
-func decode(b []byte) (*Record, error) {
+// View is a checked record read in place. Its strings share the cache's
+// memory, which is never written.
+type View struct {
+	flags           byte
+	modinfo         []byte // the .modinfo strings' count and strings
+	sig             []byte // the signature's fields, if any
+	exports, deps   []byte // each section's count and items
+	nExports, nDeps int
+	nModinfo        int
+}
+
+// scan checks a payload's structure whole, allocating nothing, and
+// finds its sections.
+func scan(b []byte) (View, bool) {
 	d := &decoder{b: b}
-	r := &Record{}
-	flags := d.byte()
-	if flags&^flagsKnown != 0 {
-		return nil, errDamaged
+	var v View
+	v.flags = d.byte()
+	if v.flags&^flagsKnown != 0 {
+		return View{}, false
 	}
-	r.HasModinfo = flags&flagModinfo != 0
-	if n := d.count(1); n > 0 {
-		r.Modinfo = make([]string, n)
-		for i := range r.Modinfo {
-			r.Modinfo[i] = d.string()
+	section := func(min int, item func()) (int, []byte) {
+		start := d.b
+		n := d.count(min)
+		for i := 0; i < n && !d.bad; i++ {
+			item()
+		}
+		return n, start[:len(start)-len(d.b)]
+	}
+	v.nModinfo, v.modinfo = section(1, func() { d.bytes() })
+	if v.flags&flagSignature != 0 {
+		start := d.b
+		for range 6 {
+			d.bytes()
+		}
+		v.sig = start[:len(start)-len(d.b)]
+	}
+	v.nExports, v.exports = section(2, func() { d.bytes(); d.uvarint() })
+	v.nDeps, v.deps = section(3, func() { d.bytes(); d.uvarint(); d.byte() })
+	if d.bad || len(d.b) != 0 {
+		return View{}, false
+	}
+	return v, true
+}
+
+// HasModinfo is Record.HasModinfo.
+func (v View) HasModinfo() bool { return v.flags&flagModinfo != 0 }
+
+// Modinfo yields the .modinfo strings.
+func (v View) Modinfo() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		d := decoder{b: v.modinfo}
+		for n := d.uvarint(); n > 0; n-- {
+			if !yield(d.string()) {
+				return
+			}
 		}
 	}
-	if flags&flagSignature != 0 {
+}
+
+// Exports yields the exported symbols with their CRCs.
+func (v View) Exports() iter.Seq[elfmod.Symbol] {
+	return func(yield func(elfmod.Symbol) bool) {
+		d := decoder{b: v.exports}
+		for n := d.uvarint(); n > 0; n-- {
+			if !yield(elfmod.Symbol{Name: d.string(), CRC: d.uvarint()}) {
+				return
+			}
+		}
+	}
+}
+
+// Deps yields the symbols the module needs, with their CRCs and binding.
+func (v View) Deps() iter.Seq[elfmod.DepSymbol] {
+	return func(yield func(elfmod.DepSymbol) bool) {
+		d := decoder{b: v.deps}
+		for n := d.uvarint(); n > 0; n-- {
+			if !yield(elfmod.DepSymbol{Name: d.string(), CRC: d.uvarint(), Bind: elfmod.Bind(d.byte())}) {
+				return
+			}
+		}
+	}
+}
+
+// Record decodes the whole record.
+func (v View) Record() *Record {
+	r := &Record{HasModinfo: v.HasModinfo()}
+	if v.nModinfo > 0 {
+		r.Modinfo = slices.AppendSeq(make([]string, 0, v.nModinfo), v.Modinfo())
+	}
+	if v.sig != nil {
+		d := decoder{b: v.sig}
 		s := &elfmod.SignatureInfo{}
 		s.IDType, s.Algo, s.HashAlgo, s.Signer = d.string(), d.string(), d.string(), d.string()
 		s.KeyID, s.Signature = d.bytes(), d.bytes()
 		r.Signature = s
 	}
-	if n := d.count(2); n > 0 {
-		r.Exports = make([]elfmod.Symbol, n)
-		for i := range r.Exports {
-			r.Exports[i] = elfmod.Symbol{Name: d.string(), CRC: d.uvarint()}
-		}
+	if v.nExports > 0 {
+		r.Exports = slices.AppendSeq(make([]elfmod.Symbol, 0, v.nExports), v.Exports())
 	}
-	if n := d.count(3); n > 0 {
-		r.Deps = make([]elfmod.DepSymbol, n)
-		for i := range r.Deps {
-			r.Deps[i] = elfmod.DepSymbol{Name: d.string(), CRC: d.uvarint(), Bind: elfmod.Bind(d.byte())}
-		}
+	if v.nDeps > 0 {
+		r.Deps = slices.AppendSeq(make([]elfmod.DepSymbol, 0, v.nDeps), v.Deps())
 	}
-	if d.bad || len(d.b) != 0 {
-		return nil, errDamaged
-	}
-	return r, nil
+	return r
 }
