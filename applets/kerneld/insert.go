@@ -33,13 +33,28 @@ type sharedKernel struct {
 func (k sharedKernel) Insert(path, options string, flags libkmod.InsertFlags) error {
 	d := k.d
 	for {
+		// The slot first: a load queued for one must not make the
+		// kernel's request for the same module (which takes none) wait.
+		if k.slot {
+			d.slots <- struct{}{}
+		}
 		d.mu.Lock()
 		c := d.inserting[path]
 		if c == nil {
-			break
+			c = &call{done: make(chan struct{})}
+			d.inserting[path] = c
+			d.mu.Unlock()
+			c.err = k.Kernel.Insert(path, options, flags)
+			d.mu.Lock()
+			delete(d.inserting, path)
+			d.mu.Unlock()
+			k.free()
+			close(c.done)
+			return c.err
 		}
 		d.insertWaits++
 		d.mu.Unlock()
+		k.free()
 		<-c.done
 		d.mu.Lock()
 		d.insertWaits--
@@ -48,19 +63,11 @@ func (k sharedKernel) Insert(path, options string, flags libkmod.InsertFlags) er
 			return syscall.EEXIST
 		}
 	}
-	c := &call{done: make(chan struct{})}
-	d.inserting[path] = c
-	d.mu.Unlock()
+}
+
+// free gives the slot back, if the load takes one.
+func (k sharedKernel) free() {
 	if k.slot {
-		d.slots <- struct{}{}
+		<-k.d.slots
 	}
-	c.err = k.Kernel.Insert(path, options, flags)
-	if k.slot {
-		<-d.slots
-	}
-	d.mu.Lock()
-	delete(d.inserting, path)
-	d.mu.Unlock()
-	close(c.done)
-	return c.err
 }

@@ -247,6 +247,11 @@ type daemon struct {
 	gen      int
 	dir      string
 	depMtime time.Time
+	// idle is set once coldplug has settled: from then on the end of
+	// the last load under way arms shedTimer (see shed).
+	idle      bool
+	idleShed  time.Duration
+	shedTimer *time.Timer
 }
 
 // engine is one generation's resolver and how many loads use it.
@@ -269,7 +274,7 @@ func newDaemon(o Options) *daemon {
 		slots: make(chan struct{}, Parallel), watchers: map[chan string]bool{},
 		kick: make(chan struct{}, 1),
 		work: make(chan string, QueueSize), clients: make(chan struct{}, MaxClients),
-		progress: make(chan struct{}, 1), kept: map[string]string{}}
+		progress: make(chan struct{}, 1), kept: map[string]string{}, idleShed: IdleShed}
 	d.load = d.modprobe
 	d.loadListed = d.modprobeListed
 	d.mknod = kernel.Nodes{}
@@ -900,6 +905,9 @@ func (d *daemon) release(e *engine) {
 	e.users--
 	if e.users == 0 && e != d.engine {
 		e.r.Close()
+	}
+	if (d.engine == nil || d.engine.users == 0) && d.idle {
+		d.shedLater()
 	}
 }
 

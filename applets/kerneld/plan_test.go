@@ -223,3 +223,37 @@ func TestSharedInsert(t *testing.T) {
 		t.Errorf("status:\n%s", b.String())
 	}
 }
+
+// TestIdleShed: coldplug's loads keep the resolver; once kerneld is
+// idle (coldplug settled, shed once), the end of the last load sheds it
+// again, as after the events a boot replays once kerneld is ready.
+func TestIdleShed(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := moduleTree(t, root)
+	d := newDaemon(Options{Root: root})
+	d.sys = kernel.Sys{Root: root, Calls: &finitCalls{}}
+	d.dir = dir
+	d.idleShed = 0 // at once, on the timer's goroutine
+	engine := func() *engine {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.engine
+	}
+	if err := d.request("pci:v8086d100E", true, "coldplug"); err != nil {
+		t.Fatal(err)
+	}
+	if engine() == nil {
+		t.Fatal("the resolver was shed during coldplug")
+	}
+	d.shed()
+	if engine() != nil {
+		t.Fatal("the resolver was kept once coldplug had settled")
+	}
+	if err := d.request("temp", false, "request"); err != nil {
+		t.Fatal(err)
+	}
+	for engine() != nil {
+		runtime.Gosched()
+	}
+}

@@ -24,6 +24,7 @@ echo "kerneld: $(systemctl show -p ActiveState --value kerneld.service) $(system
 echo "kdstat:"
 kdstat
 echo "kdstat-exit: $?"
+echo "kerneld-memory: $(grep -E '^(VmRSS|RssAnon|RssFile|VmHWM)' /proc/$(systemctl show -p MainPID --value kerneld.service)/status | tr -s '\t ' ' ' | tr '\n' ' ')"
 echo "initramfs-kerneld:"
 cat /run/initramfs/kerneld.status
 echo "lsmod:"
