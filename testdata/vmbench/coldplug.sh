@@ -85,6 +85,14 @@ udevd) pid=$(pidof systemd-udevd | tr ' ' '\n' | sort -n | head -1) ;;
 esac
 [ -n "$pid" ] || fail "$SIDE-pid" "no pid"
 echo "BENCH $SIDE-idle-rss-kB $(rss "$pid")"
+if [ -n "$TRACE" ]; then
+	# What khugepaged makes of the daemon's heap once it has had the time
+	# to scan it (every 10 s by default).
+	mem() { grep -E '^(Rss|AnonHugePages)' "/proc/$pid/smaps_rollup" | tr -s ' ' | tr '\n' ' '; }
+	echo "TRACE memory idle: $(mem)"
+	sleep 30
+	echo "TRACE memory 30 s later: $(mem)"
+fi
 kill -TERM "$pid"
 gone "$pid" || fail "$SIDE-stops" "pid $pid still running"
 echo /sbin/modprobe >/proc/sys/kernel/modprobe
