@@ -39,11 +39,12 @@ func ResidentBytes() (int64, error) {
 
 // NoHugePages stops the kernel from backing this process's memory (and
 // its children's) with transparent huge pages. Debian's kernels set THP
-// to "always": a long-running Go program's heap, a few MiB scattered
-// over its arena, is collapsed by khugepaged into 2 MiB pages, each
-// resident whole however little of it is used, and memory the collector
-// gives back no longer leaves. A daemon whose live heap is small wants
-// none of it; a kernel without THP says EINVAL, which is no matter.
+// to "always": a fault in a 2 MiB-aligned stretch of a Go heap's arena
+// may take a whole huge page, and khugepaged may collapse a stretch with
+// few pages in use into one, resident whole however little of it the
+// heap uses, which the collector's giving back then splits only until
+// the next collapse. A daemon whose live heap is small wants none of it;
+// a kernel without THP says EINVAL, which is no matter.
 func NoHugePages() error {
 	return unix.Prctl(unix.PR_SET_THP_DISABLE, 1, 0, 0, 0)
 }

@@ -29,8 +29,8 @@ const gcPercent = 50
 
 // tuneGC sets the daemon's collector, leaving what GOGC says alone, and
 // has the kernel back none of its memory with transparent huge pages
-// (see kernel.NoHugePages; an idle kerneld on Debian 13 held 11-13 MiB,
-// most of it 2 MiB pages khugepaged had made of its heap). The install
+// (see kernel.NoHugePages): Debian's kernels set THP to "always", where
+// a 2 MiB page of a small, scattered heap is resident whole. The install
 // commands it runs inherit that, which costs them nothing that matters.
 func tuneGC() {
 	if _, set := os.LookupEnv("GOGC"); !set {
