@@ -18,7 +18,7 @@ const asModutils = "MODUTILS_TEST_AS_MODUTILS"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(asModutils) == "1" {
-		os.Exit(dispatch(append([]string{"modutils"}, os.Args[1:]...), os.Stdout, os.Stderr))
+		os.Exit(dispatch(append([]string{"modutils"}, os.Args[1:]...), os.Stdout, os.Stderr, true))
 	}
 	os.Exit(m.Run())
 }

@@ -49,14 +49,16 @@ func main() {
 	// The kernel may start us as its modprobe helper with descriptors 0-2
 	// closed; the Go runtime opens /dev/null onto them before main runs,
 	// so a file we open cannot take their place.
-	os.Exit(dispatch(os.Args, os.Stdout, os.Stderr))
+	os.Exit(dispatch(os.Args, os.Stdout, os.Stderr, true))
 }
 
-func dispatch(argv []string, stdout, stderr io.Writer) int {
+// dispatch runs the applet argv names; exiting says the process ends when
+// it returns (applet.Env.Exiting).
+func dispatch(argv []string, stdout, stderr io.Writer, exiting bool) int {
 	if len(argv) == 0 {
 		argv = []string{"modutils"}
 	}
-	env := &applet.Env{Argv0: argv[0], Stdout: stdout, Stderr: stderr, LookupEnv: os.LookupEnv}
+	env := &applet.Env{Argv0: argv[0], Stdout: stdout, Stderr: stderr, LookupEnv: os.LookupEnv, Exiting: exiting}
 	args := argv[1:]
 	a, ok := applets.Find(filepath.Base(argv[0]))
 	if !ok && len(args) > 0 {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/modutils/modutils/internal/debtree"
 )
 
@@ -258,5 +260,17 @@ func TestMarkedChanges(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFlagNamesStrip holds the urfave/cli copy's stripCommaWhitespace
+// (FlagNames) to the regexp it stands in for, "[, ]+.*" replaced by "".
+func TestFlagNamesStrip(t *testing.T) {
+	re := regexp.MustCompile("[, ]+.*")
+	for _, name := range []string{"", "a", "a, b", "a,b", "a b", " a", ",", "a,\n,b", "a, b\nc d", "ab\n\n c", "a\n"} {
+		got := cli.FlagNames(name, nil)[0]
+		if want := re.ReplaceAllString(name, ""); got != want {
+			t.Errorf("FlagNames(%q) = %q, want %q", name, got, want)
+		}
 	}
 }

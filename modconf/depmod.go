@@ -4,7 +4,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -213,9 +212,6 @@ func kernelMatches(pattern, kversion string) bool {
 	if pattern == "*" {
 		return true
 	}
-	re, err := regexp.CompilePOSIX(pattern)
-	if err != nil {
-		return false
-	}
-	return re.MatchString(kversion)
+	ok, err := ereSearch(pattern, kversion)
+	return err == nil && ok
 }

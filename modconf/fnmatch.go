@@ -227,8 +227,8 @@ func fnBracket[P ~string | ~[]byte](pat P, p int, fn byte) (int, int) {
 				normal = true
 				break
 			}
-			cls, ok := fnClasses[string(pat[startp+1:startp+1+c1])]
-			if !ok {
+			cls := fnClass(string(pat[startp+1 : startp+1+c1]))
+			if cls == nil {
 				return fnBrNoMatch, 0
 			}
 			if fn < 0x80 && cls(fn) {
@@ -406,21 +406,37 @@ func fnSkipBracket[P ~string | ~[]byte](pat P, p int, not bool) (int, int) {
 	return fnBrMatch, p
 }
 
-// fnClasses are the C locale's character classes; no byte above 0x7f
-// belongs to any of them.
-var fnClasses = map[string]func(byte) bool{
-	"alnum":  func(c byte) bool { return fnIsAlpha(c) || fnIsDigit(c) },
-	"alpha":  fnIsAlpha,
-	"blank":  func(c byte) bool { return c == ' ' || c == '\t' },
-	"cntrl":  func(c byte) bool { return c < 0x20 || c == 0x7f },
-	"digit":  fnIsDigit,
-	"graph":  func(c byte) bool { return c > 0x20 && c < 0x7f },
-	"lower":  func(c byte) bool { return c >= 'a' && c <= 'z' },
-	"print":  func(c byte) bool { return c >= 0x20 && c < 0x7f },
-	"punct":  func(c byte) bool { return c > 0x20 && c < 0x7f && !fnIsAlpha(c) && !fnIsDigit(c) },
-	"space":  func(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') },
-	"upper":  func(c byte) bool { return c >= 'A' && c <= 'Z' },
-	"xdigit": func(c byte) bool { return fnIsDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') },
+// fnClass is the C locale's character class of that name, nil if there
+// is none; no byte above 0x7f belongs to any of them. A switch, not a
+// map: a map literal would be built at every start of the binary.
+func fnClass(name string) func(byte) bool {
+	switch name {
+	case "alnum":
+		return func(c byte) bool { return fnIsAlpha(c) || fnIsDigit(c) }
+	case "alpha":
+		return fnIsAlpha
+	case "blank":
+		return func(c byte) bool { return c == ' ' || c == '\t' }
+	case "cntrl":
+		return func(c byte) bool { return c < 0x20 || c == 0x7f }
+	case "digit":
+		return fnIsDigit
+	case "graph":
+		return func(c byte) bool { return c > 0x20 && c < 0x7f }
+	case "lower":
+		return func(c byte) bool { return c >= 'a' && c <= 'z' }
+	case "print":
+		return func(c byte) bool { return c >= 0x20 && c < 0x7f }
+	case "punct":
+		return func(c byte) bool { return c > 0x20 && c < 0x7f && !fnIsAlpha(c) && !fnIsDigit(c) }
+	case "space":
+		return func(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
+	case "upper":
+		return func(c byte) bool { return c >= 'A' && c <= 'Z' }
+	case "xdigit":
+		return func(c byte) bool { return fnIsDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
+	}
+	return nil
 }
 
 func fnIsAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }

@@ -115,16 +115,7 @@ func TestCacheChangedTree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		data := elfmodtest.XZ(plain)
-		for _, root := range []debtree.Tree{kv, ov} {
-			d := filepath.Join(root.ModDir(), "updates/dkms")
-			if err := os.MkdirAll(d, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(d, "dummy.ko.xz"), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		debtree.AddModule(t, "updates/dkms/dummy.ko.xz", elfmodtest.XZ(plain), kv, ov)
 		want := runKmod(t, "-b", kv.Root, tree.Version)
 		want.files = snapshot(t, kv.ModDir())
 		before := readCache(t, dir)
@@ -171,51 +162,11 @@ func reseal(b []byte) []byte {
 
 type subset struct{ kmod, ours string }
 
-// subsetCopy copies every n-th module of the tree (real copies, as
-// initramfs-tools makes them), with modules.order and the builtin
-// files, into two fresh roots.
+// subsetCopy is debtree.SubsetCopy into two fresh roots, kmod's and ours.
 func subsetCopy(t testing.TB, tree debtree.Tree, n int) subset {
 	t.Helper()
 	s := subset{kmod: t.TempDir(), ours: t.TempDir()}
-	src := tree.ModDir()
-	i := 0
-	err := filepath.Walk(filepath.Join(src, "kernel"), func(p string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		if i++; i%n != 0 {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		for _, root := range []string{s.kmod, s.ours} {
-			dst := filepath.Join(root, "lib/modules", tree.Version, rel)
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
-			if err := os.WriteFile(dst, data, 0o644); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"modules.order", "modules.builtin", "modules.builtin.modinfo"} {
-		data, err := os.ReadFile(filepath.Join(src, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, root := range []string{s.kmod, s.ours} {
-			if err := os.WriteFile(filepath.Join(root, "lib/modules", tree.Version, name), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	debtree.SubsetCopy(t, tree, n, s.kmod, s.ours)
 	return s
 }
 

@@ -244,7 +244,9 @@ func (rn *run) main(args []string) (int, error) {
 	rn.r.Report = rn.log.Report
 	rn.r.State = rn.state
 	rn.r.LoadResources()
-	defer rn.r.Close()
+	if !rn.env.Exiting {
+		defer rn.r.Close()
+	}
 	rn.planner = &probe.Planner{R: rn.r, Kernel: rn.k, Flags: probe.Flags{
 		IgnoreLoaded: rn.ignoreLoaded, FirstTime: rn.firstTime, IgnoreCommands: rn.ignoreCmds,
 		UseBlacklist: rn.useBlacklist, RemoveHolders: rn.removeHold,

@@ -51,7 +51,9 @@ func Run(env *applet.Env, args []string) int {
 		dir = "/lib/modules/" + kv
 	}
 	r := moddep.NewResolver(dir, nil)
-	defer r.Close()
+	if !env.Exiting {
+		defer r.Close()
+	}
 	lib := libkmod.Lib{Sys: env.Kernel(), Log: libkmod.ToolLog(log.Report)}
 	x := &execplan.Executor{Kernel: execplan.Sys{Lib: lib}, Observer: execplan.ObserverFunc(func(e execplan.Event) error {
 		execplan.Say(e, log.Report, lib.Log)

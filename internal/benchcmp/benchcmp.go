@@ -56,10 +56,17 @@ type Cmd struct {
 	// cold run can remove it and a warm one finds what the run before it
 	// wrote; "" for kmod's side.
 	Cache string
+	// Before, when set, runs before each run of c, untimed: it puts back
+	// the state a row measures (a module cache as it was before a new
+	// module arrived, say), so that every run is the same case.
+	Before func()
 }
 
 // Time runs c once, discarding its output, and returns its wall time.
 func Time(b testing.TB, c Cmd) time.Duration {
+	if c.Before != nil {
+		c.Before()
+	}
 	cmd := command(c, c.Path, c.Args...)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
@@ -81,6 +88,9 @@ func Time(b testing.TB, c Cmd) time.Duration {
 // report at least the size of the test process; time forks its child
 // afresh.
 func PeakRSS(b testing.TB, c Cmd) int64 {
+	if c.Before != nil {
+		c.Before()
+	}
 	timed := command(c, "/usr/bin/time", append([]string{"-f", "%M", "-o", "/dev/stdout", "--", c.Path}, c.Args...)...)
 	var out bytes.Buffer
 	timed.Stdout = &out
@@ -158,7 +168,9 @@ type Row struct {
 	// was measured.
 	LimitMs float64 `json:"limit_ms"`
 	Limit   string  `json:"limit"`
-	When    string  `json:"when"`
+	// Goal is issue 13's bound on ours / other for this row (0: none).
+	Goal float64 `json:"goal,omitempty"`
+	When string  `json:"when"`
 }
 
 // Pair runs kmod's command and ours alternately, n times each after one

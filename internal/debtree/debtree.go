@@ -196,3 +196,66 @@ var kmodIndexes struct {
 	dir string
 	err error
 }
+
+// SubsetCopy copies every n-th module of tree (real copies, as
+// initramfs-tools makes them), with modules.order and the builtin files,
+// into each of the fresh roots dirs names: what depmod -b DESTDIR reads
+// when an initramfs is built.
+func SubsetCopy(t testing.TB, tree Tree, n int, dirs ...string) {
+	t.Helper()
+	src := tree.ModDir()
+	i := 0
+	write := func(rel string, data []byte) error {
+		for _, root := range dirs {
+			dst := filepath.Join(root, "lib/modules", tree.Version, rel)
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(dst, data, 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := filepath.Walk(filepath.Join(src, "kernel"), func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		if i++; i%n != 0 {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		return write(rel, data)
+	})
+	for _, name := range []string{"modules.order", "modules.builtin", "modules.builtin.modinfo"} {
+		if err != nil {
+			break
+		}
+		var data []byte
+		if data, err = os.ReadFile(filepath.Join(src, name)); err == nil {
+			err = write(name, data)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// AddModule installs data as the module file rel (updates/dkms/dummy.ko.xz,
+// say) in each view's module directory, as DKMS installs one it built.
+func AddModule(t testing.TB, rel string, data []byte, views ...Tree) {
+	t.Helper()
+	for _, v := range views {
+		dst := filepath.Join(v.ModDir(), rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -86,15 +86,24 @@ func (t Table) Pages() []manual.Source {
 	)
 }
 
-// Aliases are the other names kmod's package gives pages, which make
-// install links to them.
-var Aliases = map[string]string{"modprobe.conf.5": "modprobe.d.5", "modules.dep.bin.5": "modules.dep.5"}
+// Alias is the page another name kmod's package gives a page stands
+// for (install makes links to it), "" for any other name. A switch, not
+// a map: a map literal would be built at every start of the binary.
+func Alias(name string) string {
+	switch name {
+	case "modprobe.conf.5":
+		return "modprobe.d.5"
+	case "modules.dep.bin.5":
+		return "modules.dep.5"
+	}
+	return ""
+}
 
 // FindPage is the page NAME or NAME.SECTION.
 func (t Table) FindPage(name string) (manual.Source, bool) {
-	if a, ok := Aliases[name]; ok {
+	if a := Alias(name); a != "" {
 		name = a
-	} else if a, ok := Aliases[name+".5"]; ok {
+	} else if a := Alias(name + ".5"); a != "" {
 		name = a
 	}
 	for _, p := range t.Pages() {

@@ -44,12 +44,19 @@ func printTable(w io.Writer, rows []benchcmp.Row) {
 	}
 	fmt.Fprintf(w, "%s, %s, %d cores, Linux %s, %s; medians of paired runs, sides alternating.\n\n",
 		when, cpu(), runtime.NumCPU(), kernel(), runtime.Version())
-	fmt.Fprintln(w, "| tree | run | cache | ours / other | ours | other | peak memory, ours / other | limit | ours / limit |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| tree | run | cache | ours / other | goal | ours | other | peak memory, ours / other | limit | ours / limit |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		ratio := "-"
 		if r.OtherMs > 0 {
 			ratio = fmt.Sprintf("**%.2f**", r.OursMs/r.OtherMs)
+		}
+		goal := "-"
+		if r.Goal > 0 {
+			goal = fmt.Sprintf("%.2f", r.Goal)
+			if r.OtherMs > 0 && r.OursMs/r.OtherMs <= r.Goal {
+				goal += " (met)"
+			}
 		}
 		mem := "-"
 		if r.OtherMiB > 0 && r.OursMiB > 0 {
@@ -60,8 +67,8 @@ func printTable(w io.Writer, rows []benchcmp.Row) {
 			limit = dur(r.LimitMs) + " " + r.Limit
 			vsLimit = fmt.Sprintf("%.1f", r.OursMs/r.LimitMs)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s (%s) | %s | %s | %s |\n",
-			r.Tree, r.Run, r.Cache, ratio, dur(r.OursMs), dur(r.OtherMs), r.Other, mem, limit, vsLimit)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s (%s) | %s | %s | %s |\n",
+			r.Tree, r.Run, r.Cache, ratio, goal, dur(r.OursMs), dur(r.OtherMs), r.Other, mem, limit, vsLimit)
 	}
 }
 

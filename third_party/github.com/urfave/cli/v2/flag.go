@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
+	// modutils: no "regexp": linking it builds the unicode package's tables at
+	// every start of the binary; stripCommaWhitespace below does its work.
 	"runtime"
 	"strings"
 	"sync" // modutils: for sync.OnceValue
@@ -24,7 +25,7 @@ const (
 var (
 	slPfx = sync.OnceValue(func() string { return fmt.Sprintf("sl:::%d:::", time.Now().UTC().UnixNano()) }) // modutils: made on first use, not at init
 
-	commaWhitespace = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("[, ]+.*") }) // modutils: compiled on first use, not at init
+	commaWhitespace = stripCommaWhitespace // modutils: what regexp "[, ]+.*" did, by hand
 )
 
 // BashCompletionFlag enables bash-completion for all commands and subcommands
@@ -309,12 +310,30 @@ func FlagNames(name string, aliases []string) []string {
 		// Strip off anything after the first found comma or space, which
 		// *hopefully* makes it a tiny bit more obvious that unexpected behavior is
 		// caused by using the v1 form of stringly typed "Name".
-		ret = append(ret, commaWhitespace().ReplaceAllString(part, "")) // modutils: commaWhitespace()
+		ret = append(ret, commaWhitespace(part)) // modutils: stripCommaWhitespace
 	}
 
 	return ret
 }
 
+// modutils: stripCommaWhitespace is what ReplaceAllString(s, "") of the
+// regexp "[, ]+.*" leaves: each line cut at its first comma or space (".*"
+// stops at a newline).
+func stripCommaWhitespace(s string) string {
+	var b strings.Builder // modutils:
+	for s != "" {         // modutils:
+		line, rest, nl := strings.Cut(s, "\n")         // modutils:
+		if i := strings.IndexAny(line, ", "); i >= 0 { // modutils:
+			line = line[:i] // modutils:
+		} // modutils:
+		b.WriteString(line) // modutils:
+		if nl {             // modutils:
+			b.WriteByte('\n') // modutils:
+		} // modutils:
+		s = rest // modutils:
+	} // modutils:
+	return b.String() // modutils:
+} // modutils:
 func withFileHint(filePath, str string) string {
 	fileText := ""
 	if filePath != "" {
