@@ -36,3 +36,15 @@ func ResidentBytes() (int64, error) {
 	}
 	return pages * int64(os.Getpagesize()), nil
 }
+
+// NoHugePages stops the kernel from backing this process's memory (and
+// its children's) with transparent huge pages. Debian's kernels set THP
+// to "always": a fault in a 2 MiB-aligned stretch of a Go heap's arena
+// may take a whole huge page, and khugepaged may collapse a stretch with
+// few pages in use into one, resident whole however little of it the
+// heap uses, which the collector's giving back then splits only until
+// the next collapse. A daemon whose live heap is small wants none of it;
+// a kernel without THP says EINVAL, which is no matter.
+func NoHugePages() error {
+	return unix.Prctl(unix.PR_SET_THP_DISABLE, 1, 0, 0, 0)
+}

@@ -55,14 +55,21 @@ const Version = "modutils kerneld 1 (kmod version 34.2)"
 // readyEnv marks the background child and names its readiness pipe.
 const readyEnv = "KERNELD_READY_FD"
 
-// Parallel bounds how many loads run at once, for coldplug and again for
-// hotplug. A load spends its time in the kernel, mostly waiting: a
-// driver's probe resets its hardware, and a second device of one driver
-// (or a module two devices share) waits in finit_module for the first's
-// init to end. Four of them let one slow driver (virtio_pci probing
-// three devices, e1000 reading its EEPROM) hold coldplug up for
-// seconds; ten is the fewest workers systemd-udevd runs on any machine.
+// Parallel bounds how many device loads are in the kernel at once, for
+// coldplug and hotplug together (the kernel's own requests are not
+// bounded: the init of a module holding a slot may be waiting for what
+// it asked for). A load spends its time in the kernel, mostly waiting: a
+// driver's probe resets its hardware. Four of them let one slow driver
+// (virtio_pci probing three devices, e1000 reading its EEPROM) hold
+// coldplug up for seconds; ten is the fewest workers systemd-udevd runs
+// on any machine.
 const Parallel = 10
+
+// Planned bounds how many of coldplug's requests are under way at once:
+// most need no slot for long (no module stands for the device, or it is
+// loaded already) or wait for another load's insert of the same module,
+// holding none (see sharedKernel).
+const Planned = 4 * Parallel
 
 // Options are kerneld's settings.
 type Options struct {
@@ -199,9 +206,16 @@ type daemon struct {
 	idleSince map[string]time.Time
 	queue     int
 	inflight  map[string]*call
-	watchers  map[chan string]bool
-	kick      chan struct{} // the autoclean settings changed
-	panics    int
+	// inserting is the module files being inserted, by path, and slots
+	// bounds how many device loads are in the kernel at once (see
+	// sharedKernel); insertWaits counts the loads waiting for another's
+	// insert.
+	inserting   map[string]*call
+	slots       chan struct{}
+	insertWaits int
+	watchers    map[chan string]bool
+	kick        chan struct{} // the autoclean settings changed
+	panics      int
 	// kept are modules kerneld loaded that autoclean must leave, with
 	// why: what the boot lists name, and drivers whose users hold no
 	// reference on them (see keepReason).
@@ -233,6 +247,11 @@ type daemon struct {
 	gen      int
 	dir      string
 	depMtime time.Time
+	// idle is set once coldplug has settled: from then on the end of
+	// the last load under way arms shedTimer (see shed).
+	idle      bool
+	idleShed  time.Duration
+	shedTimer *time.Timer
 }
 
 // engine is one generation's resolver and how many loads use it.
@@ -251,10 +270,11 @@ func newDaemon(o Options) *daemon {
 	clock := (&applet.Env{}).Time()
 	d := &daemon{o: o, sys: kernel.Sys{Root: o.Root}, clock: clock, start: clock.Now(),
 		loaded: map[string]time.Time{}, failed: newFailures(MaxFailures), removed: newRemovals(MaxRemovals),
-		idleSince: map[string]time.Time{}, inflight: map[string]*call{}, watchers: map[chan string]bool{},
+		idleSince: map[string]time.Time{}, inflight: map[string]*call{}, inserting: map[string]*call{},
+		slots: make(chan struct{}, Parallel), watchers: map[chan string]bool{},
 		kick: make(chan struct{}, 1),
 		work: make(chan string, QueueSize), clients: make(chan struct{}, MaxClients),
-		progress: make(chan struct{}, 1), kept: map[string]string{}}
+		progress: make(chan struct{}, 1), kept: map[string]string{}, idleShed: IdleShed}
 	d.load = d.modprobe
 	d.loadListed = d.modprobeListed
 	d.mknod = kernel.Nodes{}
@@ -542,10 +562,10 @@ func (d *daemon) rescan() {
 }
 
 // coldplug loads the modules of every device present, each modalias
-// once, Parallel at a time, and returns when all are done. Loads start
-// as the scan finds their devices.
+// once, and returns when all are done. Loads start as the scan finds
+// their devices, at most Planned at a time.
 func (d *daemon) coldplug() {
-	sem := make(chan struct{}, Parallel)
+	sem := make(chan struct{}, Planned)
 	var wg sync.WaitGroup
 	n := scanModaliases(d.o.Root, func(a string) {
 		wg.Add(1)
@@ -567,12 +587,20 @@ func (d *daemon) coldplug() {
 // their uevent files (a CPU has only the latter). It walks no more of
 // /sys/devices than that: reading every uevent file there took seconds
 // of a slow machine's coldplug, for kobjects (queues, power,
-// workqueues) that have no modalias.
+// workqueues) that have no modalias. PCI's devices come first: their
+// drivers' probes (hardware resets, EEPROM reads, virtio_pci setting up
+// its devices, ata_piix's port scan) are the slow loads, and the
+// devices of most other buses (USB, virtio, HD audio, SCSI) appear only
+// once those drivers are loaded.
 func scanModaliases(root string, found func(string)) int {
 	seen := map[string]bool{}
-	for _, pattern := range []string{"/sys/bus/*/devices/*", "/sys/class/*/*"} {
-		devs, _ := filepath.Glob(root + pattern)
+	pci := root + "/sys/bus/pci/devices/"
+	for i, pattern := range []string{pci + "*", root + "/sys/bus/*/devices/*", root + "/sys/class/*/*"} {
+		devs, _ := filepath.Glob(pattern)
 		for _, dev := range devs {
+			if i > 0 && strings.HasPrefix(dev, pci) {
+				continue // scanned first
+			}
 			if a := deviceModalias(dev); a != "" && !seen[a] {
 				seen[a] = true
 				found(a)
@@ -692,13 +720,15 @@ func (d *daemon) report(level diag.Level, format string, args ...any) {
 // modprobe is the real load: what "modprobe -q NAME" (with -b for
 // blacklist) plans, carried out.
 func (d *daemon) modprobe(name string, blacklist bool) error {
-	return d.loadPlan(name, "", blacklist, keepReason(name))
+	// Devices' loads, the ones with the blacklist, share the insert
+	// slots; the kernel's requests do not.
+	return d.loadPlan(name, "", blacklist, keepReason(name), blacklist)
 }
 
 // modprobeListed loads one module of a boot list, with its parameters and
 // the blacklist, as systemd-modules-load does.
 func (d *daemon) modprobeListed(m modconf.ModuleToLoad) error {
-	return d.loadPlan(m.Name, m.Params, true, "modules-load: "+m.Source)
+	return d.loadPlan(m.Name, m.Params, true, "modules-load: "+m.Source, false)
 }
 
 // recorded is a load's failure that the observer has recorded already,
@@ -711,13 +741,14 @@ func (r recorded) Unwrap() error { return r.error }
 // PARAMS" gives them) and carries the plan out. What it inserts is
 // kerneld's to autoclean, or, with keep set, to keep (keep says why);
 // what fails is recorded by module. A name no module stands for is
-// probe.ErrNotFound; a blacklisted module is no error.
-func (d *daemon) loadPlan(name, params string, blacklist bool, keep string) error {
+// probe.ErrNotFound; a blacklisted module is no error. With slot set,
+// each insert takes one of the daemon's insert slots.
+func (d *daemon) loadPlan(name, params string, blacklist bool, keep string, slot bool) error {
 	e := d.acquire()
 	defer d.release(e)
 	log := d.logger()
 	libLog := libkmod.ToolLog(log.Report)
-	k := execplan.NewSys(d.sys, libLog)
+	k := sharedKernel{Kernel: execplan.NewSys(d.sys, libLog), d: d, slot: slot}
 	pl := &probe.Planner{R: e.r, Kernel: k, Flags: probe.Flags{UseBlacklist: blacklist}}
 	plan, err := pl.Load(name, params)
 	if err != nil {
@@ -874,6 +905,9 @@ func (d *daemon) release(e *engine) {
 	e.users--
 	if e.users == 0 && e != d.engine {
 		e.r.Close()
+	}
+	if (d.engine == nil || d.engine.users == 0) && d.idle {
+		d.shedLater()
 	}
 }
 

@@ -247,6 +247,9 @@ func TestColdplug(t *testing.T) {
 	want := []string{"cpu:type:x86", "input:b0011v0002p0006e0000-e0,1,2", "pci:v00008086d0000100E"}
 	var got []string
 	n := scanModaliases(root, func(a string) { got = append(got, a) })
+	if len(got) > 0 && !strings.HasPrefix(got[0], "pci:") {
+		t.Errorf("scanModaliases found %q first, want PCI's devices first", got[0])
+	}
 	slices.Sort(got)
 	if !slices.Equal(got, want) || n != len(want) {
 		t.Errorf("scanModaliases found %q (%d), want each of %q once", got, n, want)

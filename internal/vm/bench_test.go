@@ -175,6 +175,13 @@ func BenchmarkColdplug(b *testing.B) {
 	if s := os.Getenv("VMBENCHSIDES"); s != "" {
 		sides = strings.Fields(s)
 	}
+	// VMBENCHTRACE=1 has kerneld log every event and load (through
+	// busybox's syslogd) and prints that log and the kernel's after each
+	// kerneld boot: where coldplug's time goes.
+	prefix := ""
+	if os.Getenv("VMBENCHTRACE") != "" {
+		prefix = "TRACE=1\n"
+	}
 	h, k, initrd := buildBench(b)
 	samples := map[string][]float64{}
 	modules := map[string]map[string]int{} // side -> module set -> boots
@@ -183,7 +190,7 @@ func BenchmarkColdplug(b *testing.B) {
 		for r := 0; r < reps; r++ {
 			for _, side := range sides {
 				res, err := h.Boot(context.Background(), k, initrd,
-					[]Script{{Name: "coldplug-" + side, Text: "SIDE=" + side + "\n" + string(script)}},
+					[]Script{{Name: "coldplug-" + side, Text: prefix + "SIDE=" + side + "\n" + string(script)}},
 					Options{Timeout: 600 * time.Second, QemuArgs: benchDevices})
 				if res != nil && (err != nil || !res.Finished || testing.Verbose()) {
 					b.Logf("%s: %v\n%s", side, res.Elapsed.Round(100*time.Millisecond), res.Output)

@@ -34,8 +34,20 @@ t0=$(now)
 case $SIDE in
 kerneld)
 	# kerneld returns once coldplug has settled; keep, so that autoclean
-	# unloads nothing meanwhile.
-	/sbin/kerneld keep >/tmp/side.out 2>&1 || fail kerneld-starts "exit $?: $(oneline /tmp/side.out)"
+	# unloads nothing meanwhile. TRACE=1 (VMBENCHTRACE) runs it in the
+	# foreground instead, logging every event and load, until it says
+	# it is ready.
+	if [ -n "$TRACE" ]; then
+		head -1 /proc/stat >/tmp/cpu0
+		/sbin/kerneld --foreground debug keep >/tmp/side.out 2>&1 &
+		kpid=$!
+		until grep -q 'ready, pid' /tmp/side.out; do sleep 0.1; done
+		head -1 /proc/stat >/tmp/cpu1
+		# utime and stime, in clock ticks.
+		cut -d' ' -f14,15 /proc/$kpid/stat >/tmp/kcpu
+	else
+		/sbin/kerneld keep >/tmp/side.out 2>&1 || fail kerneld-starts "exit $?: $(oneline /tmp/side.out)"
+	fi
 	;;
 udevd)
 	# As Debian's initramfs (scripts/init-top/udev) starts it, with
@@ -58,6 +70,12 @@ mods=$(modset)
 echo "BENCH $SIDE-live-us $((last - t0))"
 echo "BENCH $SIDE-ready-us $((t1 - t0))"
 echo "MODULES $SIDE $mods"
+if [ -n "$TRACE" ]; then
+	echo "TRACE t0 $t0 t1 $t1 last $last uptime $(cut -d' ' -f1 /proc/uptime)"
+	echo "TRACE cpu before $(cat /tmp/cpu0) after $(cat /tmp/cpu1) kerneld $(cat /tmp/kcpu)"
+	sed 's/^/TRACE /' /tmp/side.out
+	dmesg | sed 's/^/TRACE /'
+fi
 
 # Idle: 2 s after the last module went live.
 sleep 2
@@ -67,6 +85,14 @@ udevd) pid=$(pidof systemd-udevd | tr ' ' '\n' | sort -n | head -1) ;;
 esac
 [ -n "$pid" ] || fail "$SIDE-pid" "no pid"
 echo "BENCH $SIDE-idle-rss-kB $(rss "$pid")"
+if [ -n "$TRACE" ]; then
+	# What khugepaged makes of the daemon's heap once it has had the time
+	# to scan it (every 10 s by default).
+	mem() { grep -E '^(Rss|AnonHugePages)' "/proc/$pid/smaps_rollup" | tr -s ' ' | tr '\n' ' '; }
+	echo "TRACE memory idle: $(mem)"
+	sleep 30
+	echo "TRACE memory 30 s later: $(mem)"
+fi
 kill -TERM "$pid"
 gone "$pid" || fail "$SIDE-stops" "pid $pid still running"
 echo /sbin/modprobe >/proc/sys/kernel/modprobe
