@@ -26,10 +26,6 @@ kdstat
 echo "kdstat-exit: $?"
 kdmem() { grep -E '^(VmRSS|RssAnon|RssFile|VmHWM)' /proc/$(systemctl show -p MainPID --value kerneld.service)/status | tr -s '\t ' ' ' | tr '\n' ' '; }
 echo "kerneld-memory: $(kdmem)"
-# Once kerneld has had the time to shed what the boot's last loads held
-# (applets/kerneld/idle.go): what it costs idle.
-sleep 5
-echo "kerneld-memory-idle: $(kdmem)"
 echo "initramfs-kerneld:"
 cat /run/initramfs/kerneld.status
 echo "lsmod:"
