@@ -346,9 +346,23 @@ func (d *Depmod) queue(m *depModule) {
 			go func() {
 				defer r.wg.Done()
 				var buf []byte
+				// cold: the last module the cache could have known was
+				// new to it. The run is then reading from the disk, most
+				// likely, and the disk can fetch a batch's files while
+				// the first of them is decoded; a warm run does not pay
+				// the extra open a module.
+				cold := false
 				for batch := range r.next {
+					if cold {
+						for _, m := range batch {
+							m.prefetch()
+						}
+					}
 					for _, m := range batch {
 						buf = m.read(d.cfg.Open, d.cfg.Cache, buf)
+						if modcache.Serves(m.path) {
+							cold = !m.cached
+						}
 						if m.dir != nil {
 							m.dir.release()
 							m.dir = nil
@@ -577,6 +591,18 @@ func (d *Depmod) readModules() {
 			d.cfg.Report(diag.Err, "%s", lib.Msg)
 			d.cfg.Report(diag.Err, "%s", lib.Msg)
 		}
+	}
+}
+
+// prefetch has the kernel start reading m's file (rawfile.Prefetch).
+func (m *depModule) prefetch() {
+	if !modcache.Serves(m.path) {
+		return
+	}
+	if m.dir != nil {
+		m.dir.dir.Prefetch(m.base)
+	} else {
+		rawfile.Prefetch(m.path)
 	}
 }
 

@@ -35,6 +35,7 @@
 package modcache
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -175,6 +176,7 @@ type Cache struct {
 	mu      sync.Mutex
 	entries []entry        // from the file, sorted by key
 	added   map[Key][]byte // records this run made, encoded
+
 }
 
 // Open opens the cache in opts.Dir. It never fails: a cache that is
@@ -438,17 +440,26 @@ func (c *Cache) Save() error {
 			return fmt.Errorf("%s: not trusted", dir)
 		}
 	}
-	data, err := c.encodeFile()
-	if err != nil {
-		return err
-	}
 	fsys := c.opts.FS
 	if fsys == nil {
 		fsys = atomicfile.OS
 	}
 	removeStaleTemps(fsys, dir)
 	tmp := fmt.Sprintf("%s/%s.%d.%d.tmp", dir, FileName, os.Getpid(), time.Now().UnixNano())
-	if err := atomicfile.Replace(fsys, dir+"/"+FileName, tmp, 0o644, data); err != nil {
+	p, err := atomicfile.Create(fsys, dir+"/"+FileName, tmp, 0o644)
+	if err != nil {
+		return err
+	}
+	// Streamed, not made whole first: a cold run's records are most of
+	// depmod's live memory at its end, and a second copy of them would
+	// raise its peak by as much.
+	w := bufio.NewWriterSize(p, 256<<10)
+	if err := c.writeFile(w); err != nil {
+		p.Abort()
+		return err
+	}
+	w.Flush() // an error is kept in p, and Commit returns it
+	if err := p.Commit(); err != nil {
 		return err
 	}
 	// Whatever the umask, or the file would not be trusted next time.
@@ -479,8 +490,15 @@ type kept struct {
 	b    []byte
 }
 
-// encodeFile makes the new file's bytes.
+// encodeFile makes the new file's bytes in memory (tests, fuzzing).
 func (c *Cache) encodeFile() ([]byte, error) {
+	var b bytes.Buffer
+	err := c.writeFile(&b)
+	return b.Bytes(), err
+}
+
+// writeFile writes the new file's bytes to w.
+func (c *Cache) writeFile(w io.Writer) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	gen := c.gen + 1
@@ -516,7 +534,7 @@ func (c *Cache) encodeFile() ([]byte, error) {
 	}
 	slices.SortFunc(recs, func(a, b kept) int { return bytes.Compare(a.key[:], b.key[:]) })
 	if len(c.opts.Producer) > maxProducer {
-		return nil, fmt.Errorf("producer name too long")
+		return fmt.Errorf("producer name too long")
 	}
 	le := binary.LittleEndian
 	index := make([]byte, 0, len(recs)*entryLen)
@@ -528,7 +546,7 @@ func (c *Cache) encodeFile() ([]byte, error) {
 		index = le.AppendUint32(index, r.used)
 		dlen += uint32(len(r.b))
 	}
-	out := make([]byte, 0, headerLen+len(c.opts.Producer)+len(index)+int(dlen))
+	out := make([]byte, 0, headerLen+len(c.opts.Producer))
 	out = append(out, magic...)
 	out = le.AppendUint32(out, Format)
 	out = le.AppendUint32(out, uint32(len(c.opts.Producer)))
@@ -538,11 +556,18 @@ func (c *Cache) encodeFile() ([]byte, error) {
 	out = le.AppendUint32(out, crc32.Checksum(index, castagnoliTable()))
 	out = le.AppendUint32(out, crc32.Update(crc32.Checksum(out[:36], castagnoliTable()), castagnoliTable(), []byte(c.opts.Producer)))
 	out = append(out, c.opts.Producer...)
-	out = append(out, index...)
-	for _, r := range recs {
-		out = append(out, r.b...)
+	if _, err := w.Write(out); err != nil {
+		return err
 	}
-	return out, nil
+	if _, err := w.Write(index); err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if _, err := w.Write(r.b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // encode appends a record's payload.
