@@ -115,6 +115,27 @@ func decompress(path string, r io.Reader, c Compression, limit int64, dst []byte
 	return dst, nil
 }
 
+// decompressData is decompress of input already in memory: xz decodes
+// from it in place, with unxz's bound on the input; the others read it.
+func decompressData(path string, data []byte, c Compression, limit int64, dst []byte) ([]byte, error) {
+	if c != XZ {
+		return decompress(path, bytes.NewReader(data), c, limit, dst)
+	}
+	if limit <= 0 {
+		limit = MaxDecompressedSize
+	}
+	var err error
+	if int64(len(data)) > min(limit, math.MaxInt64-2<<20)+1<<20 {
+		err = ErrTooLarge
+	} else if dst, err = xz.Decode(dst, data, limit); errors.Is(err, xz.ErrTooLarge) {
+		err = ErrTooLarge
+	}
+	if err != nil {
+		return dst, &DecompressError{Path: path, Compression: c, Err: err}
+	}
+	return dst, nil
+}
+
 // readLimit appends everything r yields to dst, failing once more than
 // limit bytes are in dst.
 func readLimit(dst []byte, r io.Reader, limit int64) ([]byte, error) {

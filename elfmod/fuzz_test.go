@@ -141,3 +141,35 @@ func FuzzDecompress(f *testing.F) {
 		}
 	})
 }
+
+// fuzzbudget: 1/10
+// FuzzOpenData opens arbitrary files both ways, from the file (Open) and
+// from bytes already read (OpenData, depmod's path after it hashed
+// them): neither may panic, and both must return exactly the same.
+func FuzzOpenData(f *testing.F) {
+	addSeeds(f)
+	addCompressedSeeds(f)
+	path := filepath.Join(f.TempDir(), "m.ko")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var res [2]results
+		var errs [2]string
+		for i, open := range []func() (*Module, error){
+			func() (*Module, error) { return Open(path) },
+			func() (*Module, error) { return OpenData(path, data) },
+		} {
+			m, err := open()
+			if err != nil {
+				errs[i] = err.Error()
+				continue
+			}
+			res[i] = collect(m)
+			m.Close()
+		}
+		if errs[0] != errs[1] || !reflect.DeepEqual(res[0], res[1]) {
+			t.Fatalf("Open and OpenData disagree:\n%q\n%+v\n%+v", errs, res[0], res[1])
+		}
+	})
+}

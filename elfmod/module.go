@@ -165,14 +165,45 @@ func open(path string, limit int64) (*Module, error) {
 		return m, nil
 	}
 	defer f.Close()
+	return openCompressed(path, f, size, comp, hdr[:n], nil, limit)
+}
+
+// OpenData is Open of a module file whose bytes the caller has read
+// already: data, which the Module may refer to and which must not change
+// while it is open. A compressed module is decompressed from data itself:
+// no second read of the file, and no second copy of its bytes, which for
+// the largest modules (amdgpu's 5 MB of xz) was most of a reader's
+// memory beside the image.
+func OpenData(path string, data []byte) (*Module, error) {
+	if len(data) < magicLen {
+		return nil, formatErr(path, uint64(len(data)), "file too short to be a module (%d bytes)", len(data))
+	}
+	hdr := data[:min(64, len(data))]
+	comp := Detect(hdr[:magicLen])
+	if comp == None {
+		return newModule(path, nil, data, uint64(len(data)), nil)
+	}
+	return openCompressed(path, bytes.NewReader(data), int64(len(data)), comp, hdr, data, MaxDecompressedSize)
+}
+
+// openCompressed decompresses the module r holds (size bytes, compressed
+// with comp, starting with hdr; data, if not nil, is all of them in
+// memory) into a pooled image buffer.
+func openCompressed(path string, r io.ReaderAt, size int64, comp Compression, hdr, data []byte, limit int64) (*Module, error) {
 	buf := getImageBuf()
-	if hint := sizeHint(f, size, comp, hdr[:n]); hint > int64(cap(*buf)) {
+	if hint := sizeHint(r, size, comp, hdr); hint > int64(cap(*buf)) {
 		// A little slack lets the final read see EOF without growing.
 		*buf = make([]byte, 0, hint+512)
 	}
-	br := getBufReader(io.NewSectionReader(f, 0, size))
-	defer putBufReader(br)
-	img, err := decompress(path, br, comp, limit, (*buf)[:0])
+	var img []byte
+	var err error
+	if data != nil {
+		img, err = decompressData(path, data, comp, limit, (*buf)[:0])
+	} else {
+		br := getBufReader(io.NewSectionReader(r, 0, size))
+		img, err = decompress(path, br, comp, limit, (*buf)[:0])
+		putBufReader(br)
+	}
 	if err != nil {
 		putImageBuf(buf, img)
 		return nil, err

@@ -360,6 +360,9 @@ func (d *Depmod) queue(m *depModule) {
 					}
 					for _, m := range batch {
 						buf = m.read(d.cfg.Open, d.cfg.Cache, buf)
+						if cap(buf) > maxKeptBuf {
+							buf = nil // one of the few large modules
+						}
 						if modcache.Serves(m.path) {
 							cold = !m.cached
 						}
@@ -383,6 +386,11 @@ func (d *Depmod) queue(m *depModule) {
 }
 
 const readBatch = 16
+
+// maxKeptBuf is the largest file buffer a reader keeps for the next
+// module: the few modules of several MiB would otherwise keep one per
+// reader to the end of the run.
+const maxKeptBuf = 1 << 20
 
 // oldWins applies depmod.d's override and search rules to two copies of a
 // module, in kmod's order: overrides first, then the search list, where a
@@ -634,9 +642,14 @@ func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modca
 			}
 		}
 	}
+	if ok && open == nil {
+		// Parsed from the bytes just hashed: the file is not read again.
+		data := buf
+		open = func(path string) (*elfmod.Module, error) { return elfmod.OpenData(path, data) }
+	}
 	rec := m.parse(open, ok)
-	// The file is read twice, to hash it and to parse it: a record goes
-	// under the key only if nothing wrote or replaced the file between.
+	// A record goes under the key only if nothing wrote or replaced the
+	// file while it was read (tests open it again, through cfg.Open).
 	if rec != nil && m.symErr == nil {
 		if now, err := rawfile.Stat(m.path); err == nil && now == hashed {
 			cache.Put(key, rec)
