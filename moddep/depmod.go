@@ -359,12 +359,13 @@ func (d *Depmod) queue(m *depModule) {
 						}
 					}
 					for _, m := range batch {
-						buf = m.read(d.cfg.Open, d.cfg.Cache, buf)
+						var hit bool
+						buf, hit = m.read(d.cfg.Open, d.cfg.Cache, buf)
 						if cap(buf) > maxKeptBuf {
 							buf = nil // one of the few large modules
 						}
 						if modcache.Serves(m.path) {
-							cold = !m.cached
+							cold = !hit
 						}
 						if m.dir != nil {
 							m.dir.release()
@@ -617,8 +618,9 @@ func (m *depModule) prefetch() {
 // read reads a module's symbols and the .modinfo entries depmod writes:
 // from the cache when it knows the file's bytes, else from the file,
 // whose record then goes to the cache. buf is the worker's buffer for
-// the file's bytes, returned for the next module.
-func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modcache.Cache, buf []byte) []byte {
+// the file's bytes, returned for the next module, with whether the
+// cache knew them.
+func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modcache.Cache, buf []byte) ([]byte, bool) {
 	var key modcache.Key
 	var hashed rawfile.Identity
 	ok := false
@@ -638,7 +640,7 @@ func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modca
 			if rec, hit := cache.View(key); hit {
 				m.rec, m.cached = rec, true
 				m.keepInfo(rec.Modinfo())
-				return buf
+				return buf, true
 			}
 		}
 	}
@@ -652,10 +654,15 @@ func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modca
 	// file while it was read (tests open it again, through cfg.Open).
 	if rec != nil && m.symErr == nil {
 		if now, err := rawfile.Stat(m.path); err == nil && now == hashed {
-			cache.Put(key, rec)
+			if v, ok := cache.Put(key, rec); ok {
+				// Its symbols held once, as its record, as a hit's are:
+				// a cold run holds thousands of modules' to the end.
+				m.rec, m.cached = v, true
+				m.exports, m.depSyms = nil, nil
+			}
 		}
 	}
-	return buf
+	return buf, false
 }
 
 // exportSymbols are the symbols m exports, from its record or its file.

@@ -389,8 +389,11 @@ func (c *Cache) View(k Key) (View, bool) {
 	return v, true
 }
 
-// Put adds the record of a module file this run read itself.
-func (c *Cache) Put(k Key, rec *Record) {
+// Put adds the record of a module file this run read itself, and
+// returns it as a View, which holds the record's symbols compactly: a
+// run that reads a tree the cache does not know keeps each module's
+// View, as it does a hit's, rather than its symbols as slices too.
+func (c *Cache) Put(k Key, rec *Record) (View, bool) {
 	b := make([]byte, recordHdr, 512)
 	copy(b, k[:])
 	b = encode(b, rec)
@@ -398,6 +401,7 @@ func (c *Cache) Put(k Key, rec *Record) {
 	c.mu.Lock()
 	c.added[k] = b
 	c.mu.Unlock()
+	return scan(b[recordHdr:])
 }
 
 // Dirty says whether Save would change the file: records were added,
