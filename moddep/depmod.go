@@ -644,23 +644,29 @@ func (m *depModule) read(open func(string) (*elfmod.Module, error), cache *modca
 			}
 		}
 	}
-	if ok && open == nil {
-		// Parsed from the bytes just hashed: the file is not read again.
+	fromHashed := ok && open == nil
+	if fromHashed {
+		// Parsed from the bytes just hashed: the file is not read again,
+		// and the record is theirs whatever happens to the file meanwhile.
 		data := buf
 		open = func(path string) (*elfmod.Module, error) { return elfmod.OpenData(path, data) }
 	}
 	rec := m.parse(open, ok)
-	// A record goes under the key only if nothing wrote or replaced the
-	// file while it was read (tests open it again, through cfg.Open).
-	if rec != nil && m.symErr == nil {
-		if now, err := rawfile.Stat(m.path); err == nil && now == hashed {
-			if v, ok := cache.Put(key, rec); ok {
-				// Its symbols held once, as its record, as a hit's are:
-				// a cold run holds thousands of modules' to the end.
-				m.rec, m.cached = v, true
-				m.exports, m.depSyms = nil, nil
-			}
+	if rec == nil || m.symErr != nil {
+		return buf, false
+	}
+	// A module opened again (tests do, through cfg.Open) goes under the
+	// key only if nothing wrote or replaced the file in between.
+	if !fromHashed {
+		if now, err := rawfile.Stat(m.path); err != nil || now != hashed {
+			return buf, false
 		}
+	}
+	if v, ok := cache.Put(key, rec); ok {
+		// Its symbols held once, as its record, as a hit's are: a cold
+		// run holds thousands of modules' to the end.
+		m.rec, m.cached = v, true
+		m.exports, m.depSyms = nil, nil
 	}
 	return buf, false
 }
