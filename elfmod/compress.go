@@ -125,7 +125,7 @@ func decompressData(path string, data []byte, c Compression, limit int64, dst []
 		limit = MaxDecompressedSize
 	}
 	var err error
-	if int64(len(data)) > min(limit, math.MaxInt64-2<<20)+1<<20 {
+	if int64(len(data)) > xzInputMax(limit) {
 		err = ErrTooLarge
 	} else if dst, err = xz.Decode(dst, data, limit); errors.Is(err, xz.ErrTooLarge) {
 		err = ErrTooLarge
@@ -201,20 +201,33 @@ func gunzip(dst []byte, r io.Reader, limit int64) ([]byte, error) {
 
 var xzInPool sync.Pool // of *[]byte: whole compressed files
 
+// xzInputMax is the most of a compressed file unxz reads for a limit of
+// decompressed output: no xz stream that small holds more.
+func xzInputMax(limit int64) int64 { return min(limit, math.MaxInt64-2<<20) + 1<<20 }
+
+func getXZInput() *[]byte {
+	if p, ok := xzInPool.Get().(*[]byte); ok {
+		return p
+	}
+	return new([]byte)
+}
+
+// putXZInput pools in's buffer, which p held before, unless it is large.
+func putXZInput(p *[]byte, in []byte) {
+	if cap(in) <= maxPooledImage {
+		*p = in[:0]
+		xzInPool.Put(p)
+	}
+}
+
 // unxz reads the whole .xz file and decodes it at once (package xz): the
 // output buffer is the decoder's dictionary. A file larger than the limit
 // plus 1 MiB would decode to more than the limit unless it were mostly
 // stream padding, so it is refused before it is all in memory.
 func unxz(dst []byte, r io.Reader, limit int64) ([]byte, error) {
-	p, _ := xzInPool.Get().(*[]byte)
-	if p == nil {
-		p = new([]byte)
-	}
-	in, err := readLimit((*p)[:0], r, min(limit, math.MaxInt64-2<<20)+1<<20)
-	if cap(in) <= maxPooledImage {
-		*p = in[:0]
-		defer xzInPool.Put(p)
-	}
+	p := getXZInput()
+	in, err := readLimit((*p)[:0], r, xzInputMax(limit))
+	defer putXZInput(p, in)
 	if err != nil {
 		return dst, err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"sync"
 
 	"github.com/modutils/modutils/internal/rawfile"
@@ -165,6 +166,21 @@ func open(path string, limit int64) (*Module, error) {
 		return m, nil
 	}
 	defer f.Close()
+	if comp == XZ && size <= xzInputMax(limit) {
+		// xz decodes from the whole file in memory: one read of exactly
+		// its size, not a buffer doubled from 256 KiB (for the largest
+		// modules, three allocations and two copies, each page of them
+		// a fault). A read that comes up short (the file changed) is
+		// left to the general path to report as it does.
+		p := getXZInput()
+		in := slices.Grow((*p)[:0], int(size))[:size]
+		if k, err := f.ReadAt(in, 0); err == nil && int64(k) == size {
+			m, err := openCompressed(path, f, size, comp, hdr[:n], in, limit)
+			putXZInput(p, in)
+			return m, err
+		}
+		putXZInput(p, in)
+	}
 	return openCompressed(path, f, size, comp, hdr[:n], nil, limit)
 }
 
@@ -193,7 +209,7 @@ func openCompressed(path string, r io.ReaderAt, size int64, comp Compression, hd
 	buf := getImageBuf()
 	if hint := sizeHint(r, size, comp, hdr); hint > int64(cap(*buf)) {
 		// A little slack lets the final read see EOF without growing.
-		*buf = make([]byte, 0, hint+512)
+		*buf = rawfile.HugeBuffer(int(hint + 512))
 	}
 	var img []byte
 	var err error

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/modutils/modutils/applets/getopt"
@@ -212,3 +213,34 @@ func (lo *LogOptions) UseSyslog(env *Env, log *Logger) {
 
 // Priority is the priority the -v options ask for.
 func (lo *LogOptions) Priority() diag.Level { return min(diag.Err+lo.verbose, diag.Debug) }
+
+// oneModuleHeap is the heap below which an applet that decompresses
+// modules one at a time (modinfo, insmod) leaves the collector off.
+const oneModuleHeap = 64 << 20
+
+// CollectLate turns Go's collector off until the heap nears 64 MiB, for
+// the run of a tool that decompresses a module or a few and exits: at
+// GOGC's default a single large module (btrfs, 5 MB) set off a
+// collection whose work, and the faults of the memory it freed for
+// reuse, cost more than the memory was worth (and kept its image from
+// the fresh, unzeroed pages that huge pages need). The limit still
+// bounds a long run over many modules. GOGC and GOMEMLIMIT, when set,
+// keep the last word. The returned function restores the settings.
+func CollectLate() (restore func()) {
+	_, gogc := os.LookupEnv("GOGC")
+	_, limit := os.LookupEnv("GOMEMLIMIT")
+	if gogc {
+		return func() {}
+	}
+	oldLimit := int64(-1)
+	if !limit {
+		oldLimit = debug.SetMemoryLimit(oneModuleHeap)
+	}
+	oldPercent := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(oldPercent)
+		if oldLimit >= 0 {
+			debug.SetMemoryLimit(oldLimit)
+		}
+	}
+}

@@ -34,6 +34,7 @@ func Strerror(err error) string {
 // Run runs insmod with args (without the program name) and returns its
 // exit code.
 func Run(env *applet.Env, args []string) int {
+	defer applet.CollectLate()()
 	log := applet.NewLogger(env)
 	var flags libkmod.InsertFlags
 	var lo applet.LogOptions

@@ -51,6 +51,7 @@ type runner struct {
 // Run runs modinfo with args (without the program name) and returns its
 // exit code.
 func Run(env *applet.Env, args []string) int {
+	defer applet.CollectLate()()
 	r := &runner{env: env, log: applet.NewLogger(env), sep: '\n'}
 	modname := false
 	var root, kversion string
