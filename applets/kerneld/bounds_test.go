@@ -211,8 +211,13 @@ func TestSettle(t *testing.T) {
 	d.load = func(name string, _ bool) error {
 		if name == "drv3" {
 			// The driver registers two devices: the kernel numbers their
-			// events, then sends them, in order, on the one socket.
-			os.WriteFile(seqFile, []byte("5\n"), 0o644)
+			// events, then sends them, in order, on the one socket. The
+			// number changes at once, as the kernel's does: a file
+			// rewritten in place would read empty to a settle between
+			// its truncation and its write.
+			tmp := seqFile + ".new"
+			os.WriteFile(tmp, []byte("5\n"), 0o644)
+			os.Rename(tmp, seqFile)
 			go func() {
 				d.hotplug(ueventFor(4, "child4"))
 				d.hotplug(ueventFor(5, "child5"))

@@ -4,6 +4,7 @@ import (
 	"syscall"
 
 	"github.com/modutils/modutils/kernel/execplan"
+	"github.com/modutils/modutils/moddep"
 	"github.com/modutils/modutils/kernel/libkmod"
 )
 
@@ -17,7 +18,10 @@ import (
 // success as the kernel's EEXIST ("loaded already", which the plan takes
 // as done). A failed insert is tried again by the next load that needs
 // it, as the kernel lets a second finit_module try after the first
-// failed.
+// failed. And a load that finds the module live once it has its slot
+// (another load inserted it while this one waited) asks the kernel for
+// nothing: the kernel would read the whole file and check its signature
+// before it said EEXIST.
 
 // sharedKernel is the kernel as one load of kerneld's sees it: inserts go
 // through the daemon's table of inserts under way, and, with slot set,
@@ -44,7 +48,11 @@ func (k sharedKernel) Insert(path, options string, flags libkmod.InsertFlags) er
 			c = &call{done: make(chan struct{})}
 			d.inserting[path] = c
 			d.mu.Unlock()
-			c.err = k.Kernel.Insert(path, options, flags)
+			if k.live(path) {
+				c.err = syscall.EEXIST
+			} else {
+				c.err = k.Kernel.Insert(path, options, flags)
+			}
 			d.mu.Lock()
 			delete(d.inserting, path)
 			d.mu.Unlock()
@@ -59,10 +67,19 @@ func (k sharedKernel) Insert(path, options string, flags libkmod.InsertFlags) er
 		d.mu.Lock()
 		d.insertWaits--
 		d.mu.Unlock()
-		if c.err == nil {
+		if c.err == nil || c.err == syscall.EEXIST {
 			return syscall.EEXIST
 		}
 	}
+}
+
+// live reports whether the module at path is loaded and live already.
+// A load saw it missing when it planned, but may then have waited for a
+// slot while another load inserted it: asked again, the kernel would
+// read the whole file and check its signature before it said EEXIST.
+func (k sharedKernel) live(path string) bool {
+	s, err := k.Kernel.State(moddep.ModuleName(path))
+	return err == nil && s == moddep.Live
 }
 
 // free gives the slot back, if the load takes one.

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/modutils/modutils/kernel"
+	"github.com/modutils/modutils/kernel/execplan"
+	"github.com/modutils/modutils/kernel/libkmod"
 	"github.com/modutils/modutils/moddep"
 )
 
@@ -255,5 +257,51 @@ func TestIdleShed(t *testing.T) {
 	}
 	for engine() != nil {
 		runtime.Gosched()
+	}
+}
+
+// TestInsertOfLiveModule: a load whose turn to insert comes after the
+// module went live (another load inserted it while this one waited for a
+// slot) takes it as loaded already and asks the kernel nothing; a module
+// still coming, or not there, is inserted.
+func TestInsertOfLiveModule(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		initstate string // "" : no /sys/module directory
+		want      error
+		inserted  []string
+	}{
+		{"live", "live\n", syscall.EEXIST, nil},
+		{"coming", "coming\n", nil, []string{"e1000"}},
+		{"not loaded", "", nil, []string{"e1000"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			dir := moduleTree(t, root)
+			if tc.initstate != "" {
+				sys := filepath.Join(root, "sys/module/e1000")
+				if err := os.MkdirAll(sys, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(sys, "initstate"), []byte(tc.initstate), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			calls := &finitCalls{}
+			d := newDaemon(Options{Root: root})
+			d.sys = kernel.Sys{Root: root, Calls: calls}
+			k := sharedKernel{Kernel: execplan.NewSys(d.sys, nil), d: d, slot: true}
+			if err := k.Insert(filepath.Join(dir, "kernel/e1000.ko"), "", libkmod.InsertFlags{}); err != tc.want {
+				t.Errorf("Insert: %v, want %v", err, tc.want)
+			}
+			if !slices.Equal(calls.loaded, tc.inserted) {
+				t.Errorf("the kernel inserted %v, want %v", calls.loaded, tc.inserted)
+			}
+			if n := len(d.slots); n != 0 {
+				t.Errorf("%d insert slots still taken", n)
+			}
+		})
 	}
 }
