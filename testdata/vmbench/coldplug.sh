@@ -1,7 +1,7 @@
 # Benchmark (make bench, internal/vm's BenchmarkColdplug), not a
 # scenario: one side's coldplug on a fresh boot, SIDE=kerneld or udevd,
 # from the state the kernel booted in until the last module is live
-# (vmclock watches /proc/modules); then that side's resident memory once
+# (vmclock hears each module's uevent as it goes live); then that side's resident memory once
 # idle; then, all unloaded, the kernel's own time to load the same
 # modules in one process (the limit). Sourced after lib.sh.
 # Prints "BENCH <name> <value>" and "MODULES <side> <names>" lines the
@@ -27,9 +27,10 @@ rss() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\) kB$/\1/p' "/proc/$1/status"; }
 pre=$(modset)
 [ -z "$pre" ] || fail fresh-boot "loaded before coldplug: $pre"
 
-rm -f /tmp/stop
-/bin/vmclock watch /tmp/stop 3000 >/tmp/watch.out &
+rm -f /tmp/stop /tmp/watch.ready
+/bin/vmclock watch /tmp/watch.ready /tmp/stop 3000 >/tmp/watch.out &
 wpid=$!
+until [ -e /tmp/watch.ready ]; do sleep 0.05; done
 t0=$(now)
 case $SIDE in
 kerneld)
@@ -43,8 +44,16 @@ kerneld)
 		kpid=$!
 		until grep -q 'ready, pid' /tmp/side.out; do sleep 0.1; done
 		head -1 /proc/stat >/tmp/cpu1
-		# utime and stime, in clock ticks.
+		# utime and stime, in clock ticks; and every other process's
+		# and kernel thread's that used the CPUs meanwhile.
 		cut -d' ' -f14,15 /proc/$kpid/stat >/tmp/kcpu
+		for st in /proc/[0-9]*/stat; do
+			read -r line <"$st" 2>/dev/null || continue
+			# comm may hold spaces: the fields after its ')' are fixed.
+			set -- ${line##*) }
+			[ $((${12} + ${13})) -gt 0 ] && echo "${line%%) *}) user ${12} sys ${13}"
+		done >/tmp/pcpu
+		set --
 	else
 		/sbin/kerneld keep >/tmp/side.out 2>&1 || fail kerneld-starts "exit $?: $(oneline /tmp/side.out)"
 	fi
@@ -67,12 +76,17 @@ last=$(sed -n 's/^last //p' /tmp/watch.out)
 [ -n "$last" ] || fail watch "vmclock watch said: $(oneline /tmp/watch.out)"
 [ "$last" -ge "$t0" ] || last=$t0
 mods=$(modset)
+# Every module loaded went live, each with its event.
+live=$(sed -n 's/^live //p' /tmp/watch.out)
+n=$(echo $mods | wc -w)
+[ "$live" = "$n" ] || fail watch "$live modules went live by the uevents, $n are in /proc/modules: $mods"
 echo "BENCH $SIDE-live-us $((last - t0))"
 echo "BENCH $SIDE-ready-us $((t1 - t0))"
 echo "MODULES $SIDE $mods"
 if [ -n "$TRACE" ]; then
 	echo "TRACE t0 $t0 t1 $t1 last $last uptime $(cut -d' ' -f1 /proc/uptime)"
 	echo "TRACE cpu before $(cat /tmp/cpu0) after $(cat /tmp/cpu1) kerneld $(cat /tmp/kcpu)"
+	[ -f /tmp/pcpu ] && sed 's/^/TRACE process /' /tmp/pcpu
 	sed 's/^/TRACE /' /tmp/side.out
 	dmesg | sed 's/^/TRACE /'
 fi
