@@ -215,7 +215,8 @@ func (lo *LogOptions) UseSyslog(env *Env, log *Logger) {
 func (lo *LogOptions) Priority() diag.Level { return min(diag.Err+lo.verbose, diag.Debug) }
 
 // oneModuleHeap is the heap below which an applet that decompresses
-// modules one at a time (modinfo, insmod) leaves the collector off.
+// modules one at a time (modinfo, insmod, modprobe) leaves the collector
+// off.
 const oneModuleHeap = 64 << 20
 
 // CollectLate turns Go's collector off until the heap nears 64 MiB, for

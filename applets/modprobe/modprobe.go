@@ -75,6 +75,7 @@ var errExit = errors.New("fatal message")
 // Run runs modprobe with args (without the program name) and returns its
 // exit code.
 func Run(env *applet.Env, args []string) int {
+	defer applet.CollectLate()()
 	// The kernel's request_module() runs exactly "modprobe -q -- NAME".
 	// When kerneld runs, it answers such a request itself, so that what
 	// it loads it also knows to autoclean; without it (no socket, or

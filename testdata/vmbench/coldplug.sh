@@ -53,6 +53,13 @@ kerneld)
 			set -- ${line##*) }
 			[ $((${12} + ${13})) -gt 0 ] && echo "${line%%) *}) user ${12} sys ${13}"
 		done >/tmp/pcpu
+		# kerneld's threads: CPU ticks and context switches.
+		for st in /proc/$kpid/task/*/stat; do
+			read -r line <"$st" 2>/dev/null || continue
+			set -- ${line##*) }
+			tid=${st%/stat}
+			echo "thread ${tid##*/} user ${12} sys ${13} $(grep ctxt_switches "$tid/status" | tr -s '\t\n' '  ')"
+		done >>/tmp/pcpu
 		set --
 	else
 		/sbin/kerneld keep >/tmp/side.out 2>&1 || fail kerneld-starts "exit $?: $(oneline /tmp/side.out)"

@@ -92,16 +92,23 @@ func watch(ready, stop string, quiet int64) {
 }
 
 // isModuleLive reports whether a kernel uevent ("add@/module/NAME\0"
-// and its KEY=VALUE\0 fields) is a module's add.
+// and its KEY=VALUE\0 fields) is a module's add, sent by the kernel as
+// the module went live: not one that "udevadm trigger" asked for by
+// writing to /sys/module/NAME/uevent, which the kernel marks with
+// SYNTH_UUID.
 func isModuleLive(msg []byte) bool {
 	fields := bytes.Split(msg, []byte{0})
 	if len(fields) == 0 || !bytes.HasPrefix(fields[0], []byte("add@/module/")) {
 		return false
 	}
+	module := false
 	for _, f := range fields[1:] {
-		if bytes.Equal(f, []byte("SUBSYSTEM=module")) {
-			return true
+		switch {
+		case bytes.HasPrefix(f, []byte("SYNTH_UUID=")):
+			return false
+		case bytes.Equal(f, []byte("SUBSYSTEM=module")):
+			module = true
 		}
 	}
-	return false
+	return module
 }
