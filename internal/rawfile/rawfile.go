@@ -7,7 +7,8 @@
 //
 // It is the one package besides kernel/... that imports x/sys/unix (the
 // layering test in internal/layers checks this); it touches only the files
-// it is given, never the running kernel's state.
+// it is given, and the memory they are decompressed into (HugeBuffer's
+// advice), never the running kernel's state.
 package rawfile
 
 import "os"
