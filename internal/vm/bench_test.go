@@ -260,6 +260,8 @@ func BenchmarkColdplug(b *testing.B) {
 	b.ReportMetric(med("kerneld-idle-rss-kB")/1024, "kerneld-idle-MiB")
 	b.ReportMetric(med("udevd-idle-rss-kB")/1024, "udevd-idle-MiB")
 	b.ReportMetric(med("limit-us")/1000, "limit-ms")
+	b.ReportMetric(med("kerneld-busy-pct"), "kerneld-cpus-busy-%")
+	b.ReportMetric(med("udevd-busy-pct"), "udevd-cpus-busy-%")
 	benchcmp.Record(b, benchcmp.Row{
 		Tree: "VM, Debian 12's kernel (tcg)", Run: "coldplug of 12 devices until the last module is live (memory: idle resident)",
 		Cache: "fresh boot", Other: "Debian 12's systemd-udevd", N: reps,

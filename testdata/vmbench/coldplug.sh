@@ -31,6 +31,7 @@ rm -f /tmp/stop /tmp/watch.ready
 /bin/vmclock watch /tmp/watch.ready /tmp/stop 3000 >/tmp/watch.out &
 wpid=$!
 until [ -e /tmp/watch.ready ]; do sleep 0.05; done
+stat0=$(head -1 /proc/stat)
 t0=$(now)
 case $SIDE in
 kerneld)
@@ -77,6 +78,7 @@ udevd)
 	;;
 esac
 t1=$(now)
+stat1=$(head -1 /proc/stat)
 touch /tmp/stop
 wait $wpid
 last=$(sed -n 's/^last //p' /tmp/watch.out)
@@ -89,6 +91,12 @@ n=$(echo $mods | wc -w)
 [ "$live" = "$n" ] || fail watch "$live modules went live by the uevents, $n are in /proc/modules: $mods"
 echo "BENCH $SIDE-live-us $((last - t0))"
 echo "BENCH $SIDE-ready-us $((t1 - t0))"
+# How busy the VM's CPUs were meanwhile, in percent: user, nice, system,
+# irq, softirq and steal of all the CPUs' time (/proc/stat's first line).
+busy() { set -- $1; echo $(($2 + $3 + $4 + $7 + $8 + $9)) $(($2 + $3 + $4 + $5 + $6 + $7 + $8 + $9)); }
+set -- $(busy "$stat0") $(busy "$stat1")
+[ $(($4 - $2)) -gt 0 ] && echo "BENCH $SIDE-busy-pct $((100 * ($3 - $1) / ($4 - $2)))"
+set --
 echo "MODULES $SIDE $mods"
 if [ -n "$TRACE" ]; then
 	echo "TRACE t0 $t0 t1 $t1 last $last uptime $(cut -d' ' -f1 /proc/uptime)"
