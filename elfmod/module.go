@@ -166,21 +166,6 @@ func open(path string, limit int64) (*Module, error) {
 		return m, nil
 	}
 	defer f.Close()
-	if comp == XZ && size <= xzInputMax(limit) {
-		// xz decodes from the whole file in memory: one read of exactly
-		// its size, not a buffer doubled from 256 KiB (for the largest
-		// modules, three allocations and two copies, each page of them
-		// a fault). A read that comes up short (the file changed) is
-		// left to the general path to report as it does.
-		p := getXZInput()
-		in := slices.Grow((*p)[:0], int(size))[:size]
-		if k, err := f.ReadAt(in, 0); err == nil && int64(k) == size {
-			m, err := openCompressed(path, f, size, comp, hdr[:n], in, limit)
-			putXZInput(p, in)
-			return m, err
-		}
-		putXZInput(p, in)
-	}
 	return openCompressed(path, f, size, comp, hdr[:n], nil, limit)
 }
 
@@ -204,8 +189,22 @@ func OpenData(path string, data []byte) (*Module, error) {
 
 // openCompressed decompresses the module r holds (size bytes, compressed
 // with comp, starting with hdr; data, if not nil, is all of them in
-// memory) into a pooled image buffer.
+// memory, as an .xz file not given so is read first) into a pooled image
+// buffer.
 func openCompressed(path string, r io.ReaderAt, size int64, comp Compression, hdr, data []byte, limit int64) (*Module, error) {
+	if data == nil && comp == XZ && size <= xzInputMax(limit) {
+		// xz decodes from the whole file in memory: one read of exactly
+		// its size, not a buffer doubled from 256 KiB (for the largest
+		// modules, three allocations and two copies, each page of them
+		// a fault). A read that comes up short (the file changed) is
+		// left to the general path to report as it does.
+		p := getXZInput()
+		in := slices.Grow((*p)[:0], int(size))[:size]
+		defer putXZInput(p, in)
+		if k, err := r.ReadAt(in, 0); err == nil && int64(k) == size {
+			data = in
+		}
+	}
 	buf := getImageBuf()
 	if hint := sizeHint(r, size, comp, hdr); hint > int64(cap(*buf)) {
 		// A little slack lets the final read see EOF without growing.

@@ -4,8 +4,8 @@ import (
 	"syscall"
 
 	"github.com/modutils/modutils/kernel/execplan"
-	"github.com/modutils/modutils/moddep"
 	"github.com/modutils/modutils/kernel/libkmod"
+	"github.com/modutils/modutils/moddep"
 )
 
 // Coldplug's loads share their modules' dependencies (the virtio and USB

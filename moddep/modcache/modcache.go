@@ -176,7 +176,6 @@ type Cache struct {
 	mu      sync.Mutex
 	entries []entry        // from the file, sorted by key
 	added   map[Key][]byte // records this run made, encoded
-
 }
 
 // Open opens the cache in opts.Dir. It never fails: a cache that is

@@ -1,9 +1,9 @@
 # Benchmark (make bench, internal/vm's BenchmarkColdplug), not a
 # scenario: one side's coldplug on a fresh boot, SIDE=kerneld or udevd,
 # from the state the kernel booted in until the last module is live
-# (vmclock hears each module's uevent as it goes live); then that side's resident memory once
-# idle; then, all unloaded, the kernel's own time to load the same
-# modules in one process (the limit). Sourced after lib.sh.
+# (vmclock hears each module's uevent as it goes live); then that side's
+# resident memory once idle; then, all unloaded, the kernel's own time to
+# load the same modules in one process (the limit). Sourced after lib.sh.
 # Prints "BENCH <name> <value>" and "MODULES <side> <names>" lines the
 # host parses, and CHECK lines.
 SIDE=${SIDE:-kerneld}
@@ -21,6 +21,14 @@ gone() {
 }
 
 rss() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\) kB$/\1/p' "/proc/$1/status"; }
+
+# ticks STAT: a /proc stat file's utime and stime, in clock ticks (comm
+# may hold spaces: the fields after its ')' are fixed).
+ticks() {
+	read -r _line <"$1" 2>/dev/null || return 1
+	set -- ${_line##*) }
+	echo "${12} ${13}"
+}
 
 # Nothing is loaded yet: init's depmod -a loads nothing, and no script
 # ran before this one.
@@ -40,28 +48,22 @@ kerneld)
 	# foreground instead, logging every event and load, until it says
 	# it is ready.
 	if [ -n "$TRACE" ]; then
-		head -1 /proc/stat >/tmp/cpu0
 		/sbin/kerneld --foreground debug keep >/tmp/side.out 2>&1 &
 		kpid=$!
 		until grep -q 'ready, pid' /tmp/side.out; do sleep 0.1; done
-		head -1 /proc/stat >/tmp/cpu1
-		# utime and stime, in clock ticks; and every other process's
-		# and kernel thread's that used the CPUs meanwhile.
-		cut -d' ' -f14,15 /proc/$kpid/stat >/tmp/kcpu
+		# kerneld's utime and stime; every other process's and kernel
+		# thread's that used the CPUs meanwhile; kerneld's threads',
+		# with their context switches.
+		ticks /proc/$kpid/stat >/tmp/kcpu
 		for st in /proc/[0-9]*/stat; do
-			read -r line <"$st" 2>/dev/null || continue
-			# comm may hold spaces: the fields after its ')' are fixed.
-			set -- ${line##*) }
-			[ $((${12} + ${13})) -gt 0 ] && echo "${line%%) *}) user ${12} sys ${13}"
+			t=$(ticks "$st") || continue
+			[ "$t" = "0 0" ] || echo "$(cut -d')' -f1 "$st")) user ${t% *} sys ${t#* }"
 		done >/tmp/pcpu
-		# kerneld's threads: CPU ticks and context switches.
 		for st in /proc/$kpid/task/*/stat; do
-			read -r line <"$st" 2>/dev/null || continue
-			set -- ${line##*) }
+			t=$(ticks "$st") || continue
 			tid=${st%/stat}
-			echo "thread ${tid##*/} user ${12} sys ${13} $(grep ctxt_switches "$tid/status" | tr -s '\t\n' '  ')"
+			echo "thread ${tid##*/} user ${t% *} sys ${t#* } $(grep ctxt_switches "$tid/status" | tr -s '\t\n' '  ')"
 		done >>/tmp/pcpu
-		set --
 	else
 		/sbin/kerneld keep >/tmp/side.out 2>&1 || fail kerneld-starts "exit $?: $(oneline /tmp/side.out)"
 	fi
@@ -100,7 +102,7 @@ set --
 echo "MODULES $SIDE $mods"
 if [ -n "$TRACE" ]; then
 	echo "TRACE t0 $t0 t1 $t1 last $last uptime $(cut -d' ' -f1 /proc/uptime)"
-	echo "TRACE cpu before $(cat /tmp/cpu0) after $(cat /tmp/cpu1) kerneld $(cat /tmp/kcpu)"
+	echo "TRACE cpu before $stat0 after $stat1 kerneld $(cat /tmp/kcpu)"
 	[ -f /tmp/pcpu ] && sed 's/^/TRACE process /' /tmp/pcpu
 	sed 's/^/TRACE /' /tmp/side.out
 	dmesg | sed 's/^/TRACE /'
