@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/modutils/modutils/internal/rawfile"
 	"github.com/modutils/modutils/moddep"
 )
 
@@ -35,7 +36,7 @@ type Sys struct {
 // fs.ErrNotExist (the module is not loaded).
 func (s Sys) InitState(name string) (State, error) {
 	dir := s.Root + "/sys/module/" + name
-	data, err := os.ReadFile(dir + "/initstate")
+	data, err := rawfile.ReadStream(dir+"/initstate", nil)
 	if err != nil {
 		if st, serr := os.Stat(dir); serr == nil && st.IsDir() {
 			return Coming, nil
@@ -58,7 +59,7 @@ func (s Sys) InitState(name string) (State, error) {
 
 // Cmdline is the kernel command line, /proc/cmdline.
 func (s Sys) Cmdline() string {
-	data, err := os.ReadFile(s.Root + "/proc/cmdline")
+	data, err := rawfile.ReadStream(s.Root+"/proc/cmdline", nil)
 	if err != nil {
 		return ""
 	}
@@ -67,7 +68,7 @@ func (s Sys) Cmdline() string {
 
 // Refcnt is /sys/module/NAME/refcnt: how many users hold the module.
 func (s Sys) Refcnt(name string) (int, error) {
-	data, err := os.ReadFile(s.Root + "/sys/module/" + name + "/refcnt")
+	data, err := rawfile.ReadStream(s.Root+"/sys/module/"+name+"/refcnt", nil)
 	if err != nil {
 		return 0, err
 	}
@@ -80,12 +81,12 @@ func (s Sys) Refcnt(name string) (int, error) {
 
 // Holders lists /sys/module/NAME/holders: the modules using this one.
 func (s Sys) Holders(name string) ([]string, error) {
-	d, err := os.Open(s.Root + "/sys/module/" + name + "/holders")
+	d, err := rawfile.OpenDirPath(s.Root + "/sys/module/" + name + "/holders")
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	names, err := d.Readdirnames(-1)
+	names, err := d.Names()
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
+	"github.com/modutils/modutils/internal/rawfile"
 )
 
 // DefaultDepmodDirs are the directories kmod's depmod reads depmod.d files
@@ -132,16 +133,16 @@ func listConfigFiles(paths []string, suffix string, report diag.Reporter) []stri
 }
 
 func readDirUnsorted(dir string) ([]string, error) {
-	d, err := os.Open(dir)
+	d, err := rawfile.OpenDirPath(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	return d.Readdirnames(-1)
+	return d.Names()
 }
 
 func (cfg *DepmodConfig) parseFile(path string, kversion string, report diag.Reporter) {
-	f, err := os.Open(path)
+	f, err := rawfile.OpenStream(path)
 	if err != nil {
 		report(diag.Err, "file parse %s: %s\n", path, libc.Strerror(err))
 		return

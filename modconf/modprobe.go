@@ -142,7 +142,7 @@ func LoadModprobeConfig(opts ModprobeOptions) *Config {
 			diag.LibkmodErr(report, sitePathLong, "Error parsing %s/%s: path too long\n", f.dir, f.name)
 			continue
 		}
-		fp, err := os.Open(path)
+		fp, err := rawfile.OpenStream(path)
 		if err != nil {
 			continue // kmod says so only in debug messages
 		}
@@ -151,7 +151,7 @@ func LoadModprobeConfig(opts ModprobeOptions) *Config {
 	}
 
 	for _, name := range legacy {
-		fp, err := os.Open(name)
+		fp, err := rawfile.OpenStream(name)
 		if err != nil {
 			continue
 		}
@@ -201,15 +201,14 @@ func listModprobeFiles(files []confFile, path string, report diag.Reporter) []co
 	if !st.IsDir() {
 		return insertConfFile(files, confFile{dir: path, name: gnuBasename(path), single: true})
 	}
-	d, err := os.Open(path)
+	d, err := rawfile.OpenDirPath(path)
 	if err != nil {
 		diag.LibkmodErr(report, siteOpendir, "opendir(%s): %s\n", path, libc.Strerror(err))
 		return files
 	}
 	defer d.Close()
-	// Readdirnames keeps the directory's own order, which decides the
-	// order of the messages.
-	names, _ := d.Readdirnames(-1)
+	// The directory's own order decides the order of the messages.
+	names, _ := d.Names()
 	for _, name := range names {
 		if name[0] == '.' {
 			continue
@@ -218,7 +217,7 @@ func listModprobeFiles(files []confFile, path string, report diag.Reporter) []co
 			continue
 		}
 		// kmod follows links.
-		isDir, err := rawfile.IsDirAt(d, name)
+		isDir, err := d.IsDir(name)
 		if err != nil {
 			diag.LibkmodErr(report, siteSubdir, "Cannot stat directory entry: %s/%s\n", path, name)
 			continue

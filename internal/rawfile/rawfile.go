@@ -1,9 +1,11 @@
 // Package rawfile reads files with plain system calls: elfmod's module
-// files, moddep's indexes (mapped) and modconf's directory entries (seen
-// through fstatat, as kmod sees them). os.File costs five extra
-// system calls an open (O_NONBLOCK toggling and a failing epoll
-// registration): a fifth of the total when depmod scans a whole tree, and
-// as much again for each of the indexes every modprobe opens.
+// files, moddep's indexes (mapped), modconf's configuration files and
+// directory entries (seen through fstatat, as kmod sees them) and the
+// small files of /proc and /sys that kernel reads. os.File costs five
+// extra system calls an open (O_NONBLOCK toggling and a failing epoll
+// registration), and its first open sets up the runtime's poller: a
+// fifth of the total when depmod scans a whole tree, and as much again
+// for each file every modprobe reads.
 //
 // It is the one package besides kernel/... that imports x/sys/unix (the
 // layering test in internal/layers checks this); it touches only the files

@@ -98,3 +98,50 @@ func (d *Dir) Close() error { return nil }
 func (d *Dir) ReadFile(name string, buf []byte) ([]byte, Identity, error) {
 	return ReadFile(d.path+"/"+name, buf)
 }
+
+// OpenStream opens path to be read from start to end (Read).
+func OpenStream(path string) (*File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return &File{f}, nil
+}
+
+// ReadStream reads path from start to end, as os.ReadFile does.
+func ReadStream(path string, buf []byte) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	return append(buf[:0], b...), err
+}
+
+// OpenDirPath opens the directory at path, for Names and IsDir.
+func OpenDirPath(path string) (*Dir, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, &os.PathError{Op: "open", Path: path, Err: errors.New("not a directory")}
+	}
+	return &Dir{path}, nil
+}
+
+// Names lists the directory's entries but . and .., in the directory's
+// own order.
+func (d *Dir) Names() ([]string, error) {
+	f, err := os.Open(d.path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
+
+// IsDir says whether the entry name in d is a directory, following links.
+func (d *Dir) IsDir(name string) (bool, error) {
+	st, err := os.Stat(d.path + "/" + name)
+	if err != nil {
+		return false, err
+	}
+	return st.IsDir(), nil
+}

@@ -217,9 +217,110 @@ func openRead(path string) (int, error) {
 // directory, so that an entry whose full path is longer than PATH_MAX is
 // still seen.
 func IsDirAt(dir *os.File, name string) (bool, error) {
+	return isDirAt(int(dir.Fd()), dir.Name(), name)
+}
+
+func isDirAt(fd int, dir, name string) (bool, error) {
 	var st unix.Stat_t
-	if err := unix.Fstatat(int(dir.Fd()), name, &st, 0); err != nil {
-		return false, &fs.PathError{Op: "fstatat", Path: dir.Name() + "/" + name, Err: err}
+	if err := unix.Fstatat(fd, name, &st, 0); err != nil {
+		return false, &fs.PathError{Op: "fstatat", Path: dir + "/" + name, Err: err}
 	}
 	return st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
 }
+
+// OpenStream opens path to be read from start to end (Read): a
+// configuration file, or a file of /proc or /sys, whose size stat does
+// not tell. One open, where os.Open makes five system calls.
+func OpenStream(path string) (*File, error) {
+	fd, err := openRead(path)
+	if err != nil {
+		return nil, err
+	}
+	return &File{fd, path}, nil
+}
+
+// Read is io.Reader, from the file's offset.
+func (f *File) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	for {
+		n, err := unix.Read(f.fd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, &fs.PathError{Op: "read", Path: f.path, Err: err}
+		}
+		if n == 0 {
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+// ReadStream reads path from start to end, as os.ReadFile does, into buf
+// (grown as needed), with an open, the reads and a close: for the small
+// files of /proc and /sys.
+func ReadStream(path string, buf []byte) ([]byte, error) {
+	f, err := OpenStream(path)
+	if err != nil {
+		return buf[:0], err
+	}
+	defer f.Close()
+	buf = buf[:0]
+	if cap(buf) < 512 {
+		buf = make([]byte, 0, 512)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// OpenDirPath opens the directory at path, for Names and IsDir.
+func OpenDirPath(path string) (*Dir, error) {
+	for {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		}
+		return &Dir{fd, path}, nil
+	}
+}
+
+// Names lists the directory's entries but . and .., in the directory's
+// own order, as readdir(3) and os.File.Readdirnames give them. On an
+// error it returns the names read before it.
+func (d *Dir) Names() ([]string, error) {
+	var names []string
+	buf := make([]byte, 8192)
+	for {
+		n, err := unix.ReadDirent(d.fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return names, &fs.PathError{Op: "readdirent", Path: d.path, Err: err}
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
+}
+
+// IsDir is IsDirAt of the entry name in d.
+func (d *Dir) IsDir(name string) (bool, error) { return isDirAt(d.fd, d.path, name) }
