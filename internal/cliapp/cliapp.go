@@ -1,7 +1,10 @@
 // Package cliapp is what modutils' urfave/cli command lines (kerneld's,
-// kdstat's and modutils' own) share: an App wired to an applet's Env, and
+// kdstat's and modutils' own) share: an App wired to an applet's Env,
 // urfave's help flag and help command made safe for command lines parsed
-// at the same time.
+// at the same time, and the help's rendering: our copy of urfave/cli
+// does not link text/template (its README says why), and this package
+// writes urfave's help templates, and custom ones registered with
+// CustomHelp, in Go.
 //
 // urfave/cli keeps both in package variables and appends them to every
 // App and Command it sets up: BoolFlag.Apply writes the help flag's fields
@@ -26,6 +29,7 @@ func init() {
 	if f, ok := cli.HelpFlag.(*cli.BoolFlag); ok {
 		cli.HelpFlag = helpFlag{f}
 	}
+	cli.HelpRenderer = render
 }
 
 // helpFlag is urfave's help flag, applied as a copy.

@@ -150,19 +150,33 @@ const usage = "modutils APPLET [ARGS...]  (or call it by an applet's name)\n" +
 	"modutils --version"
 
 func (t Table) app(env *applet.Env) *cli.App {
-	var list strings.Builder
+	var head strings.Builder
+	head.WriteString("Usage: " + strings.ReplaceAll(usage, "\n", "\n       ") + "\nApplets:\n")
 	for _, n := range t.Names() {
-		fmt.Fprintf(&list, "\t%s\n", n)
+		fmt.Fprintf(&head, "\t%s\n", n)
 	}
 	return cliapp.Wire(env, &cli.App{
 		Name:      "modutils",
 		HelpName:  "modutils",
 		Usage:     "the Linux kernel-module tools in one binary",
 		UsageText: usage,
-		CustomAppHelpTemplate: "Usage: " + strings.ReplaceAll(usage, "\n", "\n       ") + "\n" +
-			"Applets:\n" + list.String() +
-			"Commands:\n{{range .VisibleCommands}}\t{{.Name}}\t{{.Usage}}\n{{end}}" +
-			"Options:\n{{range .VisibleFlags}}\t{{.}}\n{{end}}",
+		// The help: the usage, the applets, then a line of tab-separated
+		// cells for each command and each option, which urfave's tab
+		// writer aligns.
+		CustomAppHelpTemplate: cliapp.CustomHelp("modutils' help", func(w io.Writer, data any) {
+			a, ok := data.(*cli.App)
+			if !ok {
+				return
+			}
+			io.WriteString(w, head.String()+"Commands:\n")
+			for _, c := range a.VisibleCommands() {
+				fmt.Fprintf(w, "\t%s\t%s\n", c.Name, c.Usage)
+			}
+			io.WriteString(w, "Options:\n")
+			for _, f := range a.VisibleFlags() {
+				fmt.Fprintf(w, "\t%s\n", f)
+			}
+		}),
 		HideHelpCommand: true,
 		HideVersion:     true,
 		Flags: []cli.Flag{

@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
-	"text/template"
+	// modutils: no "text/template" (see HelpRenderer)
 	"unicode/utf8"
 )
 
@@ -108,6 +108,11 @@ var HelpPrinter helpPrinter = printHelp
 // an int, this int value will be used to produce a "wrap" function used
 // by the default template to wrap long lines.
 var HelpPrinterCustom helpPrinterCustom = printHelpCustom
+var HelpRenderer func(w io.Writer, templ string, data interface{}, wrapAt int) // modutils: what printHelpCustom renders with (see there)
+var Wrap = wrap                                                                // modutils: the templates' functions, for HelpRenderer
+var Offset = offset                                                            // modutils:
+var OffsetCommands = offsetCommands                                            // modutils:
+var Indent = indent                                                            // modutils:
 
 // VersionPrinter prints the version for the App
 var VersionPrinter = printVersion
@@ -345,64 +350,30 @@ func ShowCommandCompletions(ctx *Context, command string) {
 func printHelpCustom(out io.Writer, templ string, data interface{}, customFuncs map[string]interface{}) {
 	const maxLineLength = 10000
 
-	funcMap := template.FuncMap{
-		"join":           strings.Join,
-		"subtract":       subtract,
-		"indent":         indent,
-		"nindent":        nindent,
-		"trim":           strings.TrimSpace,
-		"wrap":           func(input string, offset int) string { return wrap(input, offset, maxLineLength) },
-		"offset":         offset,
-		"offsetCommands": offsetCommands,
-	}
-
+	wrapAt := maxLineLength // modutils: the width HelpRenderer wraps at
 	if customFuncs["wrapAt"] != nil {
 		if wa, ok := customFuncs["wrapAt"]; ok {
 			if waf, ok := wa.(func() int); ok {
-				wrapAt := waf()
-				customFuncs["wrap"] = func(input string, offset int) string {
-					return wrap(input, offset, wrapAt)
-				}
+				wrapAt = waf() // modutils: for HelpRenderer
 			}
 		}
 	}
 
-	for key, value := range customFuncs {
-		funcMap[key] = value
-	}
+	// modutils: the other customFuncs were template functions: HelpRenderer renders no template
 
 	w := tabwriter.NewWriter(out, 1, 8, 2, ' ', 0)
-	t := template.Must(template.New("help").Funcs(funcMap).Parse(templ))
-	templates := map[string]string{
-		"helpNameTemplate":                  helpNameTemplate,
-		"usageTemplate":                     usageTemplate,
-		"descriptionTemplate":               descriptionTemplate,
-		"visibleCommandTemplate":            visibleCommandTemplate,
-		"copyrightTemplate":                 copyrightTemplate,
-		"versionTemplate":                   versionTemplate,
-		"visibleFlagCategoryTemplate":       visibleFlagCategoryTemplate,
-		"visibleFlagTemplate":               visibleFlagTemplate,
-		"visibleGlobalFlagCategoryTemplate": strings.Replace(visibleFlagCategoryTemplate, "OPTIONS", "GLOBAL OPTIONS", -1),
-		"authorsTemplate":                   authorsTemplate,
-		"visibleCommandCategoryTemplate":    visibleCommandCategoryTemplate,
-	}
-	for name, value := range templates {
-		if _, err := t.New(name).Parse(value); err != nil {
-			if os.Getenv("CLI_TEMPLATE_ERROR_DEBUG") != "" {
-				_, _ = fmt.Fprintf(ErrWriter, "CLI TEMPLATE ERROR: %#v\n", err)
-			}
-		}
-	}
-
-	err := t.Execute(w, data)
-	if err != nil {
-		// If the writer is closed, t.Execute will fail, and there's nothing
-		// we can do to recover.
-		if os.Getenv("CLI_TEMPLATE_ERROR_DEBUG") != "" {
-			_, _ = fmt.Fprintf(ErrWriter, "CLI TEMPLATE ERROR: %#v\n", err)
-		}
-		return
-	}
+	// modutils: HelpRenderer writes the help that templ (AppHelpTemplate,
+	// CommandHelpTemplate, SubcommandHelpTemplate or an App's or a Command's
+	// custom template) describes for data (the *App or *Command), wrapping
+	// text at wrapAt. It is set by its user: modutils' internal/cliapp
+	// renders urfave's templates in Go, byte for byte as text/template
+	// renders them (a test there holds it to that). The binary then links no
+	// text/template, whose method calls by name made the linker keep every
+	// exported method of every type: 1.2 MB, and a slower start of every one
+	// of its applets. Wrap, Offset, OffsetCommands and Indent are the
+	// templates' functions wrap (at its width), offset, offsetCommands and
+	// indent, for it.
+	HelpRenderer(w, templ, data, wrapAt) // modutils: in place of text/template's Execute
 	_ = w.Flush()
 }
 
