@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"hash/maphash"
 	"strings"
+
+	"github.com/modutils/modutils/internal/lazy"
 )
 
 // Symbol is an exported symbol (Symbols) or a __versions entry (Versions).
@@ -516,7 +518,7 @@ type nameIndex struct {
 	mask  uint64
 }
 
-var nameSeed = maphash.MakeSeed()
+var nameSeed = lazy.Value[maphash.Seed]{New: maphash.MakeSeed}
 
 func (m *Module) newNameIndex(names [][]byte) nameIndex {
 	if len(names) == 0 {
@@ -532,7 +534,7 @@ func (m *Module) newNameIndex(names [][]byte) nameIndex {
 		if n == nil {
 			continue // unterminated: never matched
 		}
-		h := maphash.Bytes(nameSeed, n) & ix.mask
+		h := maphash.Bytes(nameSeed.Get(), n) & ix.mask
 		for {
 			s := ix.slots[h]
 			if s == 0 {
@@ -552,7 +554,7 @@ func (ix nameIndex) lookup(name []byte, names [][]byte) int {
 	if ix.slots == nil {
 		return -1
 	}
-	h := maphash.Bytes(nameSeed, name) & ix.mask
+	h := maphash.Bytes(nameSeed.Get(), name) & ix.mask
 	for {
 		s := ix.slots[h]
 		if s == 0 {

@@ -3,7 +3,8 @@ package modconf
 import (
 	"os"
 	"strings"
-	"sync"
+
+	"github.com/modutils/modutils/internal/lazy"
 )
 
 // Fnmatch reports whether name matches the shell pattern, exactly as glibc's
@@ -43,10 +44,10 @@ func FnmatchBytes(pattern []byte, name string) bool {
 
 // caretNegates mirrors glibc, which reads POSIXLY_CORRECT once per process
 // to decide whether "[^...]" negates.
-var caretNegates = sync.OnceValue(func() bool {
+var caretNegates = lazy.Value[bool]{New: func() bool {
 	_, set := os.LookupEnv("POSIXLY_CORRECT")
 	return !set
-})
+}}
 
 // fnClassNameMax is glibc's CHARCLASS_NAME_MAX, the longest class name it
 // scans before declaring a pattern ill-formed.
@@ -182,7 +183,7 @@ const (
 // against byte fn. On fnBrMatch it also returns the offset just past the
 // closing ']'.
 func fnBracket[P ~string | ~[]byte](pat P, p int, fn byte) (int, int) {
-	not := fnAt(pat, p) == '!' || (fnAt(pat, p) == '^' && caretNegates())
+	not := fnAt(pat, p) == '!' || (fnAt(pat, p) == '^' && caretNegates.Get())
 	if not {
 		p++
 	}

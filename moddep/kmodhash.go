@@ -21,7 +21,7 @@ func kmodHashSum(key string) uint32 {
 	h := n
 	p := 0
 	u16 := func(i int) uint32 {
-		if hostBigEndian {
+		if hostBigEndian() {
 			return uint32(key[i])<<8 | uint32(key[i+1])
 		}
 		return uint32(key[i]) | uint32(key[i+1])<<8
@@ -58,4 +58,6 @@ func kmodHashSum(key string) uint32 {
 	return h
 }
 
-var hostBigEndian = binary.NativeEndian.Uint16([]byte{1, 0}) != 1
+// hostBigEndian is a function, not a variable set at initialisation: the
+// compiler folds it to a constant.
+func hostBigEndian() bool { return binary.NativeEndian.Uint16([]byte{1, 0}) != 1 }

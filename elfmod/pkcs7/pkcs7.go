@@ -16,7 +16,7 @@ package pkcs7
 
 import (
 	"bytes"
-	"math/big"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/modutils/modutils/internal/libc"
@@ -86,12 +86,13 @@ var (
 // oidText is OBJ_obj2txt's numeric form of a DER object identifier's
 // contents ("2.16.840.1.101.3.4.2.1"), what libkmod 34.2 prints for a
 // digest OpenSSL has no name for; false for contents that do not encode
-// an identifier.
+// an identifier. An arc may be of any length, as OpenSSL's BIGNUM takes it.
 func oidText(oid []byte) (string, bool) {
 	if len(oid) == 0 || oid[len(oid)-1]&0x80 != 0 {
 		return "", false
 	}
 	var b []byte
+	var arc decimal
 	first := true
 	for i := 0; i < len(oid); {
 		if oid[i] == 0x80 {
@@ -101,27 +102,98 @@ func oidText(oid []byte) (string, bool) {
 		for oid[j]&0x80 != 0 {
 			j++
 		}
-		arc := new(big.Int)
+		arc = arc[:0]
 		for _, c := range oid[i : j+1] {
-			arc.Lsh(arc, 7)
-			arc.Or(arc, big.NewInt(int64(c&0x7f)))
+			arc = arc.mulAdd(128, uint32(c&0x7f))
 		}
 		if first {
 			// The first arc holds two: 0 and 1 take 40 values each.
-			top := int64(2)
-			if arc.Cmp(big.NewInt(80)) < 0 {
-				top = arc.Int64() / 40
+			top := uint32(2)
+			if arc.below(80) {
+				top = arc.low() / 40
 			}
 			b = append(b, byte('0'+top), '.')
-			arc.Sub(arc, big.NewInt(40*top))
+			arc.sub(40 * top)
 			first = false
 		} else {
 			b = append(b, '.')
 		}
-		b = arc.Append(b, 10)
+		b = arc.append(b)
 		i = j + 1
 	}
 	return string(b), true
+}
+
+// decimal is an unsigned number of any size in base 10⁹, its least
+// significant limb first (none: zero): an object identifier's arcs, which
+// DER does not bound.
+type decimal []uint32
+
+const decimalBase = 1e9
+
+// mulAdd is d*m + a.
+func (d decimal) mulAdd(m, a uint32) decimal {
+	carry := uint64(a)
+	for i := range d {
+		v := uint64(d[i])*uint64(m) + carry
+		d[i], carry = uint32(v%decimalBase), v/decimalBase
+	}
+	for carry > 0 {
+		d, carry = append(d, uint32(carry%decimalBase)), carry/decimalBase
+	}
+	return d
+}
+
+// below says whether d < n, for n < 10⁹.
+func (d decimal) below(n uint32) bool {
+	for _, l := range d[min(1, len(d)):] {
+		if l != 0 {
+			return false
+		}
+	}
+	return d.low() < n
+}
+
+// low is d's least significant limb.
+func (d decimal) low() uint32 {
+	if len(d) == 0 {
+		return 0
+	}
+	return d[0]
+}
+
+// sub subtracts n (at most d, and below 10⁹) in place.
+func (d decimal) sub(n uint32) {
+	borrow := int64(n)
+	for i := 0; borrow > 0 && i < len(d); i++ {
+		v := int64(d[i]) - borrow
+		borrow = 0
+		if v < 0 {
+			v += decimalBase
+			borrow = 1
+		}
+		d[i] = uint32(v)
+	}
+}
+
+// append appends d in decimal digits, without leading zeros.
+func (d decimal) append(b []byte) []byte {
+	top := len(d) - 1
+	for top > 0 && d[top] == 0 {
+		top--
+	}
+	if top < 0 {
+		return append(b, '0')
+	}
+	b = strconv.AppendUint(b, uint64(d[top]), 10)
+	for i := top - 1; i >= 0; i-- {
+		s := strconv.AppendUint(nil, uint64(d[i]), 10)
+		for k := len(s); k < 9; k++ {
+			b = append(b, '0')
+		}
+		b = append(b, s...)
+	}
+	return b
 }
 
 // PKCS#7 content types, the last arc of 1.2.840.113549.1.7.

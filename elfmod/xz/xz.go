@@ -28,6 +28,8 @@ import (
 	"hash/crc64"
 	"io"
 	"sync"
+
+	"github.com/modutils/modutils/internal/lazy"
 )
 
 // MaxDict is the largest LZMA2 dictionary a block may declare: what
@@ -87,7 +89,7 @@ const (
 	checkSHA256 = 0x0a
 )
 
-var crc64Table = sync.OnceValue(func() *crc64.Table { return crc64.MakeTable(crc64.ECMA) })
+var crc64Table = lazy.Value[*crc64.Table]{New: func() *crc64.Table { return crc64.MakeTable(crc64.ECMA) }}
 
 // checkSize is the size of each check type's field, supported or not.
 func checkSize(c byte) int {
@@ -397,7 +399,7 @@ func (s *stream) verify(data, sum []byte) bool {
 	case checkCRC32:
 		return binary.LittleEndian.Uint32(sum) == crc32.ChecksumIEEE(data)
 	case checkCRC64:
-		return binary.LittleEndian.Uint64(sum) == crc64.Checksum(data, crc64Table())
+		return binary.LittleEndian.Uint64(sum) == crc64.Checksum(data, crc64Table.Get())
 	case checkSHA256:
 		h := sha256.Sum256(data)
 		return bytes.Equal(sum, h[:])

@@ -23,13 +23,21 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/modutils/modutils/applets/applet"
+	"github.com/modutils/modutils/internal/lazy"
 )
 
-func init() {
-	if f, ok := cli.HelpFlag.(*cli.BoolFlag); ok {
-		cli.HelpFlag = helpFlag{f}
-	}
-	cli.HelpRenderer = render
+// setUp puts our help flag and renderer into urfave/cli, once, before the
+// first App or help command is made (not at initialisation, which every
+// start of the binary runs, whatever the applet).
+var setUp sync.Once
+
+func install() {
+	setUp.Do(func() {
+		if f, ok := cli.HelpFlag.(*cli.BoolFlag); ok {
+			cli.HelpFlag = helpFlag{f}
+		}
+		cli.HelpRenderer = render
+	})
 }
 
 // helpFlag is urfave's help flag, applied as a copy.
@@ -45,6 +53,7 @@ func (f helpFlag) Apply(set *flag.FlagSet) error {
 // Wire points a's streams at env's and keeps urfave from exiting the
 // process on an error: the applet returns its exit code instead.
 func Wire(env *applet.Env, a *cli.App) *cli.App {
+	install()
 	a.Writer, a.ErrWriter = env.Stdout, env.Stderr
 	a.ExitErrHandler = func(*cli.Context, error) {}
 	return a
@@ -54,17 +63,18 @@ func Wire(env *applet.Env, a *cli.App) *cli.App {
 // variable and appends to every App and Command that lacks one: setting
 // up a Command writes into it (its HelpName, its separator, its flags),
 // so two command lines with subcommands set up at once raced on it.
-var urfaveHelp = sync.OnceValue(func() *cli.Command {
+var urfaveHelp = lazy.Value[*cli.Command]{New: func() *cli.Command {
 	a := &cli.App{}
 	a.Setup()
 	return a.Command("help")
-})
+}}
 
 // HelpCommand is a copy of urfave's help command, for an App or a Command
 // of its own: one that has it gets no shared one. Like urfave's, it
 // prints the help of what it belongs to, or of the command it names.
 func HelpCommand() *cli.Command {
-	c := *urfaveHelp()
+	install()
+	c := *urfaveHelp.Get()
 	// Else its own set-up would give it urfave's, and write into that.
 	c.HideHelpCommand = true
 	return &c

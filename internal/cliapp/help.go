@@ -53,6 +53,7 @@ var custom struct {
 // its name. r writes the help of data, the *cli.App or *cli.Command,
 // through the tab writer urfave's templates write through.
 func CustomHelp(templ string, r func(w io.Writer, data any)) string {
+	install()
 	custom.Lock()
 	defer custom.Unlock()
 	if custom.m == nil {

@@ -191,6 +191,7 @@ func TestHelpRenderer(t *testing.T) {
 // renderer registered for it.
 func TestHelpPrinter(t *testing.T) {
 	t.Parallel()
+	install()
 	sub := subTemplates(t)
 	app := helpApps()[6].app
 	app.Setup()

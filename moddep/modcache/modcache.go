@@ -57,6 +57,7 @@ import (
 
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/atomicfile"
+	"github.com/modutils/modutils/internal/lazy"
 	"github.com/modutils/modutils/internal/rawfile"
 )
 
@@ -94,7 +95,7 @@ const (
 // castagnoliTable is made on first use: a table made at initialisation
 // would cost every start of the binary, whichever applet it runs
 // (TestInitAllocations).
-var castagnoliTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
+var castagnoliTable = lazy.Value[*crc32.Table]{New: func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) }}
 
 // Key is the SHA-256 of a module file's bytes.
 type Key [32]byte
@@ -262,8 +263,8 @@ func (c *Cache) readIndex(r io.ReaderAt, size int64) error {
 		return err
 	}
 	producer, index := rest[:plen], rest[plen:]
-	hc := crc32.Update(crc32.Checksum(h[:36], castagnoliTable()), castagnoliTable(), producer)
-	if hc != le.Uint32(h[36:]) || string(producer) != c.opts.Producer || crc32.Checksum(index, castagnoliTable()) != icrc {
+	hc := crc32.Update(crc32.Checksum(h[:36], castagnoliTable.Get()), castagnoliTable.Get(), producer)
+	if hc != le.Uint32(h[36:]) || string(producer) != c.opts.Producer || crc32.Checksum(index, castagnoliTable.Get()) != icrc {
 		return errDamaged
 	}
 	entries := make([]entry, count)
@@ -328,7 +329,7 @@ func (c *Cache) find(k Key) (int, bool) {
 // checkRecord checks a record's key and checksum.
 func checkRecord(b []byte, k Key) bool {
 	return len(b) >= recordHdr && bytes.Equal(b[:32], k[:]) &&
-		crc32.Update(crc32.Checksum(b[:32], castagnoliTable()), castagnoliTable(), b[recordHdr:]) == binary.LittleEndian.Uint32(b[32:])
+		crc32.Update(crc32.Checksum(b[:32], castagnoliTable.Get()), castagnoliTable.Get(), b[recordHdr:]) == binary.LittleEndian.Uint32(b[32:])
 }
 
 // raw returns an entry's record bytes (key, CRC, payload), read from
@@ -396,7 +397,7 @@ func (c *Cache) Put(k Key, rec *Record) (View, bool) {
 	b := make([]byte, recordHdr, 512)
 	copy(b, k[:])
 	b = encode(b, rec)
-	binary.LittleEndian.PutUint32(b[32:], crc32.Update(crc32.Checksum(b[:32], castagnoliTable()), castagnoliTable(), b[recordHdr:]))
+	binary.LittleEndian.PutUint32(b[32:], crc32.Update(crc32.Checksum(b[:32], castagnoliTable.Get()), castagnoliTable.Get(), b[recordHdr:]))
 	c.mu.Lock()
 	c.added[k] = b
 	c.mu.Unlock()
@@ -556,8 +557,8 @@ func (c *Cache) writeFile(w io.Writer) error {
 	out = le.AppendUint64(out, uint64(gen))
 	out = le.AppendUint32(out, uint32(len(recs)))
 	out = le.AppendUint32(out, dlen)
-	out = le.AppendUint32(out, crc32.Checksum(index, castagnoliTable()))
-	out = le.AppendUint32(out, crc32.Update(crc32.Checksum(out[:36], castagnoliTable()), castagnoliTable(), []byte(c.opts.Producer)))
+	out = le.AppendUint32(out, crc32.Checksum(index, castagnoliTable.Get()))
+	out = le.AppendUint32(out, crc32.Update(crc32.Checksum(out[:36], castagnoliTable.Get()), castagnoliTable.Get(), []byte(c.opts.Producer)))
 	out = append(out, c.opts.Producer...)
 	if _, err := w.Write(out); err != nil {
 		return err

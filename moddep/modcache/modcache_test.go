@@ -234,7 +234,7 @@ func TestTrust(t *testing.T) {
 	}
 }
 
-func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoliTable()) }
+func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoliTable.Get()) }
 
 func chmod(t *testing.T, p string, mode os.FileMode) {
 	t.Helper()
