@@ -50,8 +50,10 @@ var custom struct {
 // CustomHelp registers r as the renderer of the custom help template
 // templ (an App's CustomAppHelpTemplate or a Command's
 // CustomHelpTemplate), and returns templ: the template's text is then only
-// its name. r writes the help of data, the *cli.App or *cli.Command,
-// through the tab writer urfave's templates write through.
+// its name, which must tell it from every other registered (a later
+// registration of the same name replaces the earlier). r writes the help
+// of data, the *cli.App or *cli.Command, through the tab writer urfave's
+// templates write through.
 func CustomHelp(templ string, r func(w io.Writer, data any)) string {
 	install()
 	custom.Lock()

@@ -163,7 +163,8 @@ func (t Table) app(env *applet.Env) *cli.App {
 		// The help: the usage, the applets, then a line of tab-separated
 		// cells for each command and each option, which urfave's tab
 		// writer aligns.
-		CustomAppHelpTemplate: cliapp.CustomHelp("modutils' help", func(w io.Writer, data any) {
+		// Named by its text, so that two tables' help never mix.
+		CustomAppHelpTemplate: cliapp.CustomHelp(head.String(), func(w io.Writer, data any) {
 			a, ok := data.(*cli.App)
 			if !ok {
 				return
