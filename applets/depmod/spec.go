@@ -14,7 +14,7 @@ var Spec = &spec.Spec{
 	Intro: "\nIf no arguments (except options) are given, \"depmod -a\" is assumed\n\n" +
 		"depmod will output a dependency list suitable for the modprobe utility.\n\n",
 	Column: 21,
-	Options: []spec.Option{
+	Options: []*spec.Option{
 		{Short: 'a', Long: "all", Help: "Probe all modules",
 			Doc: "Read every module under the module directory (the default when no module file is named)."},
 		{Short: 'A', Long: "quick", Help: "Only does the work if there's a new module",
@@ -40,8 +40,8 @@ var Spec = &spec.Spec{
 		{Short: 'P', Long: "symbol-prefix", Arg: getopt.RequiredArg, ArgName: "PREFIX", Label: "-P, --symbol-prefix", Help: "Architecture symbol prefix",
 			Doc: "Ignore PREFIX in front of the symbols of the System.map (architectures whose symbols have one)."},
 		{Short: 'w', Long: "warn", Help: "Warn on duplicates", Doc: "Warn about duplicate dependencies, aliases and symbols."},
-		spec.Version,
-		spec.Help,
+		&spec.Version,
+		&spec.Help,
 	},
 	Sections: []spec.Section{
 		{Title: "Options:", Options: []string{"all", "quick", "errsyms", "show", "symbol-prefix", "config", "verbose", "warn", "version", "help"}},

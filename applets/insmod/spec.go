@@ -8,13 +8,13 @@ var Spec = &spec.Spec{
 	Summary: "insert a module file into the Linux kernel",
 	Usage:   []string{"[options] filename [module options]"},
 	Column:  18,
-	Options: []spec.Option{
+	Options: []*spec.Option{
 		{Short: 'f', Long: "force", Help: "DANGEROUS: forces a module load, may cause\ndata corruption and crash your machine",
 			Doc: "Load the module even if its version magic or symbol versions do not match the kernel's. This can corrupt data and crash the machine."},
-		spec.Syslog,
-		spec.Verbose,
-		spec.Version,
-		spec.Help,
+		&spec.Syslog,
+		&spec.Verbose,
+		&spec.Version,
+		&spec.Help,
 	},
 	Sections: []spec.Section{{Title: "Options:", Options: []string{"force", "syslog", "verbose", "version", "help"}}},
 	Operands: []spec.Value{spec.File, spec.Parameter},

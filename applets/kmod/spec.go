@@ -20,13 +20,13 @@ var StaticNodes = &spec.Spec{
 	Usage:       []string{"static-nodes [options]"},
 	Intro:       "\nkmod static-nodes outputs the static-node information of the currently running kernel.\n\n",
 	Column:      21,
-	Options: []spec.Option{
+	Options: []*spec.Option{
 		{Short: 'o', Long: "output", Arg: getopt.RequiredArg, ArgName: "FILE", Complete: spec.File, Help: "write output to file",
 			Doc: "Write to FILE instead of standard output, replacing it whole (its parent directories are made)."},
 		{Short: 'f', Long: "format", Arg: getopt.RequiredArg, ArgName: "FORMAT", Complete: spec.Word, Words: formatWords,
 			Help: "choose format to use: see \"Formats\"",
 			Doc:  formatOptionDoc},
-		spec.Help,
+		&spec.Help,
 	},
 	Sections: []spec.Section{{Title: "Options:", Options: []string{"format", "output", "help"}}},
 	Trailer:  staticTrailer,
@@ -42,25 +42,28 @@ var Spec = &spec.Spec{
 	Column:   18,
 	InOrder:  true,
 	Operands: []spec.Value{spec.Command},
-	Options: []spec.Option{
-		spec.Help,
-		spec.Version,
+	Options: []*spec.Option{
+		&spec.Help,
+		&spec.Version,
 	},
 	Sections: []spec.Section{{Title: "Options:", Options: []string{"version", "help"}}},
-	Commands: []*spec.Spec{
-		{Name: "help", CommandHelp: "show help message"},
-		{Name: "list", CommandHelp: "list currently loaded modules", Usage: []string{"list [options]"},
-			Column: modlist.Spec.Column, Options: modlist.Spec.Options, Sections: modlist.Spec.Sections},
-		StaticNodes,
-	},
+	Commands: commands,
+	Trailer:  kmodTrailer,
 }
 
-func init() { Spec.Trailer = kmodTrailer }
+// commands are kmod's, apart from Spec, which kmodTrailer would otherwise
+// read in an initialisation cycle (and Spec be completed at every start
+// of the binary, not laid out by the linker).
+var commands = []*spec.Spec{
+	{Name: "help", CommandHelp: "show help message"},
+	&modlist.ListCommand,
+	StaticNodes,
+}
 
 func kmodTrailer() string {
 	var b strings.Builder
 	b.WriteString("\nCommands:\n")
-	for _, c := range Spec.Commands {
+	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-12s %s\n", c.Name, c.CommandHelp)
 	}
 	b.WriteString("\nkmod also handles gracefully if called from following symlinks:\n")

@@ -12,7 +12,7 @@ var Spec = &spec.Spec{
 	Summary: "show information about a Linux kernel module",
 	Usage:   []string{"[options] <modulename|filename> [args]"},
 	Column:  28,
-	Options: []spec.Option{
+	Options: []*spec.Option{
 		{Short: 'a', Long: "author", Help: "Print only 'author'"},
 		{Short: 'd', Long: "description", Help: "Print only 'description'"},
 		{Short: 'l', Long: "license", Help: "Print only 'license'"},

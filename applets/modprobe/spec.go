@@ -19,7 +19,7 @@ var Spec = &spec.Spec{
 		"[options] --dump-modversions filename",
 	},
 	Column: 28,
-	Options: []spec.Option{
+	Options: []*spec.Option{
 		{Short: 'a', Long: "all", Help: "Consider every non-argument to\nbe a module name to be inserted\nor removed (-r)",
 			Doc: "Insert (or with \\fB\\-r\\fR remove) every module named on the command line, instead of one module and its parameters."},
 		{Short: 'r', Long: "remove", OperandsAs: spec.LoadedModule, Help: "Remove modules instead of inserting",
@@ -64,12 +64,12 @@ var Spec = &spec.Spec{
 			Doc: "Look for modules under DIR/lib/modules instead of /lib/modules."},
 		{Short: 'S', Long: "set-version", Arg: getopt.RequiredArg, ArgName: "VERSION", Complete: spec.KernelVersion, Help: "Use VERSION instead of `uname -r`",
 			Doc: "Use the modules of kernel VERSION instead of the running kernel's."},
-		spec.Syslog,
+		&spec.Syslog,
 		{Short: 'q', Long: "quiet", Help: "disable messages",
 			Doc: "Print no error for a module that cannot be found or loaded; the exit status still says so. The kernel runs modprobe with \\fB\\-q\\fR."},
-		spec.Verbose,
-		spec.Version,
-		spec.Help,
+		&spec.Verbose,
+		&spec.Version,
+		&spec.Help,
 	},
 	Sections: []spec.Section{
 		{Title: "Management Options:", Options: []string{"all", "remove", "remove-dependencies", "remove-holders", "wait", "first-time",

@@ -8,13 +8,13 @@ var Spec = &spec.Spec{
 	Summary: "remove a module from the Linux kernel",
 	Usage:   []string{"[options] [list of modulenames]"},
 	Column:  18,
-	Options: []spec.Option{
+	Options: []*spec.Option{
 		{Short: 'f', Long: "force", Help: "DANGEROUS: forces a module unload and may\ncrash your machine",
 			Doc: "Remove the module even when it is in use or cannot be unloaded (a kernel built with CONFIG_MODULE_FORCE_UNLOAD only). This can crash the machine."},
-		spec.Syslog,
-		spec.Verbose,
-		spec.Version,
-		spec.Help,
+		&spec.Syslog,
+		&spec.Verbose,
+		&spec.Version,
+		&spec.Help,
 	},
 	Sections: []spec.Section{{Title: "Options:", Options: []string{"force", "syslog", "verbose", "version", "help"}}},
 	Operands: []spec.Value{spec.LoadedModule, spec.LoadedModule},

@@ -89,7 +89,7 @@ type Spec struct {
 	Intro string
 	// Column is where the help text starts after the tab.
 	Column   int
-	Options  []Option // in kmod's table order
+	Options  []*Option // in kmod's table order
 	Sections []Section
 	// Trailer ends the help, verbatim; a function, so that no help text
 	// is built at start-up.
@@ -150,7 +150,7 @@ func (s *Spec) Longs() []getopt.Long {
 func (s *Spec) Option(name string) (Option, bool) {
 	for _, o := range s.Options {
 		if o.Name() == name {
-			return o, true
+			return *o, true
 		}
 	}
 	return Option{}, false

@@ -6,8 +6,9 @@ package zstd
 import (
 	"bytes"
 	"errors"
-	"log"
+	"fmt" // modutils: debug messages to stderr through fmt, not log, whose initialisation every start of the binary ran
 	"math"
+	"os" // modutils: for stderr
 
 	"github.com/klauspost/compress/internal/le"
 )
@@ -100,13 +101,13 @@ var (
 
 func println(a ...any) {
 	if debug || debugDecoder || debugEncoder {
-		log.Println(a...)
+		fmt.Fprintln(os.Stderr, a...) // modutils: log.Println, without its time stamp
 	}
 }
 
 func printf(format string, a ...any) {
 	if debug || debugDecoder || debugEncoder {
-		log.Printf(format, a...)
+		fmt.Fprintf(os.Stderr, format+"\n", a...) // modutils: log.Printf, without its time stamp
 	}
 }
 
