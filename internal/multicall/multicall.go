@@ -150,11 +150,12 @@ const usage = "modutils APPLET [ARGS...]  (or call it by an applet's name)\n" +
 	"modutils --version"
 
 func (t Table) app(env *applet.Env) *cli.App {
-	var head strings.Builder
-	head.WriteString("Usage: " + strings.ReplaceAll(usage, "\n", "\n       ") + "\nApplets:\n")
+	var b strings.Builder
+	b.WriteString("Usage: " + strings.ReplaceAll(usage, "\n", "\n       ") + "\nApplets:\n")
 	for _, n := range t.Names() {
-		fmt.Fprintf(&head, "\t%s\n", n)
+		fmt.Fprintf(&b, "\t%s\n", n)
 	}
+	head := b.String()
 	return cliapp.Wire(env, &cli.App{
 		Name:      "modutils",
 		HelpName:  "modutils",
@@ -164,12 +165,12 @@ func (t Table) app(env *applet.Env) *cli.App {
 		// cells for each command and each option, which urfave's tab
 		// writer aligns.
 		// Named by its text, so that two tables' help never mix.
-		CustomAppHelpTemplate: cliapp.CustomHelp(head.String(), func(w io.Writer, data any) {
+		CustomAppHelpTemplate: cliapp.CustomHelp(head, func(w io.Writer, data any) {
 			a, ok := data.(*cli.App)
 			if !ok {
 				return
 			}
-			io.WriteString(w, head.String()+"Commands:\n")
+			io.WriteString(w, head+"Commands:\n")
 			for _, c := range a.VisibleCommands() {
 				fmt.Fprintf(w, "\t%s\t%s\n", c.Name, c.Usage)
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"syscall"
 )
 
 // File is an os.File where there are no raw system calls.
@@ -35,16 +36,6 @@ func MapFile(f *os.File, n int) ([]byte, error) { return nil, errNoMap }
 
 // Unmap has nothing to release.
 func Unmap(b []byte) error { return nil }
-
-// IsDirAt says whether name in the open directory dir is a directory,
-// following links.
-func IsDirAt(dir *os.File, name string) (bool, error) {
-	st, err := os.Stat(dir.Name() + "/" + name)
-	if err != nil {
-		return false, err
-	}
-	return st.IsDir(), nil
-}
 
 // Identity tells a file from another and from itself rewritten, as far
 // as os.FileInfo can: size and modification time.
@@ -121,7 +112,7 @@ func OpenDirPath(path string) (*Dir, error) {
 		return nil, err
 	}
 	if !fi.IsDir() {
-		return nil, &os.PathError{Op: "open", Path: path, Err: errors.New("not a directory")}
+		return nil, &os.PathError{Op: "open", Path: path, Err: syscall.ENOTDIR}
 	}
 	return &Dir{path}, nil
 }

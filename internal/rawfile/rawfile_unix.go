@@ -199,9 +199,12 @@ func readAll(fd int, path string, buf []byte) ([]byte, Identity, error) {
 	return buf, identity(&st), nil
 }
 
-func openRead(path string) (int, error) {
+func openRead(path string) (int, error) { return openFlags(path, 0) }
+
+// openFlags opens path read-only, close-on-exec, with the extra flags.
+func openFlags(path string, flags int) (int, error) {
 	for {
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|flags, 0)
 		if err == unix.EINTR {
 			continue
 		}
@@ -210,22 +213,6 @@ func openRead(path string) (int, error) {
 		}
 		return fd, nil
 	}
-}
-
-// IsDirAt says whether name in the open directory dir is a directory,
-// following links, as fstatat(dirfd, name, &st, 0) sees it: relative to the
-// directory, so that an entry whose full path is longer than PATH_MAX is
-// still seen.
-func IsDirAt(dir *os.File, name string) (bool, error) {
-	return isDirAt(int(dir.Fd()), dir.Name(), name)
-}
-
-func isDirAt(fd int, dir, name string) (bool, error) {
-	var st unix.Stat_t
-	if err := unix.Fstatat(fd, name, &st, 0); err != nil {
-		return false, &fs.PathError{Op: "fstatat", Path: dir + "/" + name, Err: err}
-	}
-	return st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
 }
 
 // OpenStream opens path to be read from start to end (Read): a
@@ -289,16 +276,11 @@ func ReadStream(path string, buf []byte) ([]byte, error) {
 
 // OpenDirPath opens the directory at path, for Names and IsDir.
 func OpenDirPath(path string) (*Dir, error) {
-	for {
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &fs.PathError{Op: "open", Path: path, Err: err}
-		}
-		return &Dir{fd, path}, nil
+	fd, err := openFlags(path, unix.O_DIRECTORY)
+	if err != nil {
+		return nil, err
 	}
+	return &Dir{fd, path}, nil
 }
 
 // Names lists the directory's entries but . and .., in the directory's
@@ -322,5 +304,13 @@ func (d *Dir) Names() ([]string, error) {
 	}
 }
 
-// IsDir is IsDirAt of the entry name in d.
-func (d *Dir) IsDir(name string) (bool, error) { return isDirAt(d.fd, d.path, name) }
+// IsDir says whether the entry name in d is a directory, following links,
+// as fstatat(dirfd, name, &st, 0) sees it: relative to the directory, so
+// that an entry whose full path is longer than PATH_MAX is still seen.
+func (d *Dir) IsDir(name string) (bool, error) {
+	var st unix.Stat_t
+	if err := unix.Fstatat(d.fd, name, &st, 0); err != nil {
+		return false, &fs.PathError{Op: "fstatat", Path: d.path + "/" + name, Err: err}
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
+}
