@@ -29,11 +29,24 @@ type Syscalls interface {
 
 type realCalls struct{}
 
+// The inserts are made again when a signal interrupted them (EINTR): a
+// load that finds the same module being loaded by another waits for it
+// interruptibly, and the Go runtime signals its own threads (SIGURG, to
+// preempt), which kmod's single-threaded tools never receive. A parallel
+// modprobe of btrfs in the VM scenarios failed so once.
 func (realCalls) FinitModule(fd int, params string, flags int) error {
-	return unix.FinitModule(fd, params, flags)
+	for {
+		if err := unix.FinitModule(fd, params, flags); err != unix.EINTR {
+			return err
+		}
+	}
 }
 func (realCalls) InitModule(image []byte, params string) error {
-	return unix.InitModule(image, params)
+	for {
+		if err := unix.InitModule(image, params); err != unix.EINTR {
+			return err
+		}
+	}
 }
 func (realCalls) DeleteModule(name string, flags int) error {
 	return unix.DeleteModule(name, flags)
