@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,6 +27,10 @@ import (
 )
 
 func main() {
+	// Capability bounding sets and no_new_privs belong to a thread, not
+	// the process: the prctl and the exec that hands them on must run on
+	// one thread, or CMD may start from another that kept the capability.
+	runtime.LockOSThread()
 	if len(os.Args) < 3 {
 		fmt.Fprintln(os.Stderr, "usage: vmhelper uevent MSG | asuser UID CMD... | nocap CAP CMD... | deny CALL=ERRNO,... CMD... | algflood N PREFIX | kdflood N PREFIX SOCKET | netdevs N")
 		os.Exit(2)
