@@ -20,7 +20,6 @@ package xz
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -30,6 +29,7 @@ import (
 	"sync"
 
 	"github.com/modutils/modutils/internal/lazy"
+	"github.com/modutils/modutils/internal/sha256"
 )
 
 // MaxDict is the largest LZMA2 dictionary a block may declare: what

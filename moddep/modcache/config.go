@@ -1,11 +1,12 @@
 package modcache
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"runtime/debug"
 	"strconv"
+
+	"github.com/modutils/modutils/internal/sha256"
 )
 
 // EnvVar chooses the cache: unset or empty is DefaultDir, "off" disables

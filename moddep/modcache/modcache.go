@@ -37,7 +37,6 @@ package modcache
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -59,6 +58,7 @@ import (
 	"github.com/modutils/modutils/internal/atomicfile"
 	"github.com/modutils/modutils/internal/lazy"
 	"github.com/modutils/modutils/internal/rawfile"
+	"github.com/modutils/modutils/internal/sha256"
 )
 
 const (

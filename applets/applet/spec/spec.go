@@ -113,9 +113,11 @@ func (s *Spec) Shorts() string {
 	if s.InOrder {
 		b.WriteByte('+')
 	}
-	seen := map[rune]bool{}
+	// Options are letters and digits: a set of bytes, not a map, which
+	// every start would allocate.
+	var seen [256]bool
 	for _, o := range s.Options {
-		if o.Short == 0 || seen[o.Short] {
+		if o.Short <= 0 || o.Short > 0xff || seen[o.Short] {
 			continue
 		}
 		seen[o.Short] = true
