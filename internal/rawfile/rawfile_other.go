@@ -26,6 +26,9 @@ func Open(path string) (*File, int64, error) {
 	return &File{f}, fi.Size(), nil
 }
 
+// Fd is the file's descriptor.
+func (f *File) Fd() int { return int(f.File.Fd()) }
+
 var errNoMap = errors.New("mmap: not supported")
 
 // Map fails: the caller reads the file instead.

@@ -85,6 +85,10 @@ func MapFile(f *os.File, n int) ([]byte, error) {
 // Unmap releases a mapping Map returned.
 func Unmap(b []byte) error { return unix.Munmap(b) }
 
+// Fd is the file's descriptor, for a system call that takes one
+// (finit_module).
+func (f *File) Fd() int { return f.fd }
+
 // Close closes the file; a mapping stays valid until Unmap.
 func (f *File) Close() error {
 	if err := unix.Close(f.fd); err != nil {

@@ -3,11 +3,12 @@ package libkmod
 import (
 	"errors"
 	"io"
-	"os"
+	"math"
 	"syscall"
 
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/libc"
+	"github.com/modutils/modutils/internal/rawfile"
 	"github.com/modutils/modutils/kernel"
 )
 
@@ -106,14 +107,17 @@ func fileErr(err error) error {
 }
 
 func insert(s kernel.Sys, path, params string, f InsertFlags) error {
-	file, err := os.OpenFile(path, os.O_RDONLY|syscall.O_CLOEXEC, 0)
+	// Not an os.File: os.Open registers the file with the runtime's
+	// poller (epoll_create1, eventfd2, epoll_ctl, four fcntls), which
+	// every insmod paid for a file it reads once.
+	file, err := rawfile.OpenStream(path)
 	if err != nil {
 		return fileErr(err)
 	}
 	defer file.Close()
 	var magic [magicLen]byte
-	if _, err := io.ReadFull(file, magic[:]); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if n, err := file.ReadAt(magic[:], 0); n < len(magic) {
+		if err == nil || errors.Is(err, io.EOF) {
 			return &FileError{syscall.EINVAL} // shorter than the longest magic
 		}
 		return fileErr(err)
@@ -122,12 +126,12 @@ func insert(s kernel.Sys, path, params string, f InsertFlags) error {
 	plan := PlanLoad(comp, KernelCompression(s), f)
 	calls := s.Syscalls()
 	if plan.Finit {
-		err := calls.FinitModule(int(file.Fd()), params, plan.FinitFlags)
+		err := calls.FinitModule(file.Fd(), params, plan.FinitFlags)
 		if !errors.Is(err, syscall.ENOSYS) {
 			return err
 		}
 	}
-	img, err := loadImage(file, path, comp, plan)
+	img, err := loadImage(io.NewSectionReader(file, 0, math.MaxInt64), path, comp, plan)
 	if err != nil {
 		return err
 	}
@@ -136,10 +140,7 @@ func insert(s kernel.Sys, path, params string, f InsertFlags) error {
 
 // loadImage reads the image init_module is given: decompressed (bounded
 // by elfmod.MaxDecompressedSize) and stripped as the plan says.
-func loadImage(file *os.File, path string, comp elfmod.Compression, plan LoadPlan) ([]byte, error) {
-	if _, err := file.Seek(0, io.SeekStart); err != nil {
-		return nil, fileErr(err)
-	}
+func loadImage(file io.Reader, path string, comp elfmod.Compression, plan LoadPlan) ([]byte, error) {
 	var img []byte
 	var err error
 	if comp != elfmod.None {
