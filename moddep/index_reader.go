@@ -134,8 +134,8 @@ func readIndexHeader(hdr []byte, name string) (root uint32, err error) {
 		return 0, &IndexError{File: name, Offset: int64(len(hdr)), Reason: "file too short for an index header"}
 	}
 	if magic := binary.BigEndian.Uint32(hdr); magic != indexMagic {
-		return 0, &IndexError{File: name, Reason: fmt.Sprintf("bad magic %#08x, want %#08x", magic, indexMagic),
-			libkmodSite: siteIndexMagic, libkmodMsg: fmt.Sprintf("magic check fail: %x instead of %x\n", magic, indexMagic)}
+		return 0, &IndexError{File: name, Reason: fmt.Sprintf("bad magic %#08x, want %#08x", magic, uint32(indexMagic)),
+			libkmodSite: siteIndexMagic, libkmodMsg: fmt.Sprintf("magic check fail: %x instead of %x\n", magic, uint32(indexMagic))}
 	}
 	if v := binary.BigEndian.Uint32(hdr[4:]); v>>16 != indexVersionMajor {
 		return 0, &IndexError{File: name, Offset: 4, Reason: fmt.Sprintf("unsupported major version %d, want %d", v>>16, indexVersionMajor),

@@ -38,7 +38,7 @@ func NewKmodHash[V any](nBuckets uint32) *KmodHash[V] {
 // kmodHashBuckets is kmod's ALIGN_POWER2, 1 << (32 - clz(n-1)). For n of 0,
 // 1 and above 1<<31 that expression is undefined in C; these are the values
 // GCC's x86 code yields (clz(0) behaves as 31 and shift counts wrap).
-func kmodHashBuckets(n uint32) int {
+func kmodHashBuckets(n uint32) uint {
 	switch {
 	case n == 0 || n > 1<<31:
 		return 1

@@ -121,7 +121,7 @@ func TestKmodHashBuckets(t *testing.T) {
 	tests := []struct {
 		name string
 		n    uint32
-		want int
+		want uint
 	}{
 		{"zero", 0, 1},
 		{"one", 1, 2},

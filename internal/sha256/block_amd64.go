@@ -27,6 +27,9 @@ var hasSHA = lazy.Value[bool]{New: func() bool {
 	return ecx1&ssse3 != 0 && ecx1&sse41 != 0 && ebx7&sha != 0
 }}
 
+// usesSHA says whether block runs on the SHA instructions.
+func usesSHA() bool { return hasSHA.Get() }
+
 func block(h *[8]uint32, p []byte) {
 	if hasSHA.Get() {
 		blockSHA(h, p)

@@ -52,7 +52,7 @@ func TestAgainstStdlib(t *testing.T) {
 			t.Fatalf("rounds in Go, %d bytes: %x, want %x", n, got, want)
 		}
 	}
-	t.Logf("SHA extensions: %v", hasSHA.Get())
+	t.Logf("SHA instructions: %v", usesSHA())
 }
 
 // sumGeneric is Sum256 through blockGeneric alone.

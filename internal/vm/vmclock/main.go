@@ -32,7 +32,7 @@ func now() int64 {
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
 		panic(err)
 	}
-	return ts.Sec*1_000_000 + ts.Nsec/1000
+	return int64(ts.Sec)*1_000_000 + int64(ts.Nsec)/1000
 }
 
 func main() {
