@@ -19,6 +19,7 @@ import (
 	"github.com/modutils/modutils/elfmod"
 	"github.com/modutils/modutils/internal/diag"
 	"github.com/modutils/modutils/internal/libc"
+	"github.com/modutils/modutils/internal/rawfile"
 	"github.com/modutils/modutils/kernel"
 	"github.com/modutils/modutils/modconf"
 	"github.com/modutils/modutils/moddep"
@@ -366,7 +367,7 @@ func (r *runner) cached(path string) ([]string, bool) {
 	if r.noCache || !modcache.Serves(path) {
 		return nil, false
 	}
-	data, err := os.ReadFile(path)
+	data, _, err := rawfile.ReadFile(path, nil)
 	if err != nil {
 		return nil, false
 	}
