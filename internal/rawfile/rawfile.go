@@ -13,10 +13,23 @@
 // advice), never the running kernel's state.
 package rawfile
 
-import "os"
+import (
+	"io/fs"
+	"os"
+)
 
 // PageEnd rounds n up to a whole number of pages: a mapping's length.
 func PageEnd(n int) int {
 	ps := os.Getpagesize()
 	return (n + ps - 1) / ps * ps
+}
+
+// Owner is what a caller that trusts a file only if it is root's needs
+// to know of it: whether it is a regular file, its owner, its
+// permission bits and its size.
+type Owner struct {
+	Regular bool
+	Uid     uint32
+	Perm    fs.FileMode
+	Size    int64
 }

@@ -5,7 +5,6 @@ package rawfile
 import (
 	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"syscall"
 )
@@ -41,16 +40,8 @@ func MapFile(f *os.File, n int) ([]byte, error) { return nil, errNoMap }
 // Unmap has nothing to release.
 func Unmap(b []byte) error { return nil }
 
-// Owner is what a caller that trusts a file only if it is root's needs
-// to know of it; here the owner is never known.
-type Owner struct {
-	Regular bool
-	Uid     uint32
-	Perm    fs.FileMode
-	Size    int64
-}
-
-// OpenNoFollow opens path read-only; its owner is given as nobody's.
+// OpenNoFollow opens path read-only; where the owner is not known it
+// is given as nobody's.
 func OpenNoFollow(path string) (*File, Owner, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -219,16 +219,6 @@ func openFlags(path string, flags int) (int, error) {
 	}
 }
 
-// Owner is what a caller that trusts a file only if it is root's needs
-// to know of it: whether it is a regular file, its owner, its
-// permission bits and its size.
-type Owner struct {
-	Regular bool
-	Uid     uint32
-	Perm    fs.FileMode
-	Size    int64
-}
-
 // OpenNoFollow opens path read-only unless its last component is a
 // symbolic link, and returns what fstat says of the file it opened (not
 // of a path that may have changed meanwhile). Two system calls; an
