@@ -19,16 +19,25 @@ type File struct {
 // Open opens path read-only and returns its size; its errors are
 // *fs.PathError.
 func Open(path string) (*File, int64, error) {
-	fd, err := openRead(path)
+	f, st, err := openStat(path, 0)
 	if err != nil {
 		return nil, 0, err
+	}
+	return f, st.Size, nil
+}
+
+// openStat opens path as openFlags does and fstats what it opened.
+func openStat(path string, flags int) (*File, *unix.Stat_t, error) {
+	fd, err := openFlags(path, flags)
+	if err != nil {
+		return nil, nil, err
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return nil, 0, &fs.PathError{Op: "stat", Path: path, Err: err}
+		return nil, nil, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
-	return &File{fd, path}, st.Size, nil
+	return &File{fd, path}, &st, nil
 }
 
 // ReadAt is io.ReaderAt: short only at the end of the file (io.EOF).
@@ -224,17 +233,11 @@ func openFlags(path string, flags int) (int, error) {
 // of a path that may have changed meanwhile). Two system calls; an
 // os.OpenFile registers the file with the runtime's poller first.
 func OpenNoFollow(path string) (*File, Owner, error) {
-	fd, err := openFlags(path, unix.O_NOFOLLOW)
+	f, st, err := openStat(path, unix.O_NOFOLLOW)
 	if err != nil {
 		return nil, Owner{}, err
 	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		unix.Close(fd)
-		return nil, Owner{}, &fs.PathError{Op: "stat", Path: path, Err: err}
-	}
-	o := Owner{Regular: st.Mode&unix.S_IFMT == unix.S_IFREG, Uid: st.Uid, Perm: fs.FileMode(st.Mode) & fs.ModePerm, Size: st.Size}
-	return &File{fd, path}, o, nil
+	return f, Owner{Regular: st.Mode&unix.S_IFMT == unix.S_IFREG, Uid: st.Uid, Perm: fs.FileMode(st.Mode) & fs.ModePerm, Size: st.Size}, nil
 }
 
 // OpenStream opens path to be read from start to end (Read): a

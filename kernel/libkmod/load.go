@@ -116,8 +116,8 @@ func insert(s kernel.Sys, path, params string, f InsertFlags) error {
 	}
 	defer file.Close()
 	var magic [magicLen]byte
-	if n, err := file.ReadAt(magic[:], 0); n < len(magic) {
-		if err == nil || errors.Is(err, io.EOF) {
+	if _, err := file.ReadAt(magic[:], 0); err != nil {
+		if errors.Is(err, io.EOF) {
 			return &FileError{syscall.EINVAL} // shorter than the longest magic
 		}
 		return fileErr(err)
