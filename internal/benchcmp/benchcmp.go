@@ -173,8 +173,9 @@ type Row struct {
 	When string  `json:"when"`
 }
 
-// Pair runs kmod's command and ours alternately, n times each after one
-// unmeasured run of each, cold (Cold before every run) or warm, and
+// Pair runs kmod's command and ours in turn, n times each after one
+// unmeasured run of each (the side that goes first alternating from
+// pair to pair), cold (Cold before every run) or warm, and
 // returns the row of their medians. Peak memory is taken from the first
 // three runs of each side (one when n is 1), under GNU time.
 func Pair(b testing.TB, tree, run string, cold bool, n int, kmod, ours Cmd) Row {
@@ -196,7 +197,14 @@ func Pair(b testing.TB, tree, run string, cold bool, n int, kmod, ours Cmd) Row 
 			*rss = append(*rss, PeakRSS(b, c))
 		}
 	}
+	// The sides alternate which goes first, so that neither always runs
+	// in the caches the other left.
 	for i := -1; i < n; i++ {
+		if i%2 == 0 {
+			measure(ours, &ow, &or, i)
+			measure(kmod, &kw, &kr, i)
+			continue
+		}
 		measure(kmod, &kw, &kr, i)
 		measure(ours, &ow, &or, i)
 	}
