@@ -34,7 +34,19 @@ FUZZTIME  ?= 500000x
 export CGO_ENABLED := 0
 # urfave/cli's man and Markdown writers and its "did you mean" are not
 # used: these tags leave them (and their dependencies) out, 350 KB.
-GOFLAGS_BUILD := -trimpath -ldflags "-s -w" -tags urfave_cli_no_docs,urfave_cli_no_suggest
+#
+# The binary's default GODEBUG is memprofilerate=0: the linker sets
+# runtime.godebugDefault, as the go command does for //go:debug lines
+# (which it allows only for its compatibility settings). A binary that
+# links no memory-profile reader has profiling turned off by the runtime,
+# but only after the runtime's first allocations, and the first of them
+# then records a profile sample: a stack walk through .gopclntab (nine
+# fault-around windows) and the profile's hash table. That is 2.5-3 % of
+# a warm rmmod or modprobe once the page cache holds the binary as page
+# faults read it back (README, "Speed and memory"). A GODEBUG in the
+# environment still wins.
+GODEBUG_DEFAULT := memprofilerate=0
+GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X runtime.godebugDefault=$(GODEBUG_DEFAULT)" -tags urfave_cli_no_docs,urfave_cli_no_suggest
 
 # Debian packages the tests use: kmod 30 is the second oracle, never a
 # runtime need; patchelf gives Debian 13's kmod 34.2, the reference oracle

@@ -51,6 +51,7 @@ func (k sharedKernel) Insert(path, options string, flags libkmod.InsertFlags) er
 			if k.live(path) {
 				c.err = syscall.EEXIST
 			} else {
+				d.note("insert %s", moddep.ModuleName(path))
 				c.err = k.Kernel.Insert(path, options, flags)
 			}
 			d.mu.Lock()
