@@ -37,13 +37,15 @@ export CGO_ENABLED := 0
 #
 # The binary's default GODEBUG is memprofilerate=0: the linker sets
 # runtime.godebugDefault, as the go command does for //go:debug lines
-# (which it allows only for its compatibility settings). A binary that
-# links no memory-profile reader has profiling turned off by the runtime,
-# but only after the runtime's first allocations, and the first of them
-# then records a profile sample: a stack walk through .gopclntab (nine
-# fault-around windows) and the profile's hash table. That is 2.5-3 % of
-# a warm rmmod or modprobe once the page cache holds the binary as page
-# faults read it back (README, "Speed and memory"). A GODEBUG in the
+# (which it allows only for its compatibility settings). In a binary that
+# links no memory-profile reader the runtime turns profiling off itself,
+# but only after its first allocations, which its allocation cache counts
+# against a rate out of step with the default one: in a run of rmmod
+# three of them record a profile sample, each a stack walk through
+# .gopclntab (nine fault-around windows in all) and the profile's bucket
+# table. That is 2.5-3 % of a warm rmmod once the page cache holds the
+# binary as page faults read it back (README, "Speed and memory"). With
+# memprofilerate=0 from the start there is none. A GODEBUG in the
 # environment still wins.
 GODEBUG_DEFAULT := memprofilerate=0
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X runtime.godebugDefault=$(GODEBUG_DEFAULT)" -tags urfave_cli_no_docs,urfave_cli_no_suggest
