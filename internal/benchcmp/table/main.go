@@ -51,13 +51,7 @@ func printTable(w io.Writer, rows []benchcmp.Row) {
 		if r.OtherMs > 0 {
 			ratio = fmt.Sprintf("**%.2f**", r.OursMs/r.OtherMs)
 		}
-		goal := "-"
-		if r.Goal > 0 {
-			goal = fmt.Sprintf("%.2f", r.Goal)
-			if r.OtherMs > 0 && r.OursMs/r.OtherMs <= r.Goal {
-				goal += " (met)"
-			}
-		}
+		goal := goalCell(r)
 		mem := "-"
 		if r.OtherMiB > 0 && r.OursMiB > 0 {
 			mem = fmt.Sprintf("%.2f (%.1f / %.1f MiB)", r.OursMiB/r.OtherMiB, r.OursMiB, r.OtherMiB)
@@ -70,6 +64,23 @@ func printTable(w io.Writer, rows []benchcmp.Row) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s (%s) | %s | %s | %s |\n",
 			r.Tree, r.Run, r.Cache, ratio, goal, dur(r.OursMs), dur(r.OtherMs), r.Other, mem, limit, vsLimit)
 	}
+}
+
+// goalCell is a row's goal, and whether it is met; a goal that asks for
+// less time than the row's limit (the least any tool could take here)
+// says so, since no change to the tool can meet it on this machine.
+func goalCell(r benchcmp.Row) string {
+	if r.Goal <= 0 {
+		return "-"
+	}
+	goal := fmt.Sprintf("%.2f", r.Goal)
+	switch {
+	case r.OtherMs > 0 && r.OursMs/r.OtherMs <= r.Goal:
+		goal += " (met)"
+	case r.LimitMs > 0 && r.Goal*r.OtherMs < r.LimitMs:
+		goal += " (below the limit)"
+	}
+	return goal
 }
 
 // dur prints milliseconds with three significant figures.
